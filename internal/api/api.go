@@ -1,0 +1,109 @@
+// Package api is the service's HTTP interface: plain net/http handlers, JSON
+// in and out, and the one table that maps errors to statuses. It knows
+// nothing of Lambda or AWS; functions adapt it to API Gateway events.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// MaxUploadBytes is the largest request body POST /receipt accepts. API
+// Gateway hands Lambda the body base64-encoded inside a JSON event that may
+// not exceed 6 MB, which caps a direct upload at about 4.4 MB; 4 MiB keeps a
+// margin for headers and the event's other fields.
+const MaxUploadBytes = 4 << 20
+
+// Receipts stores receipt records.
+type Receipts interface {
+	Create(ctx context.Context, r *receipt.Receipt) error
+	Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error)
+}
+
+// Files stores the uploaded documents.
+type Files interface {
+	Put(ctx context.Context, key string, body []byte, contentType string) error
+	Delete(ctx context.Context, key string) error
+}
+
+// Server holds what the handlers share. Build it once per process.
+type Server struct {
+	receipts Receipts
+	files    Files
+	log      *slog.Logger
+	now      func() time.Time
+	newID    func() (string, error)
+}
+
+// Option changes a Server built by New.
+type Option func(*Server)
+
+// WithClock makes the Server read the time from now.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithIDs makes the Server take new receipt ids from newID.
+func WithIDs(newID func() (string, error)) Option { return func(s *Server) { s.newID = newID } }
+
+// WithLogger makes the Server log to l.
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// New returns a Server over the given stores.
+func New(receipts Receipts, files Files, opts ...Option) *Server {
+	s := &Server{
+		receipts: receipts,
+		files:    files,
+		log:      slog.Default(),
+		now:      time.Now,
+		newID:    receipt.NewID,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// UploadHandler serves POST /receipt.
+func (s *Server) UploadHandler() http.Handler {
+	return s.routes(map[string]http.HandlerFunc{"POST /receipt": s.upload})
+}
+
+// GetHandler serves GET /receipt/{id}.
+func (s *Server) GetHandler() http.Handler {
+	return s.routes(map[string]http.HandlerFunc{"GET /receipt/{id}": s.get})
+}
+
+// Handler serves every route, for running the API as one server.
+func (s *Server) Handler() http.Handler {
+	return s.routes(map[string]http.HandlerFunc{
+		"POST /receipt":     s.upload,
+		"GET /receipt/{id}": s.get,
+	})
+}
+
+// routes builds a mux whose misses answer in the API's JSON error shape
+// rather than net/http's plain text.
+func (s *Server) routes(handlers map[string]http.HandlerFunc) http.Handler {
+	mux := http.NewServeMux()
+	methods := map[string][]string{}
+	for pattern, h := range handlers {
+		mux.HandleFunc(pattern, h)
+		method, path, _ := strings.Cut(pattern, " ")
+		methods[path] = append(methods[path], method)
+	}
+	for path, ms := range methods {
+		allow := strings.Join(ms, ", ")
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			s.fail(w, r, errMethodNotAllowed)
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errRouteNotFound)
+	})
+	return mux
+}

@@ -1,0 +1,68 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// clientError is a mistake of the caller's, answered with its own status and
+// message. Messages of the original service are kept byte for byte.
+type clientError struct {
+	status  int
+	message string
+}
+
+func (e *clientError) Error() string { return e.message }
+
+var (
+	errFileNotFound     = &clientError{http.StatusBadRequest, "File not found in the request."}
+	errInvalidFormat    = &clientError{http.StatusBadRequest, "Invalid file format. Supported formats: PNG, JPG, PDF."}
+	errTooLarge         = &clientError{http.StatusRequestEntityTooLarge, "File too large. The maximum upload size is 4 MiB."}
+	errMethodNotAllowed = &clientError{http.StatusMethodNotAllowed, "method not allowed"}
+	errRouteNotFound    = &clientError{http.StatusNotFound, "route not found"}
+	errReceiptNotFound  = &clientError{http.StatusNotFound, "receipt not found"}
+	errUnauthorized     = &clientError{http.StatusUnauthorized, "unauthorized"}
+)
+
+// domainErrors maps the domain's errors to answers: the one place where a
+// store or service error becomes an HTTP status.
+var domainErrors = []struct {
+	err    error
+	answer *clientError
+}{
+	{receipt.ErrNotFound, errReceiptNotFound},
+	{receipt.ErrConflict, &clientError{http.StatusConflict, "conflict"}},
+}
+
+// fail answers err as JSON. Anything that is not a known client error is
+// logged in full and answered with a generic 500, never with its text.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ce *clientError
+	if !errors.As(err, &ce) {
+		for _, d := range domainErrors {
+			if errors.Is(err, d.err) {
+				ce = d.answer
+				break
+			}
+		}
+	}
+	if ce == nil {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ce = &clientError{http.StatusInternalServerError, "internal error"}
+	}
+	writeJSON(w, ce.status, map[string]string{"error": ce.message})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+const stillProcessing = "receipt is still processing"
+
+// receiptBody is a receipt as clients see it. The first keys are the original
+// service's and keep their names and meaning; the rest were added since.
+type receiptBody struct {
+	Message      string `json:"message,omitempty"`
+	UUID         string `json:"uuid"`
+	Details      string `json:"details"`
+	IsProcessing bool   `json:"isProcessing"`
+	HasError     bool   `json:"hasError"`
+	Error        string `json:"error"`
+
+	Status      receipt.Status `json:"status"`
+	Filename    string         `json:"filename,omitempty"`
+	ContentType string         `json:"contentType"`
+	Size        int64          `json:"size"`
+	CreatedAt   time.Time      `json:"createdAt"`
+	UpdatedAt   time.Time      `json:"updatedAt"`
+}
+
+func bodyOf(r *receipt.Receipt) receiptBody {
+	b := receiptBody{
+		UUID: r.ID, Details: r.Details, Status: r.Status,
+		IsProcessing: r.Status == receipt.Processing,
+		Filename:     r.Filename, ContentType: r.ContentType, Size: r.Size,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	switch r.Status {
+	case receipt.Processing:
+		b.Message = stillProcessing
+	case receipt.Failed:
+		b.HasError, b.Error = true, receipt.ExtractionError
+	}
+	return b
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := tenantFrom(r.Context())
+	if !ok {
+		s.fail(w, r, errUnauthorized)
+		return
+	}
+	id := r.PathValue("id")
+	if !receipt.ValidID(id) {
+		s.fail(w, r, errReceiptNotFound)
+		return
+	}
+	rc, err := s.receipts.Get(r.Context(), tenant, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, bodyOf(rc))
+}

@@ -1,0 +1,44 @@
+// Package app wires the service's parts from the environment a function runs
+// in, so every function's main stays a few lines.
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/receipts-api/receipts/internal/api"
+	"github.com/receipts-api/receipts/internal/awsclient"
+	"github.com/receipts-api/receipts/internal/files"
+	"github.com/receipts-api/receipts/internal/store"
+)
+
+// Deps are the clients a function builds once at init.
+type Deps struct {
+	Receipts *store.Store
+	Files    *files.Store
+}
+
+// FromEnv builds Deps from TABLE_NAME, BUCKET_NAME and the SDK's environment.
+func FromEnv(ctx context.Context) (*Deps, error) {
+	table, err := awsclient.MustEnv("TABLE_NAME")
+	if err != nil {
+		return nil, err
+	}
+	bucket, err := awsclient.MustEnv("BUCKET_NAME")
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsclient.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	return &Deps{
+		Receipts: store.New(awsclient.DynamoDB(cfg), table),
+		Files:    files.New(awsclient.S3(cfg), bucket),
+	}, nil
+}
+
+// API returns the HTTP API over d.
+func (d *Deps) API() *api.Server {
+	return api.New(d.Receipts, d.Files)
+}

@@ -1,0 +1,75 @@
+// Package files keeps receipt documents in S3.
+package files
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// Store is object storage in one bucket.
+type Store struct {
+	s3     *s3.Client
+	bucket string
+}
+
+// New returns a Store over the named bucket.
+func New(client *s3.Client, bucket string) *Store {
+	return &Store{s3: client, bucket: bucket}
+}
+
+// Put stores body at key.
+func (s *Store) Put(ctx context.Context, key string, body []byte, contentType string) error {
+	_, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))),
+		ContentType:   aws.String(contentType),
+	})
+	if err != nil {
+		return fmt.Errorf("put object %s: %w", key, err)
+	}
+	return nil
+}
+
+// Get returns the object at key, or receipt.ErrNotFound.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(key),
+	})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil, fmt.Errorf("get object %s: %w", key, receipt.ErrNotFound)
+		}
+		return nil, fmt.Errorf("get object %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read object %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// Delete removes the object at key; removing a missing object is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	_, err := s.s3.DeleteObject(ctx, &s3.DeleteObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(key),
+	})
+	if err != nil {
+		return fmt.Errorf("delete object %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,233 @@
+package lambdalocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// MaxResponseBytes is the largest response Lambda accepts from a function
+// invoked synchronously.
+const MaxResponseBytes = 6*1024*1024 + 100
+
+// invocation is one event handed to an instance and the answer it gives.
+type invocation struct {
+	id       string
+	payload  []byte
+	deadline time.Time
+	done     chan outcome
+}
+
+type outcome struct {
+	payload   []byte
+	errorType string // set when the function reported an error
+}
+
+// instance is one execution environment: a bootstrap process and the
+// Runtime API endpoint that only it talks to.
+type instance struct {
+	fn        *Function
+	cmd       *exec.Cmd
+	srv       *http.Server
+	ln        net.Listener
+	work      chan *invocation
+	ready     chan struct{} // closed at the runtime's first /next
+	exited    chan struct{} // closed when the process has exited
+	exitErr   error
+	initErr   chan outcome // the runtime's /init/error, if any
+	startedAt time.Time
+	initDur   time.Duration
+
+	mu       sync.Mutex
+	current  *invocation
+	once     sync.Once
+	stopOnce sync.Once
+}
+
+func startInstance(fn *Function, logs io.Writer) (*instance, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for runtime api: %w", err)
+	}
+	in := &instance{
+		fn: fn, ln: ln, work: make(chan *invocation),
+		ready: make(chan struct{}), exited: make(chan struct{}),
+		initErr: make(chan outcome, 1),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", in.next)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", in.respond)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", in.fail)
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", in.initError)
+	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = in.srv.Serve(ln) }()
+
+	cmd := exec.Command(fn.Bootstrap)
+	cmd.Dir = fn.Dir
+	cmd.Env = append(fn.environ(), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	cmd.Stdout, cmd.Stderr = logs, logs
+	// Its own process group, so stopping it stops whatever it started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	in.startedAt = time.Now()
+	if err := cmd.Start(); err != nil {
+		_ = in.srv.Close()
+		return nil, fmt.Errorf("start %s: %w", fn.Bootstrap, err)
+	}
+	in.cmd = cmd
+	go func() {
+		in.exitErr = cmd.Wait()
+		close(in.exited)
+	}()
+	return in, nil
+}
+
+// waitReady waits until the runtime has initialised and asked for work.
+func (in *instance) waitReady(ctx context.Context, timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-in.ready:
+		return nil
+	case o := <-in.initErr:
+		return &FunctionError{Type: o.errorType, Payload: o.payload, Init: true}
+	case <-in.exited:
+		return &FunctionError{Type: "Runtime.ExitError", Payload: exitPayload(in.exitErr), Init: true}
+	case <-t.C:
+		return &FunctionError{Type: "Runtime.InitTimeout", Payload: []byte(`{"errorMessage":"init timed out"}`), Init: true}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (in *instance) next(w http.ResponseWriter, r *http.Request) {
+	in.once.Do(func() {
+		in.initDur = time.Since(in.startedAt)
+		close(in.ready)
+	})
+	select {
+	case inv := <-in.work:
+		in.mu.Lock()
+		in.current = inv
+		in.mu.Unlock()
+		h := w.Header()
+		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+		h.Set("Lambda-Runtime-Invoked-Function-Arn", in.fn.ARN())
+		h.Set("Lambda-Runtime-Trace-Id", "Root=1-"+strings.ReplaceAll(inv.id[:8], "-", "")+"-000000000000000000000000;Sampled=0")
+		h.Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(inv.payload)
+	case <-r.Context().Done():
+	}
+}
+
+func (in *instance) respond(w http.ResponseWriter, r *http.Request) {
+	in.finish(w, r, "")
+}
+
+func (in *instance) fail(w http.ResponseWriter, r *http.Request) {
+	typ := r.Header.Get("Lambda-Runtime-Function-Error-Type")
+	if typ == "" {
+		typ = "Unhandled"
+	}
+	in.finish(w, r, typ)
+}
+
+func (in *instance) finish(w http.ResponseWriter, r *http.Request, errorType string) {
+	in.mu.Lock()
+	inv := in.current
+	if inv != nil && inv.id == r.PathValue("id") {
+		in.current = nil
+	} else {
+		inv = nil
+	}
+	in.mu.Unlock()
+	if inv == nil {
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "no invocation with that id is in progress")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes+1))
+	if err != nil {
+		writeRuntimeError(w, http.StatusInternalServerError, "ReadError", err.Error())
+		inv.done <- outcome{payload: []byte(`{"errorMessage":"reading the response failed"}`), errorType: "Runtime.ReadError"}
+		return
+	}
+	if len(body) > MaxResponseBytes {
+		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "response payload too large")
+		inv.done <- outcome{
+			payload:   []byte(fmt.Sprintf(`{"errorMessage":"Response payload size exceeded maximum allowed payload size (%d bytes).","errorType":"Function.ResponseSizeTooLarge"}`, MaxResponseBytes)),
+			errorType: "Function.ResponseSizeTooLarge",
+		}
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+	_, _ = w.Write([]byte(`{"status":"OK"}`))
+	inv.done <- outcome{payload: body, errorType: errorType}
+}
+
+func (in *instance) initError(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes))
+	typ := r.Header.Get("Lambda-Runtime-Function-Error-Type")
+	if typ == "" {
+		typ = "Runtime.InitError"
+	}
+	select {
+	case in.initErr <- outcome{payload: body, errorType: typ}:
+	default:
+	}
+	w.WriteHeader(http.StatusAccepted)
+	_, _ = w.Write([]byte(`{"status":"OK"}`))
+}
+
+func writeRuntimeError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, `{"errorType":%q,"errorMessage":%q}`, typ, msg)
+}
+
+// maxMemoryMB is the process's peak resident memory, as Lambda reports it.
+func (in *instance) maxMemoryMB() int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", in.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			return (kb + 1023) / 1024
+		}
+	}
+	return 0
+}
+
+// stop kills the process group and closes the endpoint.
+func (in *instance) stop() {
+	in.stopOnce.Do(func() {
+		if in.cmd != nil && in.cmd.Process != nil {
+			_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+			<-in.exited
+		}
+		_ = in.srv.Close()
+	})
+}
+
+func exitPayload(err error) []byte {
+	msg := "Runtime exited without providing a reason"
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			msg = "Runtime exited with error: " + ee.ProcessState.String()
+		}
+	}
+	return []byte(fmt.Sprintf(`{"errorType":"Runtime.ExitError","errorMessage":%q}`, msg))
+}

@@ -1,0 +1,76 @@
+// Package receipt holds the domain: what a receipt is, the states it moves
+// through, and the errors the rest of the service speaks in.
+package receipt
+
+import (
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Status is where a receipt is in its processing.
+type Status string
+
+// The states a receipt moves through. PROCESSING is the only state a receipt
+// leaves; COMPLETED and FAILED are final.
+const (
+	Processing Status = "PROCESSING"
+	Completed  Status = "COMPLETED"
+	Failed     Status = "FAILED"
+)
+
+// ExtractionError is the message a client sees for a receipt whose extraction
+// failed for good. Clients of the original service match on it byte for byte.
+const ExtractionError = "Error extracting details from receipt."
+
+// Receipt is one uploaded document and what was extracted from it.
+type Receipt struct {
+	ID          string
+	Tenant      string
+	Status      Status
+	Filename    string
+	FileKey     string
+	ContentType string
+	Size        int64
+	SHA256      string
+	Details     string
+	Error       string
+	Attempts    int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Errors the service maps to client-facing answers in one place (see api).
+var (
+	// ErrNotFound means no receipt with that id exists for the caller.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a conditional write lost to another writer.
+	ErrConflict = errors.New("conflict")
+)
+
+// FileKey is where a receipt's file is stored: one prefix per tenant, so a
+// tenant's files can be listed, exported or removed together.
+func FileKey(tenant, id string) string {
+	return tenant + "/" + id
+}
+
+// ValidID reports whether id has the shape of a receipt id. Anything else
+// cannot name a receipt, so callers answer "not found" without a lookup.
+func ValidID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(id)
+	return err == nil
+}
+
+// NewID returns a new receipt id. UUIDv7 ids sort by creation time, so a
+// query over a tenant's partition lists receipts newest first.
+func NewID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}

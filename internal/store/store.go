@@ -1,0 +1,136 @@
+// Package store keeps receipts in DynamoDB. Item shapes and attribute names
+// live here only; the rest of the service sees receipt.Receipt.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// Store is a receipt repository over one DynamoDB table.
+type Store struct {
+	db    *dynamodb.Client
+	table string
+}
+
+// New returns a Store over the named table.
+func New(db *dynamodb.Client, table string) *Store {
+	return &Store{db: db, table: table}
+}
+
+// item is a receipt as it is laid out in the table (DESIGN §4).
+type item struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	ID          string `dynamodbav:"id"`
+	Tenant      string `dynamodbav:"tenant"`
+	Status      string `dynamodbav:"status"`
+	Filename    string `dynamodbav:"filename,omitempty"`
+	FileKey     string `dynamodbav:"fileKey"`
+	ContentType string `dynamodbav:"contentType"`
+	Size        int64  `dynamodbav:"size"`
+	SHA256      string `dynamodbav:"sha256"`
+	Details     string `dynamodbav:"details,omitempty"`
+	Error       string `dynamodbav:"error,omitempty"`
+	Attempts    int    `dynamodbav:"attempts"`
+	CreatedAt   string `dynamodbav:"createdAt"`
+	UpdatedAt   string `dynamodbav:"updatedAt"`
+}
+
+const timeLayout = time.RFC3339Nano
+
+func tenantPK(tenant string) string { return "TENANT#" + tenant }
+func receiptSK(id string) string    { return "RECEIPT#" + id }
+
+func key(tenant, id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: tenantPK(tenant)},
+		"SK": &types.AttributeValueMemberS{Value: receiptSK(id)},
+	}
+}
+
+func toItem(r *receipt.Receipt) item {
+	return item{
+		PK: tenantPK(r.Tenant), SK: receiptSK(r.ID), ID: r.ID, Tenant: r.Tenant,
+		Status: string(r.Status), Filename: r.Filename, FileKey: r.FileKey,
+		ContentType: r.ContentType, Size: r.Size, SHA256: r.SHA256,
+		Details: r.Details, Error: r.Error, Attempts: r.Attempts,
+		CreatedAt: r.CreatedAt.UTC().Format(timeLayout),
+		UpdatedAt: r.UpdatedAt.UTC().Format(timeLayout),
+	}
+}
+
+func fromItem(it item) (*receipt.Receipt, error) {
+	created, err := time.Parse(timeLayout, it.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("parse createdAt of %s: %w", it.ID, err)
+	}
+	updated, err := time.Parse(timeLayout, it.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("parse updatedAt of %s: %w", it.ID, err)
+	}
+	return &receipt.Receipt{
+		ID: it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
+		Filename: it.Filename, FileKey: it.FileKey, ContentType: it.ContentType,
+		Size: it.Size, SHA256: it.SHA256, Details: it.Details, Error: it.Error,
+		Attempts: it.Attempts, CreatedAt: created, UpdatedAt: updated,
+	}, nil
+}
+
+// Create writes a new receipt. It never overwrites: an existing item with the
+// same key is ErrConflict.
+func (s *Store) Create(ctx context.Context, r *receipt.Receipt) error {
+	av, err := attributevalue.MarshalMap(toItem(r))
+	if err != nil {
+		return fmt.Errorf("marshal receipt %s: %w", r.ID, err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.table),
+		Item:                av,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if err != nil {
+		return fmt.Errorf("create receipt %s: %w", r.ID, mapErr(err))
+	}
+	return nil
+}
+
+// Get returns the tenant's receipt with the given id, or ErrNotFound. The read
+// is strongly consistent so a client polling right after upload sees its
+// receipt.
+func (s *Store) Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            key(tenant, id),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get receipt %s: %w", id, err)
+	}
+	if len(out.Item) == 0 {
+		return nil, fmt.Errorf("get receipt %s: %w", id, receipt.ErrNotFound)
+	}
+	var it item
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, fmt.Errorf("unmarshal receipt %s: %w", id, err)
+	}
+	return fromItem(it)
+}
+
+// mapErr turns a lost condition into receipt.ErrConflict, keeping the rest.
+func mapErr(err error) error {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return receipt.ErrConflict
+	}
+	return err
+}
