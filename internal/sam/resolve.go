@@ -55,7 +55,7 @@ func (t *Template) intrinsic(name string, arg any) (any, error) {
 	case "Ref":
 		s, ok := arg.(string)
 		if !ok {
-			return nil, fmt.Errorf("Ref takes a name, got %v", arg)
+			return nil, fmt.Errorf("a Ref takes a name, got %v", arg)
 		}
 		return t.ref(s)
 	case "Fn::GetAtt":
@@ -145,7 +145,7 @@ func (t *Template) ref(name string) (any, error) {
 	if _, ok := t.resources[name]; ok {
 		return t.PhysicalName(name), nil
 	}
-	return nil, fmt.Errorf("Ref to unknown name %s", name)
+	return nil, fmt.Errorf("unknown name %s in a Ref", name)
 }
 
 // PhysicalName is the name the local stack gives a resource: what the

