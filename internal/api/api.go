@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -105,5 +106,14 @@ func (s *Server) routes(handlers map[string]http.HandlerFunc) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errRouteNotFound)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux answers a path with dot segments or doubled slashes with a
+		// redirect to its cleaned form; no such path names one of our
+		// resources, so it is a plain miss.
+		if p := r.URL.Path; p == "" || path.Clean(p) != p {
+			s.fail(w, r, errRouteNotFound)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }

@@ -186,6 +186,8 @@ func TestGetContract(t *testing.T) {
 		{"not an id", "owner", "/receipt/not-a-uuid", 404, `{"error":"receipt not found"}`, nil},
 		{"another tenant's", "intruder", "/receipt/" + id, 404, `{"error":"receipt not found"}`, nil},
 		{"unknown route", "owner", "/receipts/x/y", 404, `{"error":"route not found"}`, nil},
+		{"dot segments", "owner", "/receipt/../receipt/" + id, 404, `{"error":"route not found"}`, nil},
+		{"doubled slash", "owner", "/receipt//" + id, 404, `{"error":"route not found"}`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

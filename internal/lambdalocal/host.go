@@ -247,7 +247,7 @@ func (h *Host) run(ctx context.Context, in *instance, res Result, payload []byte
 		res.Payload = o.payload
 		if o.errorType != "" {
 			// A runtime that reported an error survives it and stays warm.
-			return res, true, &FunctionError{Type: o.errorType, Payload: o.payload}
+			return res, !o.reset, &FunctionError{Type: o.errorType, Payload: o.payload}
 		}
 		return res, true, nil
 	case <-in.exited:

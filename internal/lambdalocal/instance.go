@@ -31,6 +31,8 @@ type invocation struct {
 type outcome struct {
 	payload   []byte
 	errorType string // set when the function reported an error
+	// reset means the runtime cannot go on (Lambda resets the environment).
+	reset bool
 }
 
 // instance is one execution environment: a bootstrap process and the
@@ -159,7 +161,7 @@ func (in *instance) finish(w http.ResponseWriter, r *http.Request, errorType str
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes+1))
 	if err != nil {
 		writeRuntimeError(w, http.StatusInternalServerError, "ReadError", err.Error())
-		inv.done <- outcome{payload: []byte(`{"errorMessage":"reading the response failed"}`), errorType: "Runtime.ReadError"}
+		inv.done <- outcome{payload: []byte(`{"errorMessage":"reading the response failed"}`), errorType: "Runtime.ReadError", reset: true}
 		return
 	}
 	if len(body) > MaxResponseBytes {
@@ -167,6 +169,7 @@ func (in *instance) finish(w http.ResponseWriter, r *http.Request, errorType str
 		inv.done <- outcome{
 			payload:   []byte(fmt.Sprintf(`{"errorMessage":"Response payload size exceeded maximum allowed payload size (%d bytes).","errorType":"Function.ResponseSizeTooLarge"}`, MaxResponseBytes)),
 			errorType: "Function.ResponseSizeTooLarge",
+			reset:     true,
 		}
 		return
 	}

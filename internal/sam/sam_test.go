@@ -1,0 +1,170 @@
+package sam_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/sam"
+	"github.com/receipts-api/receipts/internal/testenv"
+)
+
+const tpl = `
+Parameters:
+  Stage:
+    Type: String
+    Default: v1
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Globals:
+  Function:
+    Timeout: 10
+    Environment:
+      Variables:
+        TABLE: !Ref Table
+        SHARED: global
+  Api:
+    BinaryMediaTypes: ["image~1png"]
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub "${AWS::StackName}-receipts"
+  Bucket:
+    Type: AWS::S3::Bucket
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/fn/
+      MemorySize: 512
+      Environment:
+        Variables:
+          SHARED: local
+          ARN: !GetAtt Table.Arn
+          BUCKET_ARN: !Sub "${Bucket.Arn}/*"
+          MODE: !If [IsProd, fast, careful]
+          JOINED: !Join ["-", [a, !Ref Stage]]
+          LITERAL: !Sub "${!NotAVar}"
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            Path: /things/{id}
+            Method: get
+`
+
+func TestFunctionResolvesGlobalsAndIntrinsics(t *testing.T) {
+	tp, err := sam.Parse([]byte(tpl), sam.Options{StackName: "st"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := tp.Function("Fn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"TABLE":      "st-receipts",
+		"SHARED":     "local",
+		"ARN":        "arn:aws:dynamodb:us-east-1:123456789012:table/st-receipts",
+		"BUCKET_ARN": "arn:aws:s3:::st-bucket/*",
+		"MODE":       "careful",
+		"JOINED":     "a-v1",
+		"LITERAL":    "${NotAVar}",
+	}
+	if !reflect.DeepEqual(fn.Env, want) {
+		t.Errorf("Env = %v, want %v", fn.Env, want)
+	}
+	if fn.Timeout != 10*time.Second || fn.MemoryMB != 512 {
+		t.Errorf("Timeout, MemoryMB = %v, %d; want 10s, 512", fn.Timeout, fn.MemoryMB)
+	}
+	routes, err := tp.Routes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRoutes := []sam.Route{{API: "ServerlessRestApi", Method: "GET", Path: "/things/{id}", Function: "Fn"}}
+	if !reflect.DeepEqual(routes, wantRoutes) {
+		t.Errorf("Routes = %+v, want %+v", routes, wantRoutes)
+	}
+	api, err := tp.API("ServerlessRestApi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(api.BinaryMediaTypes, []string{"image/png"}) {
+		t.Errorf("BinaryMediaTypes = %v", api.BinaryMediaTypes)
+	}
+}
+
+func TestParameterOverride(t *testing.T) {
+	tp, err := sam.Parse([]byte(tpl), sam.Options{Parameters: map[string]string{"Stage": "prod"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := tp.Function("Fn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fn.Env["MODE"] != "fast" || fn.Env["JOINED"] != "a-prod" {
+		t.Errorf("Env = %v", fn.Env)
+	}
+}
+
+func TestUnsupportedIntrinsicIsAnError(t *testing.T) {
+	tp, err := sam.Parse([]byte(`
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: x/
+      Environment:
+        Variables:
+          X: !ImportValue other-stack-output
+`), sam.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tp.Function("Fn"); err == nil {
+		t.Error("Function resolved Fn::ImportValue; want an error")
+	}
+}
+
+// The project's own template: every function has a route and the settings
+// the local stack relies on.
+func TestProjectTemplate(t *testing.T) {
+	tp := testenv.Template(t)
+	routes, err := tp.Routes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range routes {
+		got[r.Method+" "+r.Path] = r.Function
+	}
+	want := map[string]string{
+		"POST /receipt":     "UploadFunction",
+		"GET /receipt/{id}": "GetFunction",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("route %s -> %q, want %q", k, got[k], v)
+		}
+	}
+	api, err := tp.API("ReceiptsApi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if api.GatewayResponses["MISSING_AUTHENTICATION_TOKEN"].StatusCode != 404 {
+		t.Errorf("unknown routes are not a 404 in the template")
+	}
+	fns, err := tp.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range fns {
+		if fn.Runtime != "provided.al2023" || fn.Handler != "bootstrap" {
+			t.Errorf("%s: runtime %q handler %q", fn.LogicalID, fn.Runtime, fn.Handler)
+		}
+		if fn.Env["TABLE_NAME"] == "" || fn.Env["BUCKET_NAME"] == "" {
+			t.Errorf("%s: TABLE_NAME or BUCKET_NAME missing from %v", fn.LogicalID, fn.Env)
+		}
+	}
+}
