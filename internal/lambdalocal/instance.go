@@ -72,6 +72,8 @@ func startInstance(fn *Function, logs io.Writer) (*instance, error) {
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", in.fail)
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", in.initError)
 	in.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Init is timed from here: the runtime's first /next ends it.
+	in.startedAt = time.Now()
 	go func() { _ = in.srv.Serve(ln) }()
 
 	cmd := exec.Command(fn.Bootstrap)
@@ -80,7 +82,6 @@ func startInstance(fn *Function, logs io.Writer) (*instance, error) {
 	cmd.Stdout, cmd.Stderr = logs, logs
 	// Its own process group, so stopping it stops whatever it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	in.startedAt = time.Now()
 	if err := cmd.Start(); err != nil {
 		_ = in.srv.Close()
 		return nil, fmt.Errorf("start %s: %w", fn.Bootstrap, err)
