@@ -29,8 +29,8 @@ test: deps tools ## install what is missing, then run every test against the rea
 	go test -race -count=1 -timeout 15m ./...
 	go test -run='^$$' -fuzz=FuzzUpload -fuzztime=10s ./internal/api
 
-unit: ## unit tests only (no local services)
-	go test -short ./...
+unit: ## the tests alone: no lint, no fuzzing
+	go test -count=1 ./...
 
 lint: tools ## gofmt, go vet, staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -38,7 +38,9 @@ lint: tools ## gofmt, go vet, staticcheck
 	$(STATICCHECK) ./...
 
 bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
-	go run ./cmd/bench
+	@mkdir -p $(LOCAL)
+	go test -run '^$$' -bench . -benchtime 30x -count 3 -timeout 30m ./internal/bench | tee $(LOCAL)/bench.txt
+	@$(BENCHSTAT) $(LOCAL)/bench.txt
 
 build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
 	@for fn in functions/*/; do \

@@ -28,7 +28,7 @@ func FromEnv(ctx context.Context) (*Deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := awsclient.Load(ctx)
+	cfg, err := awsclient.Load()
 	if err != nil {
 		return nil, fmt.Errorf("init: %w", err)
 	}

@@ -55,6 +55,7 @@ type Stack struct {
 	DB *dynamodb.Client
 
 	hosts map[string]*lambdalocal.Host
+	fns   map[string]lambdalocal.Function
 	api   *http.Server
 	log   *slog.Logger
 	logs  *lineWriter
@@ -73,7 +74,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		cfg.BuildDir = filepath.Join(cfg.Root, ".local", "build")
 	}
 	logs := newLineWriter(cfg.Logs)
-	s := &Stack{hosts: map[string]*lambdalocal.Host{}, logs: logs,
+	s := &Stack{hosts: map[string]*lambdalocal.Host{}, fns: map[string]lambdalocal.Function{}, logs: logs,
 		log: slog.New(slog.NewTextHandler(logs.prefixed("local"), nil))}
 	defer func() {
 		if err != nil {
@@ -118,7 +119,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	for _, fn := range fns {
-		s.hosts[fn.LogicalID] = lambdalocal.NewHost(s.function(fn, cfg.BuildDir, env), logs.prefixed(fn.LogicalID))
+		f := s.function(fn, cfg.BuildDir, env)
+		s.fns[fn.LogicalID] = f
+		s.hosts[fn.LogicalID] = lambdalocal.NewHost(f, logs.prefixed(fn.LogicalID))
 	}
 	if cfg.APIAddr != "" {
 		if err := s.serveAPI(cfg.APIAddr); err != nil {
@@ -207,8 +210,8 @@ func (s *Stack) Invoke(ctx context.Context, function string, event []byte) ([]by
 	return res.Payload, err
 }
 
-// Host returns the host that runs a function, for measurements.
-func (s *Stack) Host(function string) *lambdalocal.Host { return s.hosts[function] }
+// Function returns how the stack runs a function, to run it elsewhere.
+func (s *Stack) Function(name string) lambdalocal.Function { return s.fns[name] }
 
 // Close stops everything the stack started.
 func (s *Stack) Close() {

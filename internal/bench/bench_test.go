@@ -1,0 +1,187 @@
+// Package bench measures the service against baselines run side by side in
+// the same process, and prints each comparison as a ratio:
+//
+//	<name>: <ours> vs <baseline> = <ratio>x
+//
+// Run with `make bench`. Nothing here asserts a time.
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/receipts-api/receipts/internal/lambdalocal"
+	"github.com/receipts-api/receipts/internal/localstack"
+	"github.com/receipts-api/receipts/internal/testenv"
+)
+
+var (
+	stackOnce sync.Once
+	stack     *localstack.Stack
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if stack != nil {
+		stack.Close()
+	}
+	os.Exit(code)
+}
+
+func startStack(b *testing.B) *localstack.Stack {
+	stackOnce.Do(func() {
+		var err error
+		stack, err = localstack.Start(context.Background(), localstack.Config{
+			Root: testenv.Root(b), APIAddr: "127.0.0.1:0", Logs: discard{},
+			BuildDir: filepath.Join(testenv.Root(b), ".local", "bench"),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
+	if stack == nil {
+		b.Fatal("local stack did not start")
+	}
+	return stack
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// report prints the comparison line and records the figures for benchstat.
+func report(b *testing.B, name, unit string, ours, baseline float64) {
+	b.ReportMetric(ours, "ours-"+unit)
+	b.ReportMetric(baseline, "baseline-"+unit)
+	b.ReportMetric(ours/baseline, "ratio")
+	fmt.Printf("%s: %.3f%s vs %.3f%s = %.2fx\n", name, ours, unit, baseline, unit, ours/baseline)
+}
+
+func percentile(samples []time.Duration, p float64) float64 {
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	i := int(p * float64(len(s)-1))
+	return float64(s[i]) / float64(time.Millisecond)
+}
+
+// coldStart starts a fresh instance of fn, invokes it once, and returns the
+// init duration Lambda would report.
+func coldStart(b *testing.B, fn lambdalocal.Function, event []byte) time.Duration {
+	h := lambdalocal.NewHost(fn, discard{})
+	defer h.Close()
+	res, err := h.Invoke(context.Background(), event)
+	if err != nil {
+		b.Fatalf("%s: %v", fn.Name, err)
+	}
+	return res.InitDuration
+}
+
+// BenchmarkColdStart compares each function's cold start through the local
+// Runtime API with a hello-world aws-lambda-go function built the same way,
+// alternating the two so both see the same machine.
+func BenchmarkColdStart(b *testing.B) {
+	st := startStack(b)
+	root := testenv.Root(b)
+	helloBin := filepath.Join(root, ".local", "bench", "hello", "bootstrap")
+	if err := localstack.GoBuild(context.Background(), root, helloBin, "./internal/bench/testdata/hello"); err != nil {
+		b.Fatal(err)
+	}
+	fixtures := map[string]string{"UploadFunction": "upload-no-file.json", "GetFunction": "get-unknown.json"}
+	for name, fixture := range fixtures {
+		b.Run(name, func(b *testing.B) {
+			ours := st.Function(name)
+			hello := ours
+			hello.Name, hello.Bootstrap, hello.Dir = "Hello", helloBin, filepath.Dir(helloBin)
+			event, err := os.ReadFile(filepath.Join(root, "events", fixture))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var o, h []time.Duration
+			for b.Loop() {
+				o = append(o, coldStart(b, ours, event))
+				h = append(h, coldStart(b, hello, []byte(`{}`)))
+			}
+			report(b, "cold start "+name+" (median init)", "ms", percentile(o, 0.5), percentile(h, 0.5))
+		})
+	}
+}
+
+// BenchmarkGet compares GET /receipt/{id} through the local API (gateway,
+// Runtime API, function, DynamoDB Local) with a bare GetItem of the same
+// item on the same DynamoDB Local.
+func BenchmarkGet(b *testing.B) {
+	st := startStack(b)
+	id := seed(b, st)
+	url := st.APIURL + "/receipt/" + id
+	client := &http.Client{}
+	table := st.Template.PhysicalName("ReceiptsTable")
+	key := map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "TENANT#default"},
+		"SK": &types.AttributeValueMemberS{Value: "RECEIPT#" + id},
+	}
+	getAPI := func() time.Duration {
+		start := time.Now()
+		resp, err := client.Get(url)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("GET %s: %v %v", url, err, resp)
+		}
+		_ = resp.Body.Close()
+		return time.Since(start)
+	}
+	getItem := func() time.Duration {
+		start := time.Now()
+		out, err := st.DB.GetItem(context.Background(), &dynamodb.GetItemInput{
+			TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true),
+		})
+		if err != nil || len(out.Item) == 0 {
+			b.Fatalf("GetItem: %v", err)
+		}
+		return time.Since(start)
+	}
+	for range 50 { // warm both paths
+		getAPI()
+		getItem()
+	}
+	var o, h []time.Duration
+	for b.Loop() {
+		o = append(o, getAPI())
+		h = append(h, getItem())
+	}
+	report(b, "GET /receipt/{id} p50", "ms", percentile(o, 0.5), percentile(h, 0.5))
+	report(b, "GET /receipt/{id} p99", "ms", percentile(o, 0.99), percentile(h, 0.99))
+}
+
+func seed(b *testing.B, st *localstack.Stack) string {
+	event, err := os.ReadFile(filepath.Join(testenv.Root(b), "events", "upload-png.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := st.Invoke(context.Background(), "UploadFunction", event)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var resp struct {
+		StatusCode int    `json:"statusCode"`
+		Body       string `json:"body"`
+	}
+	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode != 200 {
+		b.Fatalf("seed upload: %s %v", out, err)
+	}
+	var id string
+	if err := json.Unmarshal([]byte(resp.Body), &id); err != nil {
+		b.Fatal(err)
+	}
+	return id
+}
