@@ -20,6 +20,7 @@ type receiptBody struct {
 	Error        string `json:"error"`
 
 	Status      receipt.Status `json:"status"`
+	Fields      *fieldsBody    `json:"fields,omitempty"`
 	Filename    string         `json:"filename,omitempty"`
 	ContentType string         `json:"contentType"`
 	Size        int64          `json:"size"`
@@ -32,7 +33,7 @@ func bodyOf(r *receipt.Receipt) receiptBody {
 		UUID: r.ID, Details: r.Details, Status: r.Status,
 		IsProcessing: r.Status == receipt.Processing,
 		Filename:     r.Filename, ContentType: r.ContentType, Size: r.Size,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Fields: fieldsOf(r.Fields),
 	}
 	switch r.Status {
 	case receipt.Processing:

@@ -5,15 +5,24 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/textract"
 
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/awsclient"
+	"github.com/receipts-api/receipts/internal/extract"
 	"github.com/receipts-api/receipts/internal/files"
+	"github.com/receipts-api/receipts/internal/processor"
 	"github.com/receipts-api/receipts/internal/store"
 )
 
 // Deps are the clients a function builds once at init.
 type Deps struct {
+	AWS      aws.Config
+	Bucket   string
 	Receipts *store.Store
 	Files    *files.Store
 }
@@ -33,6 +42,8 @@ func FromEnv(ctx context.Context) (*Deps, error) {
 		return nil, fmt.Errorf("init: %w", err)
 	}
 	return &Deps{
+		AWS:      cfg,
+		Bucket:   bucket,
 		Receipts: store.New(awsclient.DynamoDB(cfg), table),
 		Files:    files.New(awsclient.S3(cfg), bucket),
 	}, nil
@@ -41,4 +52,32 @@ func FromEnv(ctx context.Context) (*Deps, error) {
 // API returns the HTTP API over d.
 func (d *Deps) API() *api.Server {
 	return api.New(d.Receipts, d.Files)
+}
+
+// Extractor returns the extraction engine EXTRACTOR names: "tesseract"
+// (OCR_LANGUAGES, default eng) or "textract".
+func Extractor(cfg aws.Config) (extract.Extractor, error) {
+	switch e := os.Getenv("EXTRACTOR"); e {
+	case "tesseract":
+		return extract.NewTesseract(os.Getenv("OCR_LANGUAGES")), nil
+	case "textract", "":
+		return extract.NewTextract(textract.NewFromConfig(cfg, func(o *textract.Options) {
+			o.BaseEndpoint = awsclient.Endpoint("TEXTRACT")
+		})), nil
+	default:
+		return nil, fmt.Errorf("EXTRACTOR %q: want tesseract or textract", e)
+	}
+}
+
+// Processor builds the stream processor from the environment.
+func Processor(ctx context.Context) (*processor.Processor, aws.Config, error) {
+	d, err := FromEnv(ctx)
+	if err != nil {
+		return nil, aws.Config{}, err
+	}
+	ex, err := Extractor(d.AWS)
+	if err != nil {
+		return nil, aws.Config{}, err
+	}
+	return processor.New(d.Receipts, d.Files, d.Bucket, ex, slog.Default()), d.AWS, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -38,9 +39,9 @@ func Load() (aws.Config, error) {
 	}, nil
 }
 
-// endpoint is the override for a service, as the SDK's own configuration
-// would read it.
-func endpoint(service string) *string {
+// Endpoint is the endpoint override for a service (e.g. "S3"), as the
+// SDK's own configuration would read it, or nil.
+func Endpoint(service string) *string {
 	for _, name := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
 		if v := os.Getenv(name); v != "" {
 			return aws.String(v)
@@ -52,7 +53,7 @@ func endpoint(service string) *string {
 // DynamoDB returns a DynamoDB client for cfg.
 func DynamoDB(cfg aws.Config) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		o.BaseEndpoint = endpoint("DYNAMODB")
+		o.BaseEndpoint = Endpoint("DYNAMODB")
 	})
 }
 
@@ -61,7 +62,7 @@ func DynamoDB(cfg aws.Config) *dynamodb.Client {
 // the API requires them, since S3 emulators may not parse checksum trailers.
 func S3(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if o.BaseEndpoint = endpoint("S3"); o.BaseEndpoint != nil {
+		if o.BaseEndpoint = Endpoint("S3"); o.BaseEndpoint != nil {
 			o.UsePathStyle = true
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
@@ -77,4 +78,11 @@ func MustEnv(name string) (string, error) {
 		return "", fmt.Errorf("environment variable %s is not set", name)
 	}
 	return v, nil
+}
+
+// DynamoDBStreams returns a DynamoDB Streams client for cfg.
+func DynamoDBStreams(cfg aws.Config) *dynamodbstreams.Client {
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
+		o.BaseEndpoint = Endpoint("DYNAMODB_STREAMS")
+	})
 }

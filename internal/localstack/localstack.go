@@ -10,15 +10,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/receipts-api/receipts/internal/dynamolocal"
 	"github.com/receipts-api/receipts/internal/gateway"
@@ -42,6 +45,9 @@ type Config struct {
 	BuildDir string
 	// Logs receives the functions' output and the stack's own log.
 	Logs io.Writer
+	// Env overrides functions' variables after the template and env.json,
+	// by logical id; tests use it to break a function on purpose.
+	Env map[string]map[string]string
 }
 
 // Stack is a running local stack.
@@ -54,11 +60,14 @@ type Stack struct {
 	// DB is a client of the stack's DynamoDB Local.
 	DB *dynamodb.Client
 
-	hosts map[string]*lambdalocal.Host
-	fns   map[string]lambdalocal.Function
-	api   *http.Server
-	log   *slog.Logger
-	logs  *lineWriter
+	hosts  map[string]*lambdalocal.Host
+	fns    map[string]lambdalocal.Function
+	api    *http.Server
+	log    *slog.Logger
+	logs   *lineWriter
+	queues *queues
+	stop   context.CancelFunc
+	loops  sync.WaitGroup
 }
 
 // Start builds the functions and starts every part of the stack. On error,
@@ -120,8 +129,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	for _, fn := range fns {
 		f := s.function(fn, cfg.BuildDir, env)
+		maps.Copy(f.Env, cfg.Env[fn.LogicalID])
 		s.fns[fn.LogicalID] = f
 		s.hosts[fn.LogicalID] = lambdalocal.NewHost(f, logs.prefixed(fn.LogicalID))
+	}
+	if err := s.startEventSources(fns); err != nil {
+		return nil, err
 	}
 	if cfg.APIAddr != "" {
 		if err := s.serveAPI(cfg.APIAddr); err != nil {
@@ -129,6 +142,34 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}
 	return s, nil
+}
+
+// startEventSources runs the template's stream and queue event sources: the
+// stream poller and the queue consumers.
+func (s *Stack) startEventSources(fns []sam.Function) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.queues = newQueues(Region, s.log)
+	streams := dynamodbstreams.NewFromConfig(AWSConfig(), func(o *dynamodbstreams.Options) {
+		o.BaseEndpoint = aws.String(s.Dynamo.Endpoint)
+	})
+	for _, fn := range fns {
+		srcs, err := streamSources(s.Template, fn)
+		if err != nil {
+			return err
+		}
+		for _, src := range srcs {
+			p := &poller{src: src, db: s.DB, streams: streams, invoke: s.Invoke, queues: s.queues,
+				region: Region, log: s.log.With("poller", fn.LogicalID), backoff: 100 * time.Millisecond}
+			s.loops.Add(1)
+			go func() { defer s.loops.Done(); p.run(ctx) }()
+		}
+		for _, src := range sqsSources(s.Template, fn) {
+			s.loops.Add(1)
+			go func() { defer s.loops.Done(); s.queues.consume(ctx, src, s.Invoke) }()
+		}
+	}
+	return nil
 }
 
 // AWSConfig is SDK configuration for talking to the local services.
@@ -164,6 +205,7 @@ func (s *Stack) createResources(ctx context.Context) error {
 func (s *Stack) function(fn sam.Function, buildDir string, env envFile) lambdalocal.Function {
 	vars := env.apply(fn.LogicalID, fn.Env)
 	vars["AWS_ENDPOINT_URL_DYNAMODB"] = s.Dynamo.Endpoint
+	vars["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = s.Dynamo.Endpoint
 	vars["AWS_ENDPOINT_URL_S3"] = s.S3.Endpoint
 	return lambdalocal.Function{
 		Name:      fn.LogicalID,
@@ -219,6 +261,10 @@ func (s *Stack) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = s.api.Shutdown(ctx)
 		cancel()
+	}
+	if s.stop != nil {
+		s.stop()
+		s.loops.Wait()
 	}
 	for _, h := range s.hosts {
 		h.Close()

@@ -35,6 +35,7 @@ type Receipt struct {
 	Size        int64
 	SHA256      string
 	Details     string
+	Fields      Fields
 	Error       string
 	Attempts    int
 	CreatedAt   time.Time

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,21 +30,22 @@ func New(db *dynamodb.Client, table string) *Store {
 
 // item is a receipt as it is laid out in the table (DESIGN §4).
 type item struct {
-	PK          string `dynamodbav:"PK"`
-	SK          string `dynamodbav:"SK"`
-	ID          string `dynamodbav:"id"`
-	Tenant      string `dynamodbav:"tenant"`
-	Status      string `dynamodbav:"status"`
-	Filename    string `dynamodbav:"filename,omitempty"`
-	FileKey     string `dynamodbav:"fileKey"`
-	ContentType string `dynamodbav:"contentType"`
-	Size        int64  `dynamodbav:"size"`
-	SHA256      string `dynamodbav:"sha256"`
-	Details     string `dynamodbav:"details,omitempty"`
-	Error       string `dynamodbav:"error,omitempty"`
-	Attempts    int    `dynamodbav:"attempts"`
-	CreatedAt   string `dynamodbav:"createdAt"`
-	UpdatedAt   string `dynamodbav:"updatedAt"`
+	PK          string  `dynamodbav:"PK"`
+	SK          string  `dynamodbav:"SK"`
+	ID          string  `dynamodbav:"id"`
+	Tenant      string  `dynamodbav:"tenant"`
+	Status      string  `dynamodbav:"status"`
+	Filename    string  `dynamodbav:"filename,omitempty"`
+	FileKey     string  `dynamodbav:"fileKey"`
+	ContentType string  `dynamodbav:"contentType"`
+	Size        int64   `dynamodbav:"size"`
+	SHA256      string  `dynamodbav:"sha256"`
+	Details     string  `dynamodbav:"details,omitempty"`
+	Fields      *fields `dynamodbav:"fields,omitempty"`
+	Error       string  `dynamodbav:"error,omitempty"`
+	Attempts    int     `dynamodbav:"attempts"`
+	CreatedAt   string  `dynamodbav:"createdAt"`
+	UpdatedAt   string  `dynamodbav:"updatedAt"`
 }
 
 const timeLayout = time.RFC3339Nano
@@ -63,7 +65,7 @@ func toItem(r *receipt.Receipt) item {
 		PK: tenantPK(r.Tenant), SK: receiptSK(r.ID), ID: r.ID, Tenant: r.Tenant,
 		Status: string(r.Status), Filename: r.Filename, FileKey: r.FileKey,
 		ContentType: r.ContentType, Size: r.Size, SHA256: r.SHA256,
-		Details: r.Details, Error: r.Error, Attempts: r.Attempts,
+		Details: r.Details, Fields: fieldsItem(r.Fields), Error: r.Error, Attempts: r.Attempts,
 		CreatedAt: r.CreatedAt.UTC().Format(timeLayout),
 		UpdatedAt: r.UpdatedAt.UTC().Format(timeLayout),
 	}
@@ -81,7 +83,7 @@ func fromItem(it item) (*receipt.Receipt, error) {
 	return &receipt.Receipt{
 		ID: it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
 		Filename: it.Filename, FileKey: it.FileKey, ContentType: it.ContentType,
-		Size: it.Size, SHA256: it.SHA256, Details: it.Details, Error: it.Error,
+		Size: it.Size, SHA256: it.SHA256, Details: it.Details, Fields: it.Fields.domain(), Error: it.Error,
 		Attempts: it.Attempts, CreatedAt: created, UpdatedAt: updated,
 	}, nil
 }
@@ -124,6 +126,63 @@ func (s *Store) Get(ctx context.Context, tenant, id string) (*receipt.Receipt, e
 		return nil, fmt.Errorf("unmarshal receipt %s: %w", id, err)
 	}
 	return fromItem(it)
+}
+
+// Complete records a receipt's extracted text and fields. Only a receipt
+// still processing can complete: a replayed or late event cannot overwrite a
+// finished result, and loses with ErrConflict.
+func (s *Store) Complete(ctx context.Context, tenant, id, details string, f receipt.Fields, now time.Time) error {
+	values := map[string]any{
+		":done": string(receipt.Completed), ":details": details, ":now": now.UTC().Format(timeLayout),
+	}
+	update := "SET #status = :done, #details = :details, #updatedAt = :now, #attempts = #attempts + :one"
+	if fi := fieldsItem(f); fi != nil {
+		update += ", #fields = :fields"
+		values[":fields"] = fi
+	}
+	return s.finish(ctx, tenant, id, update, values)
+}
+
+// Fail marks a receipt FAILED with the reason, kept for operators; clients
+// see the service's one extraction error. Like Complete, it only moves a
+// receipt that is still processing.
+func (s *Store) Fail(ctx context.Context, tenant, id, reason string, now time.Time) error {
+	return s.finish(ctx, tenant, id,
+		"SET #status = :failed, #error = :reason, #updatedAt = :now, #attempts = #attempts + :one",
+		map[string]any{":failed": string(receipt.Failed), ":reason": reason, ":now": now.UTC().Format(timeLayout)})
+}
+
+func (s *Store) finish(ctx context.Context, tenant, id, update string, values map[string]any) error {
+	values[":processing"] = string(receipt.Processing)
+	values[":one"] = 1
+	av, err := attributevalue.MarshalMap(values)
+	if err != nil {
+		return fmt.Errorf("marshal update of receipt %s: %w", id, err)
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(tenant, id),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND #status = :processing"),
+		ExpressionAttributeNames:  names(update + " #status"),
+		ExpressionAttributeValues: av,
+	})
+	if err != nil {
+		return fmt.Errorf("finish receipt %s: %w", id, mapErr(err))
+	}
+	return nil
+}
+
+var placeholder = regexp.MustCompile(`#\w+`)
+
+// names declares an expression's #name placeholders. Every attribute goes
+// through one, since DynamoDB reserves words such as status and fields.
+func names(expr string) map[string]string {
+	n := map[string]string{}
+	for _, p := range placeholder.FindAllString(expr, -1) {
+		n[p] = p[1:]
+	}
+	return n
 }
 
 // mapErr turns a lost condition into receipt.ErrConflict, keeping the rest.

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -47,7 +49,7 @@ func TestCreateAndGet(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
-	if *got != *want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Get = %+v, want %+v", got, want)
 	}
 }
@@ -94,4 +96,86 @@ func TestGetNotFound(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestFinishMovesOnlyProcessingReceipts(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
+	fields := receipt.Fields{Vendor: "SHOP", Total: "9.00", Date: "2018-12-25", Currency: "MYR",
+		LineItems: []receipt.LineItem{{Description: "CLAY", Quantity: "1", Amount: "9.00"}}}
+
+	t.Run("complete then replay", func(t *testing.T) {
+		r := newReceipt(t, "t1")
+		if err := s.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, "t1", r.ID, "text", fields, now); err != nil {
+			t.Fatalf("Complete: %v", err)
+		}
+		got, err := s.Get(ctx, "t1", r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != receipt.Completed || got.Details != "text" || !reflect.DeepEqual(got.Fields, fields) || got.Attempts != 1 {
+			t.Errorf("after Complete: %+v", got)
+		}
+		// A replayed event, or a late failure, must not touch the result.
+		if err := s.Complete(ctx, "t1", r.ID, "other", receipt.Fields{}, now); !errors.Is(err, receipt.ErrConflict) {
+			t.Errorf("second Complete = %v, want ErrConflict", err)
+		}
+		if err := s.Fail(ctx, "t1", r.ID, "late", now); !errors.Is(err, receipt.ErrConflict) {
+			t.Errorf("Fail after Complete = %v, want ErrConflict", err)
+		}
+		again, _ := s.Get(ctx, "t1", r.ID)
+		if !reflect.DeepEqual(again, got) {
+			t.Errorf("result changed: %+v, was %+v", again, got)
+		}
+	})
+
+	t.Run("fail", func(t *testing.T) {
+		r := newReceipt(t, "t1")
+		if err := s.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Fail(ctx, "t1", r.ID, "corrupt image", now); err != nil {
+			t.Fatalf("Fail: %v", err)
+		}
+		got, _ := s.Get(ctx, "t1", r.ID)
+		if got.Status != receipt.Failed || got.Error != "corrupt image" {
+			t.Errorf("after Fail: %+v", got)
+		}
+		if err := s.Complete(ctx, "t1", r.ID, "text", fields, now); !errors.Is(err, receipt.ErrConflict) {
+			t.Errorf("Complete after Fail = %v, want ErrConflict", err)
+		}
+	})
+
+	t.Run("missing receipt", func(t *testing.T) {
+		if err := s.Complete(ctx, "t1", "0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", "x", fields, now); !errors.Is(err, receipt.ErrConflict) {
+			t.Errorf("Complete of a missing receipt = %v, want ErrConflict", err)
+		}
+	})
+
+	t.Run("racing processors", func(t *testing.T) {
+		r := newReceipt(t, "t1")
+		if err := s.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		errs := make(chan error, n)
+		for i := range n {
+			go func() { errs <- s.Complete(ctx, "t1", r.ID, fmt.Sprint("result ", i), fields, now) }()
+		}
+		won := 0
+		for range n {
+			if err := <-errs; err == nil {
+				won++
+			} else if !errors.Is(err, receipt.ErrConflict) {
+				t.Errorf("Complete: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d processors won, want 1", won)
+		}
+	})
 }

@@ -1,0 +1,21 @@
+// Command processor extracts new receipts from the table's stream.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/receipts-api/receipts/internal/app"
+)
+
+func main() {
+	p, _, err := app.Processor(context.Background())
+	if err != nil {
+		slog.Error("init", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(p.Handle)
+}

@@ -1,0 +1,34 @@
+// Package extract turns receipt documents into text and fields. Engines
+// (Tesseract, Textract) produce text, and where they can, fields; Parse turns
+// any receipt text into fields, so every engine shares one parser.
+package extract
+
+import (
+	"context"
+	"errors"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// Result is what an engine got from a document.
+type Result struct {
+	Text   string
+	Fields receipt.Fields
+}
+
+// Document is a stored receipt document.
+type Document struct {
+	Bytes       []byte
+	ContentType string // receipt.PNG, JPEG or PDF
+	// Bucket and Key say where it is stored, for engines that read it there.
+	Bucket, Key string
+}
+
+// Extractor reads a document.
+type Extractor interface {
+	Extract(ctx context.Context, doc Document) (Result, error)
+}
+
+// ErrUnreadable means the document itself is at fault (corrupt, empty, no
+// text): trying again cannot help. Any other error may be transient.
+var ErrUnreadable = errors.New("document unreadable")

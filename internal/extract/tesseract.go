@@ -1,0 +1,143 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// Tesseract extracts text with the tesseract CLI, and from PDFs with
+// Poppler: pdftotext where the PDF has a text layer, else pdftoppm's page
+// images through tesseract. Nothing leaves the machine.
+type Tesseract struct {
+	// Languages are tesseract's language codes, e.g. "eng" or "eng+srp".
+	Languages string
+	// DPI is the resolution scanned PDF pages are rendered at.
+	DPI int
+}
+
+var _ Extractor = (*Tesseract)(nil)
+
+// NewTesseract returns a Tesseract extractor for the given languages
+// ("eng" when empty).
+func NewTesseract(languages string) *Tesseract {
+	if languages == "" {
+		languages = "eng"
+	}
+	return &Tesseract{Languages: languages, DPI: 300}
+}
+
+// Extract returns the document's text and the fields parsed from it.
+func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
+	var (
+		text string
+		err  error
+	)
+	switch doc.ContentType {
+	case receipt.PNG, receipt.JPEG:
+		text, err = t.ocr(ctx, doc.Bytes)
+	case receipt.PDF:
+		text, err = t.pdf(ctx, doc.Bytes)
+	default:
+		return Result{}, fmt.Errorf("content type %q: %w", doc.ContentType, ErrUnreadable)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
+	}
+	return Result{Text: text, Fields: Parse(text)}, nil
+}
+
+// ocr runs tesseract on one image given on stdin.
+func (t *Tesseract) ocr(ctx context.Context, image []byte) (string, error) {
+	cmd := exec.CommandContext(ctx, "tesseract", "stdin", "stdout", "-l", t.Languages)
+	cmd.Stdin = bytes.NewReader(image)
+	// Tesseract's OpenMP threads cost more than they give on one page and
+	// fight the other invocations for the cores.
+	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	return run(ctx, cmd, "tesseract")
+}
+
+func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, error) {
+	dir, err := os.MkdirTemp("", "receipt-pdf")
+	if err != nil {
+		return "", fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "doc.pdf")
+	if err := os.WriteFile(in, doc, 0o600); err != nil {
+		return "", fmt.Errorf("write pdf: %w", err)
+	}
+	text, err := run(ctx, exec.CommandContext(ctx, "pdftotext", "-layout", "-enc", "UTF-8", in, "-"), "pdftotext")
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(text) != "" {
+		return text, nil
+	}
+	// No text layer: a scan. Render every page and read it.
+	prefix := filepath.Join(dir, "page")
+	if _, err := run(ctx, exec.CommandContext(ctx, "pdftoppm", "-r", fmt.Sprint(t.DPI), "-gray", "-png", in, prefix), "pdftoppm"); err != nil {
+		return "", err
+	}
+	pages, _ := filepath.Glob(prefix + "*.png")
+	sort.Strings(pages)
+	if len(pages) == 0 {
+		return "", fmt.Errorf("pdf has no pages: %w", ErrUnreadable)
+	}
+	var out strings.Builder
+	for i, p := range pages {
+		img, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("read page %d: %w", i+1, err)
+		}
+		text, err := t.ocr(ctx, img)
+		if err != nil {
+			return "", fmt.Errorf("page %d: %w", i+1, err)
+		}
+		if i > 0 {
+			out.WriteString("\n\f\n")
+		}
+		out.WriteString(text)
+	}
+	return out.String(), nil
+}
+
+// run runs cmd and returns its stdout. A tool that rejects its input makes
+// the document unreadable; a tool that is missing or was stopped is not the
+// document's fault.
+func run(ctx context.Context, cmd *exec.Cmd, name string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err == nil {
+		return stdout.String(), nil
+	}
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("%s: %w", name, ctx.Err())
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() > 0 {
+		return "", fmt.Errorf("%s: %s: %w", name, firstLine(stderr.String()), ErrUnreadable)
+	}
+	return "", fmt.Errorf("%s: %w", name, err)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

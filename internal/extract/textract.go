@@ -1,0 +1,248 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/textract"
+	"github.com/aws/aws-sdk-go-v2/service/textract/types"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// Textract extracts with AWS Textract's AnalyzeExpense: images and one-page
+// PDFs synchronously from their bytes; longer PDFs asynchronously
+// (StartExpenseAnalysis, then GetExpenseAnalysis) from where they are stored
+// in S3.
+type Textract struct {
+	client *textract.Client
+	// Poll is how long to wait between GetExpenseAnalysis calls.
+	Poll time.Duration
+}
+
+var _ Extractor = (*Textract)(nil)
+
+// NewTextract returns a Textract extractor.
+func NewTextract(client *textract.Client) *Textract {
+	return &Textract{client: client, Poll: 2 * time.Second}
+}
+
+// Extract returns the document's text and fields. Fields Textract found
+// win; the shared parser fills in the ones it did not.
+func (t *Textract) Extract(ctx context.Context, doc Document) (Result, error) {
+	var (
+		docs []types.ExpenseDocument
+		err  error
+	)
+	if doc.ContentType == receipt.PDF && pdfPages(doc.Bytes) > 1 {
+		docs, err = t.async(ctx, doc)
+	} else {
+		var out *textract.AnalyzeExpenseOutput
+		out, err = t.client.AnalyzeExpense(ctx, &textract.AnalyzeExpenseInput{
+			Document: &types.Document{Bytes: doc.Bytes},
+		})
+		if out != nil {
+			docs = out.ExpenseDocuments
+		}
+	}
+	if err != nil {
+		return Result{}, textractErr(err)
+	}
+	return expenseResult(docs)
+}
+
+func (t *Textract) async(ctx context.Context, doc Document) ([]types.ExpenseDocument, error) {
+	start, err := t.client.StartExpenseAnalysis(ctx, &textract.StartExpenseAnalysisInput{
+		DocumentLocation: &types.DocumentLocation{S3Object: &types.S3Object{
+			Bucket: aws.String(doc.Bucket), Name: aws.String(doc.Key),
+		}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var (
+		docs  []types.ExpenseDocument
+		token *string
+	)
+	for {
+		out, err := t.client.GetExpenseAnalysis(ctx, &textract.GetExpenseAnalysisInput{JobId: start.JobId, NextToken: token})
+		if err != nil {
+			return nil, err
+		}
+		switch out.JobStatus {
+		case types.JobStatusInProgress:
+			select {
+			case <-time.After(t.Poll):
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		case types.JobStatusFailed:
+			return nil, fmt.Errorf("expense analysis %s: %s: %w", aws.ToString(start.JobId), aws.ToString(out.StatusMessage), ErrUnreadable)
+		}
+		docs = append(docs, out.ExpenseDocuments...)
+		if out.NextToken == nil {
+			return docs, nil
+		}
+		token = out.NextToken
+	}
+}
+
+// textractErr marks the errors that say the document is at fault.
+func textractErr(err error) error {
+	var (
+		bad     *types.BadDocumentException
+		format  *types.UnsupportedDocumentException
+		tooBig  *types.DocumentTooLargeException
+		invalid *types.InvalidParameterException
+	)
+	if errors.As(err, &bad) || errors.As(err, &format) || errors.As(err, &tooBig) || errors.As(err, &invalid) {
+		return fmt.Errorf("textract: %v: %w", err, ErrUnreadable)
+	}
+	return fmt.Errorf("textract: %w", err)
+}
+
+// expenseResult maps AnalyzeExpense's documents to our result: the LINE
+// blocks as text, SummaryFields and LineItemGroups as fields.
+func expenseResult(docs []types.ExpenseDocument) (Result, error) {
+	var lines []string
+	for _, d := range docs {
+		for _, b := range d.Blocks {
+			if b.BlockType == types.BlockTypeLine && b.Text != nil {
+				lines = append(lines, *b.Text)
+			}
+		}
+	}
+	text := strings.Join(lines, "\n")
+	if strings.TrimSpace(text) == "" && !hasSummary(docs) {
+		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
+	}
+	f := Parse(text)
+	found := receipt.Fields{Confidence: map[string]float64{}}
+	for _, d := range docs {
+		for _, sf := range d.SummaryFields {
+			summaryField(&found, sf, f)
+		}
+		for _, g := range d.LineItemGroups {
+			for _, li := range g.LineItems {
+				if item, ok := lineItem(li); ok {
+					found.LineItems = append(found.LineItems, item)
+				}
+			}
+		}
+	}
+	return Result{Text: text, Fields: merge(found, f)}, nil
+}
+
+func hasSummary(docs []types.ExpenseDocument) bool {
+	for _, d := range docs {
+		if len(d.SummaryFields) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// summaryField takes the first value Textract gives for each of our fields.
+func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Fields) {
+	if sf.Type == nil || sf.ValueDetection == nil || sf.ValueDetection.Text == nil {
+		return
+	}
+	value := strings.TrimSpace(*sf.ValueDetection.Text)
+	conf := float64(aws.ToFloat32(sf.ValueDetection.Confidence)) / 100
+	set := func(name string, dst *string, v string) {
+		if *dst == "" && v != "" {
+			*dst = v
+			f.Confidence[name] = conf
+		}
+	}
+	switch aws.ToString(sf.Type.Text) {
+	case "VENDOR_NAME", "NAME":
+		set("vendor", &f.Vendor, strings.Join(strings.Fields(value), " "))
+	case "VENDOR_ADDRESS", "ADDRESS":
+		set("address", &f.Address, strings.Join(strings.Fields(strings.ReplaceAll(value, "\n", ", ")), " "))
+	case "INVOICE_RECEIPT_DATE":
+		set("date", &f.Date, Parse("Date: "+value+"\n"+currencyHint(parsed)).Date)
+	case "TOTAL", "AMOUNT_PAID":
+		set("total", &f.Total, amount(value))
+	case "SUBTOTAL":
+		set("subtotal", &f.Subtotal, amount(value))
+	case "TAX":
+		set("tax", &f.Tax, amount(value))
+	}
+	if sf.Currency != nil && sf.Currency.Code != nil && f.Currency == "" {
+		f.Currency = strings.ToUpper(*sf.Currency.Code)
+		f.Confidence["currency"] = float64(aws.ToFloat32(sf.Currency.Confidence)) / 100
+	}
+}
+
+// currencyHint lets the date parser resolve day/month order from the
+// currency the text shows.
+func currencyHint(parsed receipt.Fields) string {
+	if parsed.Currency == "" {
+		return ""
+	}
+	return "Currency: " + parsed.Currency
+}
+
+func lineItem(li types.LineItemFields) (receipt.LineItem, bool) {
+	var item receipt.LineItem
+	for _, f := range li.LineItemExpenseFields {
+		if f.Type == nil || f.ValueDetection == nil || f.ValueDetection.Text == nil {
+			continue
+		}
+		v := strings.TrimSpace(*f.ValueDetection.Text)
+		switch aws.ToString(f.Type.Text) {
+		case "ITEM":
+			item.Description = strings.Join(strings.Fields(v), " ")
+		case "QUANTITY":
+			item.Quantity = amount(v)
+		case "UNIT_PRICE":
+			item.UnitPrice = amount(v)
+		case "PRICE":
+			item.Amount = amount(v)
+		}
+	}
+	return item, item.Description != "" || item.Amount != ""
+}
+
+// merge fills what Textract did not find from what the parser read.
+func merge(found, parsed receipt.Fields) receipt.Fields {
+	pick := func(a, b string) string {
+		if a != "" {
+			return a
+		}
+		return b
+	}
+	found.Vendor = pick(found.Vendor, parsed.Vendor)
+	found.Address = pick(found.Address, parsed.Address)
+	found.Date = pick(found.Date, parsed.Date)
+	found.Total = pick(found.Total, parsed.Total)
+	found.Subtotal = pick(found.Subtotal, parsed.Subtotal)
+	found.Tax = pick(found.Tax, parsed.Tax)
+	found.Currency = pick(found.Currency, parsed.Currency)
+	if len(found.LineItems) == 0 {
+		found.LineItems = parsed.LineItems
+	}
+	if len(found.Confidence) == 0 {
+		found.Confidence = nil
+	}
+	return found
+}
+
+// pdfPages counts a PDF's pages by their page objects: enough to choose
+// between the synchronous and the asynchronous API.
+func pdfPages(pdf []byte) int {
+	return bytes.Count(pdf, []byte("/Type /Page")) - bytes.Count(pdf, []byte("/Type /Pages")) +
+		bytes.Count(pdf, []byte("/Type/Page")) - bytes.Count(pdf, []byte("/Type/Pages"))
+}
+
+// amount normalises an amount Textract read, through the shared parser.
+func amount(v string) string {
+	return Parse("TOTAL " + v).Total
+}

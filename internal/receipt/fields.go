@@ -1,0 +1,32 @@
+package receipt
+
+// Fields are the values extracted from a receipt. An empty value was not
+// found; nothing is guessed. Amounts are decimal strings with the receipt's
+// own decimals ("9.00"), never floats.
+type Fields struct {
+	Vendor    string
+	Address   string
+	Date      string // ISO 8601, YYYY-MM-DD
+	Total     string
+	Subtotal  string
+	Tax       string
+	Currency  string // ISO 4217, e.g. MYR
+	LineItems []LineItem
+	// Confidence is the engine's confidence in each field, 0 to 1, keyed by
+	// the field's JSON name ("total", "date", ...), where the engine gives one.
+	Confidence map[string]float64
+}
+
+// LineItem is one line of a receipt.
+type LineItem struct {
+	Description string
+	Quantity    string
+	UnitPrice   string
+	Amount      string
+}
+
+// IsZero reports whether nothing was extracted.
+func (f Fields) IsZero() bool {
+	return f.Vendor == "" && f.Address == "" && f.Date == "" && f.Total == "" &&
+		f.Subtotal == "" && f.Tax == "" && f.Currency == "" && len(f.LineItems) == 0
+}
