@@ -43,7 +43,7 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	)
 	switch doc.ContentType {
 	case receipt.PNG, receipt.JPEG:
-		text, err = t.ocr(ctx, doc.Bytes)
+		text, err = t.image(ctx, doc.Bytes)
 	case receipt.PDF:
 		text, err = t.pdf(ctx, doc.Bytes)
 	default:
@@ -59,9 +59,30 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	return Result{Text: text, Fields: Parse(text)}, nil
 }
 
+// minText is how much text a first pass must find before we trust it.
+const minText = 20
+
+// image reads one image: as it is first, since most receipts need nothing
+// more; binarized, with tesseract told to expect a column of text, when that
+// finds next to nothing.
+func (t *Tesseract) image(ctx context.Context, img []byte) (string, error) {
+	text, err := t.ocr(ctx, img)
+	if err != nil || len(strings.TrimSpace(text)) >= minText {
+		return text, err
+	}
+	clean, err := binarize(img)
+	if err != nil {
+		return "", fmt.Errorf("%v: %w", err, ErrUnreadable)
+	}
+	return t.ocr(ctx, clean, "--psm", "4")
+}
+
 // ocr runs tesseract on one image given on stdin.
-func (t *Tesseract) ocr(ctx context.Context, image []byte) (string, error) {
-	cmd := exec.CommandContext(ctx, "tesseract", "stdin", "stdout", "-l", t.Languages)
+func (t *Tesseract) ocr(ctx context.Context, image []byte, args ...string) (string, error) {
+	// A fixed resolution: scans often carry none, or a wrong one, and
+	// tesseract's own estimate can make a whole page "empty".
+	args = append([]string{"stdin", "stdout", "-l", t.Languages, "--dpi", "300"}, args...)
+	cmd := exec.CommandContext(ctx, "tesseract", args...)
 	cmd.Stdin = bytes.NewReader(image)
 	// Tesseract's OpenMP threads cost more than they give on one page and
 	// fight the other invocations for the cores.
@@ -102,7 +123,7 @@ func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read page %d: %w", i+1, err)
 		}
-		text, err := t.ocr(ctx, img)
+		text, err := t.image(ctx, img)
 		if err != nil {
 			return "", fmt.Errorf("page %d: %w", i+1, err)
 		}

@@ -169,11 +169,11 @@ func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Field
 	case "INVOICE_RECEIPT_DATE":
 		set("date", &f.Date, Parse("Date: "+value+"\n"+currencyHint(parsed)).Date)
 	case "TOTAL", "AMOUNT_PAID":
-		set("total", &f.Total, amount(value))
+		set("total", &f.Total, textractAmount(value))
 	case "SUBTOTAL":
-		set("subtotal", &f.Subtotal, amount(value))
+		set("subtotal", &f.Subtotal, textractAmount(value))
 	case "TAX":
-		set("tax", &f.Tax, amount(value))
+		set("tax", &f.Tax, textractAmount(value))
 	}
 	if sf.Currency != nil && sf.Currency.Code != nil && f.Currency == "" {
 		f.Currency = strings.ToUpper(*sf.Currency.Code)
@@ -201,11 +201,11 @@ func lineItem(li types.LineItemFields) (receipt.LineItem, bool) {
 		case "ITEM":
 			item.Description = strings.Join(strings.Fields(v), " ")
 		case "QUANTITY":
-			item.Quantity = amount(v)
+			item.Quantity = textractAmount(v)
 		case "UNIT_PRICE":
-			item.UnitPrice = amount(v)
+			item.UnitPrice = textractAmount(v)
 		case "PRICE":
-			item.Amount = amount(v)
+			item.Amount = textractAmount(v)
 		}
 	}
 	return item, item.Description != "" || item.Amount != ""
@@ -242,7 +242,7 @@ func pdfPages(pdf []byte) int {
 		bytes.Count(pdf, []byte("/Type/Page")) - bytes.Count(pdf, []byte("/Type/Pages"))
 }
 
-// amount normalises an amount Textract read, through the shared parser.
-func amount(v string) string {
+// textractAmount normalises an amount Textract read, through the shared parser.
+func textractAmount(v string) string {
 	return Parse("TOTAL " + v).Total
 }
