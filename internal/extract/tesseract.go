@@ -20,8 +20,10 @@ import (
 type Tesseract struct {
 	// Languages are tesseract's language codes, e.g. "eng" or "eng+srp".
 	Languages string
-	// DPI is the resolution scanned PDF pages are rendered at.
-	DPI int
+	// PagePixels is the size scanned PDF pages are rendered at, on their
+	// longer side: ~300 DPI for A4, more for a narrow receipt, and bounded
+	// for scans whose pages claim to be a metre long.
+	PagePixels int
 }
 
 var _ Extractor = (*Tesseract)(nil)
@@ -32,7 +34,7 @@ func NewTesseract(languages string) *Tesseract {
 	if languages == "" {
 		languages = "eng"
 	}
-	return &Tesseract{Languages: languages, DPI: 300}
+	return &Tesseract{Languages: languages, PagePixels: 3500}
 }
 
 // Extract returns the document's text and the fields parsed from it.
@@ -109,7 +111,7 @@ func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, error) {
 	}
 	// No text layer: a scan. Render every page and read it.
 	prefix := filepath.Join(dir, "page")
-	if _, err := run(ctx, exec.CommandContext(ctx, "pdftoppm", "-r", fmt.Sprint(t.DPI), "-gray", "-png", in, prefix), "pdftoppm"); err != nil {
+	if _, err := run(ctx, exec.CommandContext(ctx, "pdftoppm", "-scale-to", fmt.Sprint(t.PagePixels), "-gray", "-png", in, prefix), "pdftoppm"); err != nil {
 		return "", err
 	}
 	pages, _ := filepath.Glob(prefix + "*.png")

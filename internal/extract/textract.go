@@ -165,7 +165,7 @@ func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Field
 	case "VENDOR_NAME", "NAME":
 		set("vendor", &f.Vendor, strings.Join(strings.Fields(value), " "))
 	case "VENDOR_ADDRESS", "ADDRESS":
-		set("address", &f.Address, strings.Join(strings.Fields(strings.ReplaceAll(value, "\n", ", ")), " "))
+		set("address", &f.Address, joinLines(value))
 	case "INVOICE_RECEIPT_DATE":
 		set("date", &f.Date, Parse("Date: "+value+"\n"+currencyHint(parsed)).Date)
 	case "TOTAL", "AMOUNT_PAID":
@@ -245,4 +245,16 @@ func pdfPages(pdf []byte) int {
 // textractAmount normalises an amount Textract read, through the shared parser.
 func textractAmount(v string) string {
 	return Parse("TOTAL " + v).Total
+}
+
+// joinLines puts a multi-line value on one line, its lines separated by
+// commas, as an address is written inline.
+func joinLines(v string) string {
+	var parts []string
+	for _, l := range strings.Split(v, "\n") {
+		if l = strings.Trim(strings.Join(strings.Fields(l), " "), ", "); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -92,7 +92,15 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 		g.gatewayResponse(w, "REQUEST_TOO_LARGE", http.StatusRequestEntityTooLarge, "Request Too Long", requestID)
 		return
 	}
-	event, err := json.Marshal(g.event(r, rt, params, body, requestID))
+	ev := g.event(r, rt, params, body, requestID)
+	if g.api.Authorizer != "" && !rt.noAuth {
+		authCtx, ok := g.authorize(r.Context(), w, ev, requestID)
+		if !ok {
+			return
+		}
+		ev.RequestContext.Authorizer = authCtx
+	}
+	event, err := json.Marshal(ev)
 	if err != nil {
 		g.gatewayResponse(w, "DEFAULT_5XX", http.StatusInternalServerError, "Internal server error", requestID)
 		return

@@ -17,12 +17,13 @@ type route struct {
 	resourceID string
 	segments   []string
 	function   string
+	noAuth     bool
 }
 
 func newRoute(r sam.Route) route {
 	sum := sha256.Sum256([]byte(r.Path))
 	return route{
-		method: r.Method, resource: r.Path, function: r.Function,
+		method: r.Method, resource: r.Path, function: r.Function, noAuth: r.NoAuth,
 		resourceID: hex.EncodeToString(sum[:3]),
 		segments:   split(r.Path),
 	}

@@ -14,10 +14,6 @@ import (
 	"github.com/receipts-api/receipts/internal/api"
 )
 
-// DefaultTenant owns every receipt while the API has no authorizer in front
-// of it.
-const DefaultTenant = "default"
-
 // Handler returns the Lambda handler that serves h.
 func Handler(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	return httpadapter.New(withTenant(h)).ProxyWithContext
@@ -29,15 +25,15 @@ func Start(h http.Handler) {
 }
 
 // withTenant puts the tenant that API Gateway's authorizer vouched for into
-// the request's context.
+// the request's context. Without one, handlers answer 401: no header or body
+// the caller sends can name a tenant.
 func withTenant(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tenant := DefaultTenant
 		if gw, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
 			if t, ok := gw.Authorizer["tenant"].(string); ok && t != "" {
-				tenant = t
+				r = r.WithContext(api.WithTenant(r.Context(), t))
 			}
 		}
-		h.ServeHTTP(w, r.WithContext(api.WithTenant(r.Context(), tenant)))
+		h.ServeHTTP(w, r)
 	})
 }

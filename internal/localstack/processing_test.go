@@ -21,7 +21,9 @@ func waitDone(t *testing.T, base, id string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/receipt/" + id)
+		req, _ := http.NewRequest("GET", base+"/receipt/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,6 +60,7 @@ func uploadID(t *testing.T, base, name string, data []byte) string {
 // or, for a corrupt file, failed with the original service's message.
 func TestProcessing(t *testing.T) {
 	st := testenv.Stack(t)
+	apiKey = newKey(t, st, "tenant-a")
 	shared := filepath.Join(testenv.Root(t), "..", "shared", "receipts")
 	docs, _ := filepath.Glob(filepath.Join(shared, "sroie", "img", "*.jpg"))
 	pdfs, _ := filepath.Glob(filepath.Join(shared, "other", "*.pdf"))
@@ -117,6 +120,7 @@ func TestRetriesEndInDeadLetterQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
+	apiKey = newKey(t, st, "tenant-a")
 	id := uploadID(t, st.APIURL, "r.png", pngBytes)
 	body := waitDone(t, st.APIURL, id)
 	if body["status"] != "FAILED" || body["error"] != "Error extracting details from receipt." {
@@ -128,12 +132,13 @@ func TestRetriesEndInDeadLetterQueue(t *testing.T) {
 // record to the processor again, as a retried batch would.
 func TestReplayedRecordChangesNothing(t *testing.T) {
 	st := testenv.Stack(t)
+	apiKey = newKey(t, st, "tenant-a")
 	id := uploadID(t, st.APIURL, "r.png", pngBytes)
 	before := waitDone(t, st.APIURL, id)
 	event := fmt.Sprintf(`{"Records":[{"eventID":"1","eventName":"INSERT","eventSource":"aws:dynamodb","dynamodb":{
-		"Keys":{"PK":{"S":"TENANT#default"},"SK":{"S":"RECEIPT#%[1]s"}},
-		"NewImage":{"PK":{"S":"TENANT#default"},"SK":{"S":"RECEIPT#%[1]s"},"status":{"S":"PROCESSING"},
-			"fileKey":{"S":"default/%[1]s"},"contentType":{"S":"image/png"}},
+		"Keys":{"PK":{"S":"TENANT#tenant-a"},"SK":{"S":"RECEIPT#%[1]s"}},
+		"NewImage":{"PK":{"S":"TENANT#tenant-a"},"SK":{"S":"RECEIPT#%[1]s"},"status":{"S":"PROCESSING"},
+			"fileKey":{"S":"tenant-a/%[1]s"},"contentType":{"S":"image/png"}},
 		"SequenceNumber":"100","StreamViewType":"NEW_IMAGE"}}]}`, id)
 	for range 2 {
 		out, err := st.Invoke(context.Background(), "ProcessorFunction", []byte(event))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 
+	"github.com/receipts-api/receipts/internal/lambdalocal"
+	"github.com/receipts-api/receipts/internal/localstack"
 	"github.com/receipts-api/receipts/internal/testenv"
 )
 
@@ -26,6 +29,18 @@ const (
 )
 
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+// apiKey is sent with every request; each test sets it for its stack.
+var apiKey string
+
+func newKey(t *testing.T, st *localstack.Stack, tenant string) string {
+	t.Helper()
+	key, err := st.CreateKey(context.Background(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
 
 // upload posts a multipart body with one part, named field, holding data.
 func upload(t *testing.T, base, field, filename string, data []byte) (int, string) {
@@ -56,6 +71,9 @@ func send(t *testing.T, method, url, contentType string, body io.Reader) (int, s
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +91,7 @@ func send(t *testing.T, method, url, contentType string, body io.Reader) (int, s
 // fixtures.
 func TestLocalStack(t *testing.T) {
 	st := testenv.Stack(t)
+	apiKey = newKey(t, st, "tenant-a")
 	base := st.APIURL
 	root := testenv.Root(t)
 	jpeg, err := os.ReadFile(filepath.Join(root, "..", "shared", "receipts", "sroie", "img", "000.jpg"))
@@ -167,6 +186,7 @@ func TestLocalStack(t *testing.T) {
 			{"upload-no-file.json", "UploadFunction", 400, fileNotFound},
 			{"get-unknown.json", "GetFunction", 404, receiptNotFound},
 			{"get-invalid-id.json", "GetFunction", 404, receiptNotFound},
+			{"authorizer-unknown-key.json", "AuthorizerFunction", 0, ""},
 		}
 		for _, tt := range tests {
 			t.Run(tt.file, func(t *testing.T) {
@@ -175,6 +195,13 @@ func TestLocalStack(t *testing.T) {
 					t.Fatal(err)
 				}
 				out, err := st.Invoke(context.Background(), tt.function, event)
+				if tt.function == "AuthorizerFunction" {
+					var fe *lambdalocal.FunctionError
+					if !errors.As(err, &fe) || !strings.Contains(string(fe.Payload), `"errorMessage":"Unauthorized"`) {
+						t.Errorf("authorizer answered %s, %v; want the Unauthorized error", out, err)
+					}
+					return
+				}
 				if err != nil {
 					t.Fatalf("invoke: %v", err)
 				}

@@ -224,6 +224,9 @@ type Route struct {
 	Method   string // upper case, or ANY
 	Path     string // e.g. /receipt/{id}
 	Function string
+	// NoAuth is set for routes that opt out of the API's default
+	// authorizer (Auth: {Authorizer: NONE}).
+	NoAuth bool
 }
 
 // implicitAPI is the API SAM creates for Api events that name none.
@@ -245,9 +248,11 @@ func (t *Template) Routes() ([]Route, error) {
 			if api == "" {
 				api = implicitAPI
 			}
+			auth, _ := e.Properties["Auth"].(map[string]any)
 			routes = append(routes, Route{
 				API: api, Method: strings.ToUpper(str(e.Properties["Method"])),
 				Path: str(e.Properties["Path"]), Function: fn.LogicalID,
+				NoAuth: str(auth["Authorizer"]) == "NONE",
 			})
 		}
 	}
@@ -260,6 +265,9 @@ type API struct {
 	StageName        string
 	BinaryMediaTypes []string
 	GatewayResponses map[string]GatewayResponse
+	// Authorizer is the function of the default Lambda authorizer (REQUEST
+	// type), if the API has one.
+	Authorizer string
 }
 
 // GatewayResponse is an API Gateway response to an error of its own.
@@ -290,6 +298,21 @@ func (t *Template) API(logicalID string) (API, error) {
 		return a, err
 	}
 	a.StageName = str(p["StageName"])
+	if auth, ok := p["Auth"].(map[string]any); ok {
+		def := str(auth["DefaultAuthorizer"])
+		authorizers, _ := auth["Authorizers"].(map[string]any)
+		if az, ok := authorizers[def].(map[string]any); ok {
+			if typ := str(az["FunctionPayloadType"]); typ != "REQUEST" {
+				return a, fmt.Errorf("authorizer %s: only REQUEST authorizers run locally, not %q", def, typ)
+			}
+			// The ARN ends in function:<name>.
+			arn := str(az["FunctionArn"])
+			_, a.Authorizer, _ = strings.Cut(arn, ":function:")
+			if a.Authorizer == "" {
+				return a, fmt.Errorf("authorizer %s: cannot tell its function from %q", def, arn)
+			}
+		}
+	}
 	types, _ := p["BinaryMediaTypes"].([]any)
 	for _, bt := range types {
 		// SAM writes "/" as "~1" in media types.

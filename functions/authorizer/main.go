@@ -1,0 +1,28 @@
+// Command authorizer is the API's Lambda authorizer: it maps the request's
+// API key to its tenant.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/receipts-api/receipts/internal/app"
+	"github.com/receipts-api/receipts/internal/auth"
+)
+
+func main() {
+	deps, err := app.FromEnv(context.Background())
+	if err != nil {
+		slog.Error("init", "err", err)
+		os.Exit(1)
+	}
+	ttl := auth.DefaultCacheTTL
+	if v, err := time.ParseDuration(os.Getenv("AUTH_CACHE_TTL")); err == nil {
+		ttl = v
+	}
+	lambda.Start(auth.NewAuthorizer(deps.Receipts, ttl, slog.Default()).Handle)
+}

@@ -1,0 +1,151 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/testenv"
+)
+
+func receipts(b *testing.B, n int) [][]byte {
+	imgs, _ := filepath.Glob(filepath.Join(testenv.Root(b), "..", "shared", "receipts", "sroie", "img", "*.jpg"))
+	if len(imgs) == 0 {
+		b.Fatal("no receipts in ../shared/receipts/sroie/img")
+	}
+	var out [][]byte
+	for i := 0; i < n; i++ {
+		data, err := os.ReadFile(imgs[i%len(imgs)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// bareTesseract is the baseline: the tesseract CLI alone, with the same
+// settings our first pass uses (one OpenMP thread, 300 DPI).
+func bareTesseract(b *testing.B, img []byte) {
+	cmd := exec.Command("tesseract", "stdin", "stdout", "-l", "eng", "--dpi", "300")
+	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	cmd.Stdin = bytes.NewReader(img)
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("tesseract: %v", err)
+	}
+}
+
+// BenchmarkExtract compares reading one receipt through our extractor (OCR,
+// the second pass where needed, field parsing) with the bare CLI, receipt by
+// receipt, alternating.
+func BenchmarkExtract(b *testing.B) {
+	imgs := receipts(b, 42)
+	tess := extract.NewTesseract("eng")
+	var ours, base time.Duration
+	n := 0
+	for b.Loop() {
+		img := imgs[n%len(imgs)]
+		n++
+		start := time.Now()
+		if _, err := tess.Extract(context.Background(), extract.Document{Bytes: img, ContentType: receipt.JPEG}); err != nil {
+			b.Fatal(err)
+		}
+		ours += time.Since(start)
+		start = time.Now()
+		bareTesseract(b, img)
+		base += time.Since(start)
+	}
+	report(b, "extraction per receipt (mean)", "ms", ms(ours)/float64(n), ms(base)/float64(n))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkThroughput uploads a batch of receipts to the local stack and
+// times until the stream-driven processor has finished all of them, against
+// the bare CLI reading the same images two at a time (both cores busy).
+func BenchmarkThroughput(b *testing.B) {
+	st := startStack(b)
+	imgs := receipts(b, 20)
+	key := benchKey(b, st, "bench")
+	for b.Loop() {
+		start := time.Now()
+		ids := make([]string, len(imgs))
+		for i, img := range imgs {
+			ids[i] = benchUpload(b, st.APIURL, key, img)
+		}
+		for _, id := range ids {
+			benchWait(b, st.APIURL, key, id)
+		}
+		ours := time.Since(start)
+
+		start = time.Now()
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 2)
+		for _, img := range imgs {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() { defer wg.Done(); bareTesseract(b, img); <-sem }()
+		}
+		wg.Wait()
+		base := time.Since(start)
+		report(b, fmt.Sprintf("processing time per receipt, %d receipts, 2 cores", len(imgs)), "ms",
+			ms(ours)/float64(len(imgs)), ms(base)/float64(len(imgs)))
+	}
+}
+
+func benchUpload(b *testing.B, base, key string, img []byte) string {
+	body := &bytes.Buffer{}
+	mw := multipart.NewWriter(body)
+	w, _ := mw.CreateFormFile("file", "r.jpg")
+	_, _ = w.Write(img)
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", base+"/receipt", body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var id string
+	if err := json.NewDecoder(resp.Body).Decode(&id); err != nil {
+		b.Fatalf("upload: %d %v", resp.StatusCode, err)
+	}
+	return id
+}
+
+func benchWait(b *testing.B, base, key, id string) {
+	for {
+		req, _ := http.NewRequest("GET", base+"/receipt/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var body struct {
+			Status string `json:"status"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if body.Status != "PROCESSING" {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

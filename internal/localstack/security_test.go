@@ -1,0 +1,78 @@
+package localstack_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/auth"
+	"github.com/receipts-api/receipts/internal/testenv"
+)
+
+// TestAuth checks every route without a key, with a wrong or revoked key,
+// and across tenants: a tenant never reaches another's receipts.
+func TestAuth(t *testing.T) {
+	st := testenv.Stack(t)
+	keyA := newKey(t, st, "tenant-a")
+	keyB := newKey(t, st, "tenant-b")
+	revoked := newKey(t, st, "tenant-a")
+	if err := st.Store().RevokeKey(context.Background(), auth.Hash(revoked), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	apiKey = keyA
+	idA := uploadID(t, st.APIURL, "a.png", pngBytes)
+	apiKey = ""
+
+	routes := []struct{ method, path string }{
+		{"POST", "/receipt"},
+		{"GET", "/receipt/" + idA},
+	}
+	for _, rt := range routes {
+		for _, h := range []struct{ name, header, value string }{
+			{"no key", "", ""},
+			{"wrong key", "Authorization", "Bearer rcpt_" + strings.Repeat("x", 43)},
+			{"revoked key", "Authorization", "Bearer " + revoked},
+			{"not bearer", "Authorization", "Basic " + keyA},
+			{"empty x-api-key", "x-api-key", " "},
+		} {
+			t.Run(rt.method+" "+rt.path+" "+h.name, func(t *testing.T) {
+				req, _ := http.NewRequest(rt.method, st.APIURL+rt.path, strings.NewReader(""))
+				if h.header != "" {
+					req.Header.Set(h.header, h.value)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 401 {
+					t.Errorf("status = %d, want 401", resp.StatusCode)
+				}
+			})
+		}
+	}
+
+	t.Run("x-api-key header works", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", st.APIURL+"/receipt/"+idA, nil)
+		req.Header.Set("X-Api-Key", keyA)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("status = %d, want 200", resp.StatusCode)
+		}
+	})
+
+	t.Run("another tenant's receipt is not found", func(t *testing.T) {
+		apiKey = keyB
+		defer func() { apiKey = "" }()
+		status, body := send(t, "GET", st.APIURL+"/receipt/"+idA, "", nil)
+		if status != 404 || body != receiptNotFound {
+			t.Errorf("got %d %s, want 404 %s", status, body, receiptNotFound)
+		}
+	})
+}
