@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ const MaxUploadBytes = 4 << 20
 type Receipts interface {
 	Create(ctx context.Context, r *receipt.Receipt) error
 	Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error)
+	List(ctx context.Context, tenant string, limit int, after string, status receipt.Status) ([]*receipt.Receipt, bool, error)
+	Delete(ctx context.Context, tenant, id string) error
 }
 
 // Files stores the uploaded documents.
@@ -78,11 +81,23 @@ func (s *Server) GetHandler() http.Handler {
 	return s.routes(map[string]http.HandlerFunc{"GET /receipt/{id}": s.get})
 }
 
+// ListHandler serves GET /receipts.
+func (s *Server) ListHandler() http.Handler {
+	return s.routes(map[string]http.HandlerFunc{"GET /receipts": s.list})
+}
+
+// DeleteHandler serves DELETE /receipt/{id}.
+func (s *Server) DeleteHandler() http.Handler {
+	return s.routes(map[string]http.HandlerFunc{"DELETE /receipt/{id}": s.delete})
+}
+
 // Handler serves every route, for running the API as one server.
 func (s *Server) Handler() http.Handler {
 	return s.routes(map[string]http.HandlerFunc{
-		"POST /receipt":     s.upload,
-		"GET /receipt/{id}": s.get,
+		"POST /receipt":        s.upload,
+		"GET /receipt/{id}":    s.get,
+		"DELETE /receipt/{id}": s.delete,
+		"GET /receipts":        s.list,
 	})
 }
 
@@ -97,6 +112,7 @@ func (s *Server) routes(handlers map[string]http.HandlerFunc) http.Handler {
 		methods[path] = append(methods[path], method)
 	}
 	for path, ms := range methods {
+		slices.Sort(ms)
 		allow := strings.Join(ms, ", ")
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)

@@ -3,7 +3,9 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -217,7 +219,7 @@ func TestMethodNotAllowed(t *testing.T) {
 		method, path, allow string
 	}{
 		{"GET", "/receipt", "POST"},
-		{"PUT", "/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", "GET"},
+		{"PUT", "/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", "DELETE, GET"},
 	}
 	for _, tt := range tests {
 		w := do(e.srv.Handler(), "t", httptest.NewRequest(tt.method, tt.path, nil))
@@ -236,4 +238,108 @@ func TestNoTenantIsUnauthorized(t *testing.T) {
 	if w.Code != 401 {
 		t.Errorf("status = %d, want 401", w.Code)
 	}
+}
+
+func TestListAndDelete(t *testing.T) {
+	e := newEnv(t)
+	h := e.srv.Handler()
+	var ids []string
+	for range 5 {
+		ct, body := multipartBody(t, map[string][]byte{"@file": pngBytes})
+		r := httptest.NewRequest("POST", "/receipt", body)
+		r.Header.Set("Content-Type", ct)
+		var id string
+		if err := json.Unmarshal(do(h, "lister", r).Body.Bytes(), &id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	list := func(t *testing.T, tenant, query string) (int, map[string]any) {
+		w := do(h, tenant, httptest.NewRequest("GET", "/receipts"+query, nil))
+		var body map[string]any
+		_ = json.Unmarshal(w.Body.Bytes(), &body)
+		return w.Code, body
+	}
+	idsOf := func(body map[string]any) []string {
+		var out []string
+		for _, r := range body["receipts"].([]any) {
+			out = append(out, r.(map[string]any)["uuid"].(string))
+		}
+		return out
+	}
+
+	t.Run("pages newest first", func(t *testing.T) {
+		var got []string
+		cursor := ""
+		for page := 0; page < 5; page++ {
+			code, body := list(t, "lister", "?limit=2"+cursor)
+			if code != 200 {
+				t.Fatalf("status %d: %v", code, body)
+			}
+			got = append(got, idsOf(body)...)
+			next, ok := body["nextCursor"].(string)
+			if !ok {
+				break
+			}
+			cursor = "&cursor=" + next
+		}
+		want := []string{ids[4], ids[3], ids[2], ids[1], ids[0]}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("listed %v, want %v", got, want)
+		}
+	})
+
+	t.Run("status filter", func(t *testing.T) {
+		_, body := list(t, "lister", "?status=COMPLETED")
+		if n := len(body["receipts"].([]any)); n != 0 {
+			t.Errorf("%d completed receipts listed, want 0", n)
+		}
+		_, body = list(t, "lister", "?status=PROCESSING&limit=100")
+		if n := len(body["receipts"].([]any)); n != 5 {
+			t.Errorf("%d processing receipts listed, want 5", n)
+		}
+	})
+
+	t.Run("other tenants see nothing", func(t *testing.T) {
+		_, body := list(t, "someone-else", "")
+		if n := len(body["receipts"].([]any)); n != 0 {
+			t.Errorf("another tenant lists %d receipts", n)
+		}
+		// A cursor made from this tenant's id still lists only the caller's.
+		_, body = list(t, "someone-else", "?cursor="+base64.RawURLEncoding.EncodeToString([]byte(ids[4])))
+		if n := len(body["receipts"].([]any)); n != 0 {
+			t.Errorf("a borrowed cursor lists %d receipts", n)
+		}
+	})
+
+	t.Run("bad parameters", func(t *testing.T) {
+		for _, q := range []string{"?limit=0", "?limit=101", "?limit=x", "?cursor=!!", "?cursor=" + base64.RawURLEncoding.EncodeToString([]byte("TENANT#x")), "?status=DONE"} {
+			if code, body := list(t, "lister", q); code != 400 || body["error"] == nil {
+				t.Errorf("%s: %d %v, want 400", q, code, body)
+			}
+		}
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		id := ids[0]
+		rc, err := e.receipts.Get(context.Background(), "lister", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := do(h, "someone-else", httptest.NewRequest("DELETE", "/receipt/"+id, nil)); w.Code != 404 || w.Body.String() != `{"error":"receipt not found"}` {
+			t.Errorf("another tenant's delete = %d %s, want 404", w.Code, w.Body)
+		}
+		if w := do(h, "lister", httptest.NewRequest("DELETE", "/receipt/"+id, nil)); w.Code != 204 || w.Body.Len() != 0 {
+			t.Fatalf("delete = %d %s, want 204", w.Code, w.Body)
+		}
+		if _, err := e.receipts.Get(context.Background(), "lister", id); !errors.Is(err, receipt.ErrNotFound) {
+			t.Errorf("record after delete: %v", err)
+		}
+		if _, err := e.files.Get(context.Background(), rc.FileKey); !errors.Is(err, receipt.ErrNotFound) {
+			t.Errorf("file after delete: %v", err)
+		}
+		if w := do(h, "lister", httptest.NewRequest("DELETE", "/receipt/"+id, nil)); w.Code != 404 {
+			t.Errorf("second delete = %d, want 404", w.Code)
+		}
+	})
 }

@@ -1,0 +1,116 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// Listing limits.
+const (
+	defaultLimit = 20
+	maxLimit     = 100
+)
+
+type listBody struct {
+	Receipts   []receiptBody `json:"receipts"`
+	NextCursor string        `json:"nextCursor,omitempty"`
+}
+
+var (
+	errBadLimit  = &clientError{http.StatusBadRequest, "limit must be a whole number from 1 to 100"}
+	errBadCursor = &clientError{http.StatusBadRequest, "invalid cursor"}
+	errBadStatus = &clientError{http.StatusBadRequest, "status must be PROCESSING, COMPLETED or FAILED"}
+)
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := tenantFrom(r.Context())
+	if !ok {
+		s.fail(w, r, errUnauthorized)
+		return
+	}
+	q := r.URL.Query()
+	limit := defaultLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			s.fail(w, r, errBadLimit)
+			return
+		}
+		limit = n
+	}
+	after, err := decodeCursor(q.Get("cursor"))
+	if err != nil {
+		s.fail(w, r, errBadCursor)
+		return
+	}
+	status := receipt.Status(q.Get("status"))
+	switch status {
+	case "", receipt.Processing, receipt.Completed, receipt.Failed:
+	default:
+		s.fail(w, r, errBadStatus)
+		return
+	}
+	rs, more, err := s.receipts.List(r.Context(), tenant, limit, after, status)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body := listBody{Receipts: make([]receiptBody, 0, len(rs))}
+	for _, rc := range rs {
+		body.Receipts = append(body.Receipts, bodyOf(rc))
+	}
+	if more && len(rs) > 0 {
+		body.NextCursor = encodeCursor(rs[len(rs)-1].ID)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// A cursor is the last listed id, encoded so clients treat it as opaque.
+// Forging one gains nothing: listing is always confined to the caller's
+// tenant.
+func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+func decodeCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !receipt.ValidID(string(b)) {
+		return "", errBadCursor
+	}
+	return string(b), nil
+}
+
+func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := tenantFrom(r.Context())
+	if !ok {
+		s.fail(w, r, errUnauthorized)
+		return
+	}
+	id := r.PathValue("id")
+	if !receipt.ValidID(id) {
+		s.fail(w, r, errReceiptNotFound)
+		return
+	}
+	rc, err := s.receipts.Get(r.Context(), tenant, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The file goes first: a retried DELETE finishes what a failed one
+	// started, and a processor that loses the file marks the receipt FAILED
+	// rather than leaving it processing.
+	if err := s.files.Delete(r.Context(), rc.FileKey); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.receipts.Delete(r.Context(), tenant, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "receipt deleted", "id", id, "tenant", tenant)
+	w.WriteHeader(http.StatusNoContent)
+}
