@@ -16,6 +16,7 @@ import (
 
 // ErrUnauthorized is the error API Gateway turns into a 401: it must read
 // exactly "Unauthorized".
+//
 //lint:ignore ST1005 API Gateway matches this exact text.
 var ErrUnauthorized = errors.New("Unauthorized")
 
