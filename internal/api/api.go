@@ -39,6 +39,7 @@ type Files interface {
 type Server struct {
 	receipts Receipts
 	files    Files
+	idem     Idempotency
 	log      *slog.Logger
 	now      func() time.Time
 	newID    func() (string, error)
@@ -57,10 +58,11 @@ func WithIDs(newID func() (string, error)) Option { return func(s *Server) { s.n
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
 // New returns a Server over the given stores.
-func New(receipts Receipts, files Files, opts ...Option) *Server {
+func New(receipts Receipts, files Files, idem Idempotency, opts ...Option) *Server {
 	s := &Server{
 		receipts: receipts,
 		files:    files,
+		idem:     idem,
 		log:      slog.Default(),
 		now:      time.Now,
 		newID:    receipt.NewID,

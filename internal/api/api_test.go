@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/files"
@@ -44,7 +45,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	receipts := store.New(testenv.Dynamo(t), testenv.Template(t).PhysicalName("ReceiptsTable"))
 	fs := files.New(testenv.S3(t, "receipts"), "receipts")
-	return &env{srv: api.New(receipts, fs), receipts: receipts, files: fs}
+	return &env{srv: api.New(receipts, fs, receipts), receipts: receipts, files: fs}
 }
 
 // multipartBody builds a multipart body with one part per field; a field
@@ -340,6 +341,104 @@ func TestListAndDelete(t *testing.T) {
 		}
 		if w := do(h, "lister", httptest.NewRequest("DELETE", "/receipt/"+id, nil)); w.Code != 404 {
 			t.Errorf("second delete = %d, want 404", w.Code)
+		}
+	})
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	e := newEnv(t)
+	h := e.srv.Handler()
+	post := func(key string, file []byte, name string) *httptest.ResponseRecorder {
+		body := &bytes.Buffer{}
+		mw := multipart.NewWriter(body) // a new boundary every time, as a retrying client would
+		w, _ := mw.CreateFormFile("file", name)
+		_, _ = w.Write(file)
+		_ = mw.Close()
+		r := httptest.NewRequest("POST", "/receipt", body)
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+		if key != "" {
+			r.Header.Set("Idempotency-Key", key)
+		}
+		return do(h, "idem", r)
+	}
+	count := func() int {
+		rs, _, err := e.receipts.List(context.Background(), "idem", 100, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
+
+	first := post("key-1", pngBytes, "a.png")
+	if first.Code != 200 {
+		t.Fatalf("first = %d %s", first.Code, first.Body)
+	}
+	retry := post("key-1", pngBytes, "a.png")
+	if retry.Code != 200 || retry.Body.String() != first.Body.String() || retry.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry = %d %s (replayed %q), want the first answer %s", retry.Code, retry.Body, retry.Header().Get("Idempotent-Replayed"), first.Body)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d receipts after a retry, want 1", n)
+	}
+	if w := post("key-1", jpegBytes, "a.png"); w.Code != 422 {
+		t.Errorf("same key, other file = %d %s, want 422", w.Code, w.Body)
+	}
+	if w := post("key-1", pngBytes, "b.png"); w.Code != 422 {
+		t.Errorf("same key, other name = %d %s, want 422", w.Code, w.Body)
+	}
+	// The same key belongs to each tenant separately.
+	ct, body := multipartBody(t, map[string][]byte{"@file": pngBytes})
+	other := httptest.NewRequest("POST", "/receipt", body)
+	other.Header.Set("Content-Type", ct)
+	other.Header.Set("Idempotency-Key", "key-1")
+	if w := do(h, "idem-other", other); w.Code != 200 || w.Body.String() == first.Body.String() {
+		t.Errorf("another tenant's key-1 = %d %s, want a new receipt", w.Code, w.Body)
+	}
+
+	t.Run("in flight", func(t *testing.T) {
+		fp := "x"
+		if err := e.receipts.ClaimIdempotency(context.Background(), "idem", "key-2", fp, time.Now(), time.Hour, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		// A different fingerprint is a different request: 422 wins over 409.
+		if w := post("key-2", pngBytes, "a.png"); w.Code != 422 {
+			t.Errorf("= %d %s, want 422", w.Code, w.Body)
+		}
+	})
+	t.Run("in flight, same request", func(t *testing.T) {
+		// The key is held by a first request for the same upload.
+		fp := api.Fingerprint("c.png", pngBytes)
+		if err := e.receipts.ClaimIdempotency(context.Background(), "idem", "key-3", fp, time.Now(), time.Hour, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if w := post("key-3", pngBytes, "c.png"); w.Code != 409 {
+			t.Errorf("= %d %s, want 409", w.Code, w.Body)
+		}
+	})
+	t.Run("abandoned claim is taken over", func(t *testing.T) {
+		fp := api.Fingerprint("d.png", pngBytes)
+		long := time.Now().Add(-2 * time.Minute)
+		if err := e.receipts.ClaimIdempotency(context.Background(), "idem", "key-4", fp, long, time.Hour, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if w := post("key-4", pngBytes, "d.png"); w.Code != 200 {
+			t.Errorf("= %d %s, want 200", w.Code, w.Body)
+		}
+	})
+	t.Run("expired key is free", func(t *testing.T) {
+		old := time.Now().Add(-48 * time.Hour)
+		if err := e.receipts.ClaimIdempotency(context.Background(), "idem", "key-5", "other", old, 24*time.Hour, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if w := post("key-5", pngBytes, "e.png"); w.Code != 200 {
+			t.Errorf("= %d %s, want 200", w.Code, w.Body)
+		}
+	})
+	t.Run("bad keys", func(t *testing.T) {
+		for _, k := range []string{strings.Repeat("k", 256), "has space", "tab\tkey", "ünicode"} {
+			if w := post(k, pngBytes, "a.png"); w.Code != 400 {
+				t.Errorf("key %q = %d, want 400", k, w.Code)
+			}
 		}
 	})
 }

@@ -27,10 +27,39 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errInvalidFormat)
 		return
 	}
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" {
+		if !validIdempotencyKey(key) {
+			s.fail(w, r, errBadIdempotencyKey)
+			return
+		}
+		replay, err := s.claim(r.Context(), tenant, key, Fingerprint(name, data))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if replay != "" {
+			w.Header().Set("Idempotent-Replayed", "true")
+			writeJSON(w, http.StatusOK, replay)
+			return
+		}
+	}
 	rc, err := s.store(r, tenant, name, contentType, data)
 	if err != nil {
+		if key != "" {
+			if rerr := s.idem.ReleaseIdempotency(r.Context(), tenant, key); rerr != nil {
+				s.log.WarnContext(r.Context(), "release idempotency key", "err", rerr)
+			}
+		}
 		s.fail(w, r, err)
 		return
+	}
+	if key != "" {
+		// The receipt exists either way; a lost record only means a retry
+		// with this key would be refused as in progress until it goes stale.
+		if err := s.idem.FinishIdempotency(r.Context(), tenant, key, rc.ID); err != nil {
+			s.log.ErrorContext(r.Context(), "finish idempotency key", "err", err)
+		}
 	}
 	s.log.InfoContext(r.Context(), "receipt stored", "id", rc.ID, "tenant", tenant, "size", rc.Size, "contentType", contentType)
 	writeJSON(w, http.StatusOK, rc.ID)

@@ -51,7 +51,7 @@ func FromEnv(ctx context.Context) (*Deps, error) {
 
 // API returns the HTTP API over d.
 func (d *Deps) API() *api.Server {
-	return api.New(d.Receipts, d.Files)
+	return api.New(d.Receipts, d.Files, d.Receipts)
 }
 
 // Extractor returns the extraction engine EXTRACTOR names: "tesseract"
