@@ -80,7 +80,8 @@ func send(t *testing.T, method, url, contentType string, body io.Reader) (int, s
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	checkOpenAPI(t, req, resp, b)
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 204 && !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("%s %s: Content-Type %q, want application/json", method, url, ct)
 	}
 	return resp.StatusCode, string(b)
@@ -135,6 +136,14 @@ func TestLocalStack(t *testing.T) {
 			{"path traversal", func() (int, string) { return send(t, "GET", base+"/receipt/..%2F..%2Fetc", "", nil) }, 404, `{"error":"route not found"}`, nil},
 			{"unknown route", func() (int, string) { return send(t, "GET", base+"/nope", "", nil) }, 404, `{"error":"route not found"}`, nil},
 			{"wrong method", func() (int, string) { return send(t, "PUT", base+"/receipt", "", nil) }, 404, `{"error":"route not found"}`, nil},
+			{"list", func() (int, string) { return send(t, "GET", base+"/receipts?limit=1", "", nil) }, 200, "", nil},
+			{"list, bad limit", func() (int, string) { return send(t, "GET", base+"/receipts?limit=0", "", nil) }, 400, "", nil},
+			{"openapi document", func() (int, string) { return send(t, "GET", base+"/openapi.json", "", nil) }, 200, "", nil},
+			{"delete", func() (int, string) {
+				id := uploadID(t, base, "x.png", pngBytes)
+				return send(t, "DELETE", base+"/receipt/"+id, "", nil)
+			}, 204, "", nil},
+			{"delete unknown", func() (int, string) { return send(t, "DELETE", base+"/receipt/"+uuid.NewString(), "", nil) }, 404, receiptNotFound, nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
