@@ -33,6 +33,7 @@ type Receipts interface {
 type Files interface {
 	Put(ctx context.Context, key string, body []byte, contentType string) error
 	Delete(ctx context.Context, key string) error
+	PresignPut(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (string, map[string]string, error)
 }
 
 // Server holds what the handlers share. Build it once per process.
@@ -83,6 +84,11 @@ func (s *Server) GetHandler() http.Handler {
 	return s.routes(map[string]http.HandlerFunc{"GET /receipt/{id}": s.get})
 }
 
+// UploadURLHandler serves POST /receipt/uploads.
+func (s *Server) UploadURLHandler() http.Handler {
+	return s.routes(map[string]http.HandlerFunc{"POST /receipt/uploads": s.createUpload})
+}
+
 // ListHandler serves GET /receipts.
 func (s *Server) ListHandler() http.Handler {
 	return s.routes(map[string]http.HandlerFunc{"GET /receipts": s.list})
@@ -96,7 +102,8 @@ func (s *Server) DeleteHandler() http.Handler {
 // Handler serves every route, for running the API as one server.
 func (s *Server) Handler() http.Handler {
 	return s.routes(map[string]http.HandlerFunc{
-		"POST /receipt":        s.upload,
+		"POST /receipt":         s.upload,
+		"POST /receipt/uploads": s.createUpload,
 		"GET /receipt/{id}":    s.get,
 		"DELETE /receipt/{id}": s.delete,
 		"GET /receipts":        s.list,

@@ -127,7 +127,7 @@ func TestUploadContract(t *testing.T) {
 		{"text file", upload{parts: map[string][]byte{"@file": []byte("just some text, named .png")}}, 400, invalidFormat},
 		{"empty file", upload{parts: map[string][]byte{"@file": {}}}, 400, invalidFormat},
 		{"gif", upload{parts: map[string][]byte{"@file": []byte("GIF89a\x01\x00\x01\x00")}}, 400, invalidFormat},
-		{"too large", upload{parts: map[string][]byte{"@file": append(append([]byte{}, pngBytes...), make([]byte, api.MaxUploadBytes)...)}}, 413, `{"error":"File too large. The maximum upload size is 4 MiB."}`},
+		{"too large", upload{parts: map[string][]byte{"@file": append(append([]byte{}, pngBytes...), make([]byte, api.MaxUploadBytes)...)}}, 413, `{"error":"File too large. The maximum upload size is 4 MiB; use POST /receipt/uploads for files up to 10 MB."}`},
 		{"png", upload{parts: map[string][]byte{"@file": pngBytes}}, 200, ""},
 		{"jpeg", upload{parts: map[string][]byte{"@file": jpegBytes}}, 200, ""},
 		{"pdf", upload{parts: map[string][]byte{"@file": pdfBytes}}, 200, ""},

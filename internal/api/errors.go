@@ -20,7 +20,7 @@ func (e *clientError) Error() string { return e.message }
 var (
 	errFileNotFound     = &clientError{http.StatusBadRequest, "File not found in the request."}
 	errInvalidFormat    = &clientError{http.StatusBadRequest, "Invalid file format. Supported formats: PNG, JPG, PDF."}
-	errTooLarge         = &clientError{http.StatusRequestEntityTooLarge, "File too large. The maximum upload size is 4 MiB."}
+	errTooLarge         = &clientError{http.StatusRequestEntityTooLarge, "File too large. The maximum upload size is 4 MiB; use POST /receipt/uploads for files up to 10 MB."}
 	errMethodNotAllowed = &clientError{http.StatusMethodNotAllowed, "method not allowed"}
 	errRouteNotFound    = &clientError{http.StatusNotFound, "route not found"}
 	errReceiptNotFound  = &clientError{http.StatusNotFound, "receipt not found"}

@@ -28,15 +28,22 @@ type receiptBody struct {
 	UpdatedAt   time.Time      `json:"updatedAt"`
 }
 
-func bodyOf(r *receipt.Receipt) receiptBody {
+func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
+	// An upload that never arrived is as failed as a file that can't be
+	// read; the record catches up when it is next written.
+	if r.Status == receipt.Uploading && !r.UploadExpiresAt.IsZero() && s.now().After(r.UploadExpiresAt) {
+		expired := *r
+		expired.Status = receipt.Failed
+		r = &expired
+	}
 	b := receiptBody{
 		UUID: r.ID, Details: r.Details, Status: r.Status,
-		IsProcessing: r.Status == receipt.Processing,
+		IsProcessing: r.Status == receipt.Processing || r.Status == receipt.Uploading,
 		Filename:     r.Filename, ContentType: r.ContentType, Size: r.Size,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Fields: fieldsOf(r.Fields),
 	}
 	switch r.Status {
-	case receipt.Processing:
+	case receipt.Processing, receipt.Uploading:
 		b.Message = stillProcessing
 	case receipt.Failed:
 		b.HasError, b.Error = true, receipt.ExtractionError
@@ -60,5 +67,5 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, bodyOf(rc))
+	writeJSON(w, http.StatusOK, s.bodyOf(rc))
 }

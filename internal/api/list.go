@@ -22,7 +22,7 @@ type listBody struct {
 var (
 	errBadLimit  = &clientError{http.StatusBadRequest, "limit must be a whole number from 1 to 100"}
 	errBadCursor = &clientError{http.StatusBadRequest, "invalid cursor"}
-	errBadStatus = &clientError{http.StatusBadRequest, "status must be PROCESSING, COMPLETED or FAILED"}
+	errBadStatus = &clientError{http.StatusBadRequest, "status must be UPLOADING, PROCESSING, COMPLETED or FAILED"}
 )
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +48,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	}
 	status := receipt.Status(q.Get("status"))
 	switch status {
-	case "", receipt.Processing, receipt.Completed, receipt.Failed:
+	case "", receipt.Uploading, receipt.Processing, receipt.Completed, receipt.Failed:
 	default:
 		s.fail(w, r, errBadStatus)
 		return
@@ -60,7 +60,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	}
 	body := listBody{Receipts: make([]receiptBody, 0, len(rs))}
 	for _, rc := range rs {
-		body.Receipts = append(body.Receipts, bodyOf(rc))
+		body.Receipts = append(body.Receipts, s.bodyOf(rc))
 	}
 	if more && len(rs) > 0 {
 		body.NextCursor = encodeCursor(rs[len(rs)-1].ID)

@@ -17,7 +17,6 @@ import (
 // ErrUnauthorized is the error API Gateway turns into a 401: it must read
 // exactly "Unauthorized".
 //
-//lint:ignore ST1005 API Gateway matches this exact text.
 var ErrUnauthorized = errors.New("Unauthorized")
 
 // DefaultCacheTTL is how long an authorizer instance trusts what it looked

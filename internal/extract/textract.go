@@ -167,7 +167,7 @@ func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Field
 	case "VENDOR_ADDRESS", "ADDRESS":
 		set("address", &f.Address, joinLines(value))
 	case "INVOICE_RECEIPT_DATE":
-		set("date", &f.Date, Parse("Date: "+value+"\n"+currencyHint(parsed)).Date)
+		set("date", &f.Date, parseDate(splitLines(value), pick(f.Currency, parsed.Currency)))
 	case "TOTAL", "AMOUNT_PAID":
 		set("total", &f.Total, textractAmount(value))
 	case "SUBTOTAL":
@@ -179,15 +179,6 @@ func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Field
 		f.Currency = strings.ToUpper(*sf.Currency.Code)
 		f.Confidence["currency"] = float64(aws.ToFloat32(sf.Currency.Confidence)) / 100
 	}
-}
-
-// currencyHint lets the date parser resolve day/month order from the
-// currency the text shows.
-func currencyHint(parsed receipt.Fields) string {
-	if parsed.Currency == "" {
-		return ""
-	}
-	return "Currency: " + parsed.Currency
 }
 
 func lineItem(li types.LineItemFields) (receipt.LineItem, bool) {
@@ -211,14 +202,15 @@ func lineItem(li types.LineItemFields) (receipt.LineItem, bool) {
 	return item, item.Description != "" || item.Amount != ""
 }
 
+func pick(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
 // merge fills what Textract did not find from what the parser read.
 func merge(found, parsed receipt.Fields) receipt.Fields {
-	pick := func(a, b string) string {
-		if a != "" {
-			return a
-		}
-		return b
-	}
 	found.Vendor = pick(found.Vendor, parsed.Vendor)
 	found.Address = pick(found.Address, parsed.Address)
 	found.Date = pick(found.Date, parsed.Date)
@@ -242,9 +234,17 @@ func pdfPages(pdf []byte) int {
 		bytes.Count(pdf, []byte("/Type/Page")) - bytes.Count(pdf, []byte("/Type/Pages"))
 }
 
-// textractAmount normalises an amount Textract read, through the shared parser.
+// textractAmount normalises an amount Textract read ("RM9.00", "1,234.50")
+// with the parser's rules.
 func textractAmount(v string) string {
-	return Parse("TOTAL " + v).Total
+	a, ok := lastAmount(v)
+	if !ok || a.percent {
+		return ""
+	}
+	if a.neg {
+		return "-" + a.text
+	}
+	return a.text
 }
 
 // joinLines puts a multi-line value on one line, its lines separated by

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -72,4 +74,40 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete object %s: %w", key, err)
 	}
 	return nil
+}
+
+// PresignPut returns a URL that lets its holder PUT one object at key, of
+// the given type and size, until ttl passes, and the headers the PUT must
+// carry (they are signed).
+func (s *Store) PresignPut(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (string, map[string]string, error) {
+	req, err := s3.NewPresignClient(s.s3).PresignPutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(key),
+		ContentType:   aws.String(contentType),
+		ContentLength: aws.Int64(size),
+	}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", nil, fmt.Errorf("presign put %s: %w", key, err)
+	}
+	headers := map[string]string{}
+	for k, v := range req.SignedHeader {
+		if !strings.EqualFold(k, "Host") && len(v) > 0 {
+			headers[k] = v[0]
+		}
+	}
+	return req.URL, headers, nil
+}
+
+// Size returns the size of the object at key, or receipt.ErrNotFound.
+func (s *Store) Size(ctx context.Context, key string) (int64, error) {
+	out, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		var nf *types.NotFound
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nf) || errors.As(err, &nsk) {
+			return 0, fmt.Errorf("head object %s: %w", key, receipt.ErrNotFound)
+		}
+		return 0, fmt.Errorf("head object %s: %w", key, err)
+	}
+	return aws.ToInt64(out.ContentLength), nil
 }

@@ -153,6 +153,13 @@ func (s *Stack) startEventSources(fns []sam.Function) error {
 	streams := dynamodbstreams.NewFromConfig(AWSConfig(), func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(s.Dynamo.Endpoint)
 	})
+	var s3srcs []s3Source
+	for _, fn := range fns {
+		s3srcs = append(s3srcs, s3Sources(fn)...)
+	}
+	s.S3.OnObjectCreated(func(bucket, key string, size int64) {
+		s.notifyS3(ctx, s3srcs, bucket, key, size)
+	})
 	for _, fn := range fns {
 		srcs, err := streamSources(s.Template, fn)
 		if err != nil {

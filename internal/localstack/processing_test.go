@@ -33,7 +33,7 @@ func waitDone(t *testing.T, base, id string) map[string]any {
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %d %v", id, resp.StatusCode, err)
 		}
-		if body["status"] != "PROCESSING" {
+		if s := body["status"]; s != "PROCESSING" && s != "UPLOADING" {
 			return body
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -25,7 +25,7 @@ const (
 	fileNotFound    = `{"error":"File not found in the request."}`
 	invalidFormat   = `{"error":"Invalid file format. Supported formats: PNG, JPG, PDF."}`
 	receiptNotFound = `{"error":"receipt not found"}`
-	tooLarge        = `{"error":"File too large. The maximum upload size is 4 MiB."}`
+	tooLarge        = `{"error":"File too large. The maximum upload size is 4 MiB; use POST /receipt/uploads for files up to 10 MB."}`
 )
 
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")

@@ -51,11 +51,12 @@ type Job struct {
 	Tenant, ID, FileKey, ContentType string
 }
 
-// JobFrom reads the receipt an INSERT record carries; ok is false for
-// records that are not new receipts (the event source's filter should have
-// dropped them, but a wider filter must not make us misbehave).
+// JobFrom reads the receipt a record carries: an INSERT of a receipt to
+// process (a direct upload), or the MODIFY that moves a presigned upload to
+// PROCESSING. ok is false for any other record (the event source's filter
+// should have dropped them, but a wider filter must not make us misbehave).
 func JobFrom(r events.DynamoDBEventRecord) (Job, bool) {
-	if r.EventName != string(events.DynamoDBOperationTypeInsert) {
+	if r.EventName != string(events.DynamoDBOperationTypeInsert) && r.EventName != string(events.DynamoDBOperationTypeModify) {
 		return Job{}, false
 	}
 	img := r.Change.NewImage

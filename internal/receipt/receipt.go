@@ -4,6 +4,7 @@ package receipt
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,9 +13,10 @@ import (
 // Status is where a receipt is in its processing.
 type Status string
 
-// The states a receipt moves through. PROCESSING is the only state a receipt
-// leaves; COMPLETED and FAILED are final.
+// The states a receipt moves through: UPLOADING (waiting for a presigned
+// upload) to PROCESSING to COMPLETED or FAILED, which are final.
 const (
+	Uploading  Status = "UPLOADING"
 	Processing Status = "PROCESSING"
 	Completed  Status = "COMPLETED"
 	Failed     Status = "FAILED"
@@ -40,6 +42,36 @@ type Receipt struct {
 	Attempts    int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// UploadExpiresAt is when an UPLOADING receipt's upload URL expires.
+	UploadExpiresAt time.Time
+}
+
+// Limits on documents.
+const (
+	// MaxDocumentBytes is the largest document accepted, through either
+	// upload path.
+	MaxDocumentBytes = 10 << 20
+)
+
+// Supported reports whether contentType is one the service reads.
+func Supported(contentType string) bool {
+	return contentType == PNG || contentType == JPEG || contentType == PDF
+}
+
+// UploadKey is where a presigned upload lands. The prefix keeps these apart
+// from direct uploads, so only they trigger the upload notification.
+func UploadKey(tenant, id string) string {
+	return "uploads/" + tenant + "/" + id
+}
+
+// ParseUploadKey returns the tenant and id an upload key names.
+func ParseUploadKey(key string) (tenant, id string, ok bool) {
+	rest, ok := strings.CutPrefix(key, "uploads/")
+	if !ok {
+		return "", "", false
+	}
+	tenant, id, ok = strings.Cut(rest, "/")
+	return tenant, id, ok && tenant != "" && ValidID(id)
 }
 
 // Errors the service maps to client-facing answers in one place (see api).

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/johannesboyne/gofakes3"
@@ -18,6 +20,49 @@ type Server struct {
 	Endpoint string
 	backend  *s3mem.Backend
 	srv      *http.Server
+
+	mu       sync.Mutex
+	onCreate func(bucket, key string, size int64)
+}
+
+// OnObjectCreated sets what is told of each object created, as S3's event
+// notifications would (the emulator sends none of its own).
+func (s *Server) OnObjectCreated(f func(bucket, key string, size int64)) {
+	s.mu.Lock()
+	s.onCreate = f
+	s.mu.Unlock()
+}
+
+// notifying calls onCreate after each successful object PUT, and after each
+// completed multipart upload.
+func (s *Server) notifying(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &status{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		q := r.URL.Query()
+		created := (r.Method == http.MethodPut && !q.Has("partNumber") && r.Header.Get("X-Amz-Copy-Source") == "") ||
+			(r.Method == http.MethodPost && q.Has("uploadId"))
+		if !created || rec.code != http.StatusOK {
+			return
+		}
+		bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		s.mu.Lock()
+		f := s.onCreate
+		s.mu.Unlock()
+		if ok && key != "" && f != nil {
+			f(bucket, key, r.ContentLength)
+		}
+	})
+}
+
+type status struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *status) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
 }
 
 // Start serves an empty in-memory S3 on a free loopback port.
@@ -28,11 +73,8 @@ func Start() (*Server, error) {
 	}
 	backend := s3mem.New()
 	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(false))
-	s := &Server{
-		Endpoint: "http://" + ln.Addr().String(),
-		backend:  backend,
-		srv:      &http.Server{Handler: faker.Server(), ReadHeaderTimeout: 10 * time.Second},
-	}
+	s := &Server{Endpoint: "http://" + ln.Addr().String(), backend: backend}
+	s.srv = &http.Server{Handler: s.notifying(faker.Server()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }

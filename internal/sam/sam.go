@@ -130,7 +130,7 @@ func (t *Template) properties(logicalID, globalsSection string) (map[string]any,
 func mergeGlobal(global, local any) any {
 	gm, gok := global.(map[string]any)
 	lm, lok := local.(map[string]any)
-	if !gok || !lok {
+	if !gok || !lok || intrinsic(gm) || intrinsic(lm) {
 		return local
 	}
 	out := map[string]any{}
@@ -141,6 +141,18 @@ func mergeGlobal(global, local any) any {
 		out[k] = mergeGlobal(out[k], v)
 	}
 	return out
+}
+
+// intrinsic reports whether m is an intrinsic function call ({"Ref": x},
+// {"Fn::Sub": s}, ...): a value, not a mapping to merge.
+func intrinsic(m map[string]any) bool {
+	if len(m) != 1 {
+		return false
+	}
+	for k := range m {
+		return k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::")
+	}
+	return false
 }
 
 // Function is a AWS::Serverless::Function as the local stack runs it.

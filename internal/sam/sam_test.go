@@ -45,6 +45,7 @@ Resources:
           MODE: !If [IsProd, fast, careful]
           JOINED: !Join ["-", [a, !Ref Stage]]
           LITERAL: !Sub "${!NotAVar}"
+          TABLE: !Sub "${AWS::StackName}-override"
       Events:
         Get:
           Type: Api
@@ -63,7 +64,7 @@ func TestFunctionResolvesGlobalsAndIntrinsics(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"TABLE":      "st-receipts",
+		"TABLE":      "st-override", // an intrinsic replaces the global's, never merges with it
 		"SHARED":     "local",
 		"ARN":        "arn:aws:dynamodb:us-east-1:123456789012:table/st-receipts",
 		"BUCKET_ARN": "arn:aws:s3:::st-bucket/*",

@@ -46,6 +46,7 @@ type item struct {
 	Attempts    int     `dynamodbav:"attempts"`
 	CreatedAt   string  `dynamodbav:"createdAt"`
 	UpdatedAt   string  `dynamodbav:"updatedAt"`
+	UploadUntil string  `dynamodbav:"uploadExpiresAt,omitempty"`
 }
 
 const timeLayout = time.RFC3339Nano
@@ -66,9 +67,17 @@ func toItem(r *receipt.Receipt) item {
 		Status: string(r.Status), Filename: r.Filename, FileKey: r.FileKey,
 		ContentType: r.ContentType, Size: r.Size, SHA256: r.SHA256,
 		Details: r.Details, Fields: fieldsItem(r.Fields), Error: r.Error, Attempts: r.Attempts,
-		CreatedAt: r.CreatedAt.UTC().Format(timeLayout),
-		UpdatedAt: r.UpdatedAt.UTC().Format(timeLayout),
+		CreatedAt:   r.CreatedAt.UTC().Format(timeLayout),
+		UpdatedAt:   r.UpdatedAt.UTC().Format(timeLayout),
+		UploadUntil: formatOptional(r.UploadExpiresAt),
 	}
+}
+
+func formatOptional(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
 }
 
 func fromItem(it item) (*receipt.Receipt, error) {
@@ -80,8 +89,13 @@ func fromItem(it item) (*receipt.Receipt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse updatedAt of %s: %w", it.ID, err)
 	}
+	var uploadUntil time.Time
+	if it.UploadUntil != "" {
+		uploadUntil, _ = time.Parse(timeLayout, it.UploadUntil)
+	}
 	return &receipt.Receipt{
-		ID: it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
+		UploadExpiresAt: uploadUntil,
+		ID:              it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
 		Filename: it.Filename, FileKey: it.FileKey, ContentType: it.ContentType,
 		Size: it.Size, SHA256: it.SHA256, Details: it.Details, Fields: it.Fields.domain(), Error: it.Error,
 		Attempts: it.Attempts, CreatedAt: created, UpdatedAt: updated,
@@ -152,9 +166,30 @@ func (s *Store) Fail(ctx context.Context, tenant, id, reason string, now time.Ti
 		map[string]any{":failed": string(receipt.Failed), ":reason": reason, ":now": now.UTC().Format(timeLayout)})
 }
 
+// Uploaded moves a receipt whose presigned upload landed from UPLOADING to
+// PROCESSING, which starts its processing (the stream's MODIFY record).
+func (s *Store) Uploaded(ctx context.Context, tenant, id string, size int64, sha256 string, now time.Time) error {
+	return s.transition(ctx, tenant, id, receipt.Uploading,
+		"SET #status = :processing, #size = :size, #sha256 = :sha, #updatedAt = :now REMOVE #uploadExpiresAt",
+		map[string]any{":processing": string(receipt.Processing), ":size": size, ":sha": sha256, ":now": now.UTC().Format(timeLayout)})
+}
+
+// FailUpload marks FAILED a receipt whose upload was refused.
+func (s *Store) FailUpload(ctx context.Context, tenant, id, reason string, now time.Time) error {
+	return s.transition(ctx, tenant, id, receipt.Uploading,
+		"SET #status = :failed, #error = :reason, #updatedAt = :now",
+		map[string]any{":failed": string(receipt.Failed), ":reason": reason, ":now": now.UTC().Format(timeLayout)})
+}
+
 func (s *Store) finish(ctx context.Context, tenant, id, update string, values map[string]any) error {
-	values[":processing"] = string(receipt.Processing)
 	values[":one"] = 1
+	return s.transition(ctx, tenant, id, receipt.Processing, update, values)
+}
+
+// transition applies update to a receipt that is in state from, else fails
+// with receipt.ErrConflict.
+func (s *Store) transition(ctx context.Context, tenant, id string, from receipt.Status, update string, values map[string]any) error {
+	values[":from"] = string(from)
 	av, err := attributevalue.MarshalMap(values)
 	if err != nil {
 		return fmt.Errorf("marshal update of receipt %s: %w", id, err)
@@ -163,7 +198,7 @@ func (s *Store) finish(ctx context.Context, tenant, id, update string, values ma
 		TableName:                 aws.String(s.table),
 		Key:                       key(tenant, id),
 		UpdateExpression:          aws.String(update),
-		ConditionExpression:       aws.String("attribute_exists(PK) AND #status = :processing"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND #status = :from"),
 		ExpressionAttributeNames:  names(update + " #status"),
 		ExpressionAttributeValues: av,
 	})

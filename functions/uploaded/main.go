@@ -1,0 +1,23 @@
+// Command uploaded receives the bucket's notifications for presigned
+// uploads: it checks each file and starts its processing, or fails it.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/receipts-api/receipts/internal/app"
+	"github.com/receipts-api/receipts/internal/uploads"
+)
+
+func main() {
+	deps, err := app.FromEnv(context.Background())
+	if err != nil {
+		slog.Error("init", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(uploads.New(deps.Receipts, deps.Files, slog.Default()).Handle)
+}

@@ -1,0 +1,183 @@
+package extract
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Go's regexp runs in linear time, so these are safe on any input.
+var (
+	// 25/12/2018, 25-12-18, 25.12.2018, 2018-01-05; separators are checked
+	// to match in code, as RE2 has no back-references.
+	numericDate = regexp.MustCompile(`(\d{1,4})([./-])(\d{1,2})([./-])(\d{2,4})`)
+	// 05 MAR 2018, 10-Oct-17, 14 December, 2017
+	dayMonthYear = regexp.MustCompile(`\b(\d{1,2})(?:ST|ND|RD|TH)?[ .\-/]*([A-Z]{3,9})\.?[ ,.\-/]*(\d{4}|\d{2})\b`)
+	// MAR 05, 2018, December 14th 2017
+	monthDayYear = regexp.MustCompile(`\b([A-Z]{3,9})\.?[ .\-]*(\d{1,2})(?:ST|ND|RD|TH)?,?[ .\-/]*(\d{4})\b`)
+)
+
+// months maps English month names and abbreviations, and the Malay, Serbian
+// and other Latin-script spellings that differ, to month numbers.
+var months = map[string]time.Month{
+	"JAN": 1, "JANUARY": 1, "JANV": 1, "JANUAR": 1, "ENE": 1,
+	"FEB": 2, "FEBRUARY": 2, "FEBRUAR": 2, "FEV": 2, "FEVR": 2,
+	"MAR": 3, "MARCH": 3, "MAC": 3, "MARS": 3, "MART": 3, "MARZ": 3,
+	"APR": 4, "APRIL": 4, "AVR": 4, "ABR": 4,
+	"MAY": 5, "MEI": 5, "MAI": 5, "MAJ": 5,
+	"JUN": 6, "JUNE": 6, "JUNI": 6, "JUIN": 6,
+	"JUL": 7, "JULY": 7, "JULI": 7, "JUIL": 7, "JULAI": 7,
+	"AUG": 8, "AUGUST": 8, "OGO": 8, "OGOS": 8, "AVG": 8, "AVGUST": 8, "AOUT": 8, "AGO": 8,
+	"SEP": 9, "SEPT": 9, "SEPTEMBER": 9,
+	"OCT": 10, "OCTOBER": 10, "OKT": 10, "OKTOBER": 10,
+	"NOV": 11, "NOVEMBER": 11,
+	"DEC": 12, "DECEMBER": 12, "DIS": 12, "DISEMBER": 12, "DEZ": 12, "DIC": 12,
+}
+
+// dateCand is a date found in the text.
+type dateCand struct {
+	iso      string
+	priority int // higher wins; then the earlier line
+}
+
+// Priorities of a date by what its line says about it.
+const (
+	dateOther    = 1 // expiry, due, printing: not the transaction
+	datePlain    = 2
+	dateLabelled = 3 // "Date:"
+)
+
+// parseDate returns the receipt's date as YYYY-MM-DD: the first date on a
+// line labelled "date", else the first date anywhere; expiry, due and
+// print dates only when there is no other.
+//
+// Numeric dates are read day first (25/12/2018) unless a part decides
+// otherwise: a first part above 12 can only be the day, a second part
+// above 12 can only be the day, so the first is the month. When both parts
+// could be either, the currency decides: month first for USD, day first
+// for everything else (MYR, EUR, GBP, RSD and an unknown currency), as
+// most of the world writes dates. Four-digit first parts are year first.
+// Two-digit years are 20yy. Impossible dates (31/02, month 16) are skipped.
+func parseDate(lines []textLine, currency string) string {
+	monthFirst := currency == "USD"
+	var win *dateCand
+	for _, l := range lines {
+		for _, iso := range datesInLine(l.up, monthFirst) {
+			c := dateCand{iso: iso, priority: datePriority(l.up)}
+			if win == nil || c.priority > win.priority {
+				win = &c
+			}
+		}
+	}
+	if win == nil {
+		return ""
+	}
+	return win.iso
+}
+
+// datePriority ranks a date by the words on its line.
+func datePriority(up string) int {
+	switch {
+	case containsAny(up, "EXPIR", "VALID", "BEFORE", "DUE", "BIRTH", "DOB", "USE BY", "PRINT"):
+		return dateOther
+	case strings.Contains(up, "DATE") || strings.Contains(up, "DATUM") || strings.Contains(up, "TARIKH"):
+		return dateLabelled
+	}
+	return datePlain
+}
+
+// datesInLine returns the valid dates in an upper-cased line, in order.
+func datesInLine(up string, monthFirst bool) []string {
+	var out []string
+	for _, m := range numericDate.FindAllStringSubmatchIndex(up, -1) {
+		if iso, ok := numericDateAt(up, m, monthFirst); ok {
+			out = append(out, iso)
+		}
+	}
+	if !hasMonthName(up) {
+		return out
+	}
+	for _, m := range dayMonthYear.FindAllStringSubmatch(up, -1) {
+		if iso, ok := textDate(m[1], m[2], m[3]); ok {
+			out = append(out, iso)
+		}
+	}
+	for _, m := range monthDayYear.FindAllStringSubmatch(up, -1) {
+		if iso, ok := textDate(m[2], m[1], m[3]); ok {
+			out = append(out, iso)
+		}
+	}
+	return out
+}
+
+// hasMonthName reports whether a word of up names a month: a cheap test
+// that spares most lines the month-name expressions.
+func hasMonthName(up string) bool {
+	for _, w := range strings.FieldsFunc(up, notLetter) {
+		if _, ok := months[w]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// numericDateAt reads the numeric date matched at m, rejecting matches
+// that are part of a longer number ("05.22.95.66.66" is a phone number).
+func numericDateAt(up string, m []int, monthFirst bool) (string, bool) {
+	start, end := m[0], m[1]
+	if up[m[4]:m[5]] != up[m[8]:m[9]] {
+		return "", false
+	}
+	sep := up[m[4]]
+	if start > 0 && (isDigit(up[start-1]) || up[start-1] == sep && start > 1 && isDigit(up[start-2])) {
+		return "", false
+	}
+	if end < len(up) && (isDigit(up[end]) || up[end] == sep && end+1 < len(up) && isDigit(up[end+1])) {
+		return "", false
+	}
+	a, b, c := up[m[2]:m[3]], up[m[6]:m[7]], up[m[10]:m[11]]
+	if len(a) == 4 {
+		return makeDate(a, b, c)
+	}
+	if len(a) == 3 || len(c) == 3 {
+		return "", false
+	}
+	x, _ := strconv.Atoi(a)
+	y, _ := strconv.Atoi(b)
+	if x > 12 || y <= 12 && !monthFirst {
+		return makeDate(c, b, a)
+	}
+	return makeDate(c, a, b)
+}
+
+// textDate reads a date with a month name.
+func textDate(day, month, year string) (string, bool) {
+	mo, ok := months[month]
+	if !ok {
+		return "", false
+	}
+	return makeDate(year, strconv.Itoa(int(mo)), day)
+}
+
+// makeDate validates year, month and day and formats them.
+func makeDate(year, month, day string) (string, bool) {
+	y, err1 := strconv.Atoi(year)
+	mo, err2 := strconv.Atoi(month)
+	d, err3 := strconv.Atoi(day)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return "", false
+	}
+	if len(year) == 2 {
+		y += 2000
+	}
+	if len(year) != 2 && len(year) != 4 || y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 {
+		return "", false
+	}
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d {
+		return "", false // 31/02 rolled over
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, mo, d), true
+}

@@ -1,0 +1,567 @@
+package extract
+
+import "strings"
+
+// moneyKind is what a labelled amount on a receipt means.
+type moneyKind int
+
+const (
+	kindNone     moneyKind = iota // not a money label
+	kindTotal                     // the amount due
+	kindFinal                     // explicitly the last word: rounded, nett, payable
+	kindSubtotal                  // before tax, rounding or charges
+	kindTax                       // the tax itself
+	kindOther                     // quantities, savings, cash tendered
+)
+
+// labelled is an amount found next to a label.
+type labelled struct {
+	kind    moneyKind
+	amt     amount
+	line    int
+	summary bool // inside a tax summary table
+	sub     bool // labelled SUBTOTAL, not "total excl. tax"
+	incl    bool // the label says tax is included
+	rounded bool // the label says the amount is a rounding of the total
+	count   int  // amounts after the label on its line
+}
+
+// otherWords turn a TOTAL label into something that is not money due.
+var otherWords = []string{
+	"QTY", "QUANTITY", "ITEM", "COUNT", "PCS", "SAVING", "DISC", "TENDER",
+	"ACCEPT", "CHANGE", "POINT", "STAMP", "WEIGHT", "REFUND", "VOUCHER", "UNITS",
+}
+
+// finalWords mark the amount actually due, after rounding and charges.
+var finalWords = []string{"ROUND", "ADJ", "NETT", "GRAND", "FINAL", "PAYABLE", "DUE", "TO PAY", "AFTER"}
+
+// exclWords mark an amount before tax.
+var exclWords = []string{"EXC", "XCL", "BEFORE", "WITHOUT", "W/O", "TAXABLE"}
+
+// dueLabels name the amount due without the word TOTAL.
+var dueLabels = []string{
+	"AMOUNT DUE", "AMT DUE", "BALANCE DUE", "AMOUNT PAYABLE", "AMT PAYABLE",
+	"NET AMOUNT", "NETT AMOUNT", "UKUPNO", "UKUPAN IZNOS", "ZA UPLATU", "ZA PLACANJE",
+	"GESAMT", "SUMME",
+}
+
+// receiptMoney holds what the money lines of a receipt say.
+type receiptMoney struct {
+	labels   []labelled
+	rounding []amount // rounding adjustments
+	payments []amount // cash, card and the like
+	cash     []amount
+	change   []amount
+	itemVals map[int64]bool // amounts printed among the items
+	taxLines []amount       // amounts on tax lines that have no TOTAL
+	itemsTo  int            // first line with a total: where items end
+	decimals int            // how many decimals the receipt's amounts have
+}
+
+// readMoney labels the money lines of a receipt.
+func readMoney(lines []textLine) receiptMoney {
+	var m receiptMoney
+	inSummary := false
+	for i, l := range lines {
+		if containsAny(l.up, "SUMMARY", "ANALYSIS") {
+			inSummary = true
+		}
+		found := labelsInLine(lines, i)
+		for k := range found {
+			found[k].summary = inSummary
+		}
+		m.labels = append(m.labels, found...)
+		if len(found) > 0 || inSummary {
+			continue
+		}
+		m.readUnlabelled(l)
+	}
+	m.itemsTo = len(lines)
+	for _, lb := range m.labels {
+		// A TOTAL without an amount may be a column of the items table.
+		if (lb.kind == kindTotal || lb.kind == kindFinal || lb.kind == kindSubtotal) && lb.amt.text != "" {
+			m.itemsTo = lb.line
+			break
+		}
+	}
+	m.decimals = usualDecimals(lines)
+	m.itemVals = map[int64]bool{}
+	for _, l := range lines[:m.itemsTo] {
+		for _, a := range moneyAmounts(l.up) {
+			if !a.neg && !a.isInteger() {
+				m.itemVals[a.units] = true
+			}
+		}
+	}
+	return m
+}
+
+// usualDecimals returns the number of decimals most of the receipt's
+// amounts have, or 0 when none has any. An amount written otherwise
+// ("5.0" among "5.00"s) has likely lost a digit to OCR.
+func usualDecimals(lines []textLine) int {
+	var count [5]int
+	for _, l := range lines {
+		for _, a := range moneyAmounts(l.up) {
+			if a.decimals > 0 && a.decimals < len(count) {
+				count[a.decimals]++
+			}
+		}
+	}
+	best := 0
+	for d := 1; d < len(count); d++ {
+		if count[d] > count[best] {
+			best = d
+		}
+	}
+	return best
+}
+
+// readUnlabelled notes rounding, payment, change and tax lines: lines that
+// carry no TOTAL label but help decide which total is right.
+func (m *receiptMoney) readUnlabelled(l textLine) {
+	a, ok := lastAmount(l.up)
+	if !ok || a.isInteger() {
+		return
+	}
+	switch {
+	case containsAny(l.up, "ROUND", "ADJ"):
+		if a.units > -amountScale && a.units < amountScale {
+			m.rounding = append(m.rounding, a)
+		}
+	case containsAny(l.up, "CHANGE", "BALANCE", "POVRACAJ", "KUSUR", "RUCKGELD"):
+		m.change = append(m.change, a)
+	case isPaymentLine(l.up):
+		m.payments = append(m.payments, a)
+		if hasWord(l.up, "CASH") || hasWord(l.up, "GOTOVINA") || hasWord(l.up, "BAR") {
+			m.cash = append(m.cash, a)
+		}
+	case hasTaxWord(l.up) && !isRegistration(l.up):
+		m.taxLines = append(m.taxLines, a)
+	}
+}
+
+// isPaymentLine reports a line recording how the customer paid.
+func isPaymentLine(up string) bool {
+	return hasWord(up, "CASH") || hasWord(up, "PAID") || hasWord(up, "GOTOVINA") || hasWord(up, "BAR") ||
+		containsAny(up, "CARD", "VISA", "MASTER", "CREDIT", "DEBIT", "EDC", "PAYMENT", "TENDER", "AMEX", "KARTICA")
+}
+
+// isRegistration reports a tax registration number or document title,
+// whose digits are not money.
+func isRegistration(up string) bool {
+	return containsAny(up, "REG", " ID", "1D", "NO:", "NO.", "NO ", "NUMBER", "INVOICE", "#")
+}
+
+// labelsInLine finds the TOTAL-like labels of line i and their amounts.
+func labelsInLine(lines []textLine, i int) []labelled {
+	up := lines[i].up
+	occ := findTotals(up)
+	amts := moneyAmounts(up)
+	if len(occ) == 0 {
+		return dueLabelInLine(lines, i, amts)
+	}
+	var out []labelled
+	prevEnd := 0
+	for k, o := range occ {
+		segEnd := len(up)
+		if k+1 < len(occ) {
+			segEnd = occ[k+1].start
+		}
+		seg := amountsIn(amts, o.end, segEnd)
+		labelEnd := segEnd
+		if len(seg) > 0 {
+			labelEnd = seg[0].start
+		}
+		before, label := up[prevEnd:o.start], up[o.end:labelEnd]
+		lb := labelled{line: i, count: len(seg)}
+		lb.kind = classifyTotal(o.sub, before, label)
+		lb.sub = lb.kind == kindSubtotal && (o.sub || isSubWord(lastToken(before)))
+		lb.incl = containsAny(label, "INC", "WITH")
+		lb.rounded = containsAny(lastToken(before)+" "+label, "ROUND", "ADJ")
+		if len(seg) > 0 {
+			lb.amt = seg[len(seg)-1]
+		} else if k == len(occ)-1 {
+			lb.amt, _ = amountBelow(lines, i)
+		}
+		out = append(out, lb)
+		prevEnd = o.end
+	}
+	return out
+}
+
+// dueLabelInLine handles labels such as "AMOUNT DUE" that lack TOTAL.
+func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
+	up := lines[i].up
+	for _, w := range dueLabels {
+		k := strings.Index(up, w)
+		if k < 0 {
+			continue
+		}
+		lb := labelled{kind: kindFinal, line: i}
+		if seg := amountsIn(amts, k+len(w), len(up)); len(seg) > 0 {
+			lb.amt = seg[len(seg)-1]
+		} else {
+			lb.amt, _ = amountBelow(lines, i)
+		}
+		return []labelled{lb}
+	}
+	return nil
+}
+
+// amountsIn returns the amounts lying within [from, to).
+func amountsIn(amts []amount, from, to int) []amount {
+	var out []amount
+	for _, a := range amts {
+		if a.start >= from && a.end <= to {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// classifyTotal decides what a TOTAL means from the text before it on the
+// line and the label after it.
+func classifyTotal(sub bool, before, label string) moneyKind {
+	tok := lastToken(before)
+	ctx := tok + " " + label
+	switch {
+	case sub || isSubWord(tok):
+		return kindSubtotal
+	case containsAny(ctx, otherWords...):
+		return kindOther
+	case hasTaxWord(before):
+		// "GST @6% included in total": the tax, not the total.
+		return kindTax
+	case tok == "IN":
+		// "... included in total": a part of the total, not the total.
+		return kindOther
+	case containsAny(ctx, exclWords...):
+		return kindSubtotal
+	case hasTaxWord(label) && !containsAny(label, "INC", "WITH", "OF"):
+		return kindTax
+	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
+		return kindFinal
+	}
+	return kindTotal
+}
+
+// isSubWord reports "SUB" before a TOTAL, as printed or misread.
+func isSubWord(tok string) bool {
+	tok = strings.TrimRight(tok, "-_. ")
+	return tok == "SUB" || tok == "SUD" || tok == "SUUD"
+}
+
+// lastToken returns the last space-separated token of s.
+func lastToken(s string) string {
+	s = strings.TrimSpace(s)
+	if k := strings.LastIndexByte(s, ' '); k >= 0 {
+		return s[k+1:]
+	}
+	return s
+}
+
+// amountBelow reads an amount printed under its label: the next non-empty
+// line, when it holds nothing but that one amount ("9.60", "RM 41.95"). A
+// line with several amounts is a table row, not a label's value.
+func amountBelow(lines []textLine, i int) (amount, bool) {
+	for j := i + 1; j < len(lines) && j <= i+3; j++ {
+		if lines[j].up == "" {
+			continue
+		}
+		if len(moneyAmounts(lines[j].up)) != 1 {
+			return amount{}, false
+		}
+		return amountOnly(lines[j].up)
+	}
+	return amount{}, false
+}
+
+// amountOnly returns the last amount of a line made of amounts and at most
+// one short word, such as a currency code.
+func amountOnly(up string) (amount, bool) {
+	amts := moneyAmounts(up)
+	if len(amts) == 0 || amts[len(amts)-1].isInteger() {
+		return amount{}, false
+	}
+	words, pos := 0, 0
+	for _, a := range amts {
+		for _, w := range strings.FieldsFunc(up[pos:a.start], notLetter) {
+			words++
+			if words > 1 || len(w) > 3 {
+				return amount{}, false
+			}
+		}
+		pos = a.end
+	}
+	for _, w := range strings.FieldsFunc(up[pos:], notLetter) {
+		words++
+		if words > 1 || len(w) > 3 {
+			return amount{}, false
+		}
+	}
+	return amts[len(amts)-1], true
+}
+
+// notLetter splits text into ASCII words.
+func notLetter(r rune) bool { return r > 0x7f || !isLetter(byte(r)) }
+
+// Scores for choosing the total. A label says what an amount should be;
+// agreement with other numbers on the receipt says the OCR read it right.
+const (
+	scoreTotal       = 20  // labelled total
+	scoreFinal       = 30  // labelled rounded, nett, payable...
+	scoreOddDecimals = -10 // not written like the receipt's other amounts
+	scoreInconsist   = -15 // a "rounded" total too far from any total to be a rounding
+	scoreDerived     = 20  // equals a total plus the rounding, or cash less change
+	scorePaid        = 20  // equals an amount paid
+	scoreAmongItems  = 5   // equals an amount among the items
+)
+
+// maxRoundingUnits is the most a rounding moves a total: a whole unit
+// covers rounding to 0.05 and to whole dinars alike.
+const maxRoundingUnits = amountScale
+
+// totalChoice is one value the total may have.
+type totalChoice struct {
+	text    string
+	units   int64
+	base    int
+	score   int
+	line    int
+	rounded bool // some label calls it a rounded total
+}
+
+// pickTotal chooses the amount paid: the best-supported labelled total,
+// else the subtotal when no tax is added to it, else cash less change
+// when that is not below the subtotal.
+func pickTotal(m receiptMoney) (amount, bool) {
+	if t, ok := bestTotal(m); ok {
+		return t, true
+	}
+	sub, hasSub := pickSubtotal(m)
+	if hasSub && sub.taxIncluded {
+		return sub.amt, true
+	}
+	if c, ok := cashLessChange(m); ok && (!hasSub || c.units >= sub.amt.units) {
+		return c, true
+	}
+	return amount{}, false
+}
+
+// bestTotal scores the labelled totals outside tax summaries.
+func bestTotal(m receiptMoney) (amount, bool) {
+	choices := map[int64]*totalChoice{}
+	var plain []amount
+	for _, lb := range m.labels {
+		if lb.summary || lb.kind != kindTotal && lb.kind != kindFinal || lb.amt.text == "" || lb.amt.neg || lb.amt.units == 0 {
+			continue
+		}
+		base := scoreTotal
+		if lb.kind == kindFinal {
+			base = scoreFinal
+		} else {
+			plain = append(plain, lb.amt)
+		}
+		if lb.amt.decimals != m.decimals {
+			base += scoreOddDecimals
+		}
+		c := choices[lb.amt.units]
+		if c == nil {
+			c = &totalChoice{text: lb.amt.text, units: lb.amt.units, base: base, line: lb.line}
+			choices[lb.amt.units] = c
+		}
+		if base > c.base {
+			c.base = base
+		}
+		c.line = max(c.line, lb.line)
+		c.rounded = c.rounded || lb.rounded
+	}
+	if len(choices) == 0 {
+		return amount{}, false
+	}
+	markInconsistentFinals(m, choices, plain)
+	addDerived(m, choices, plain)
+	if v, ok := cashLessChange(m); ok {
+		addChoice(choices, v, scoreDerived)
+	}
+	return best(m, choices), true
+}
+
+// markInconsistentFinals penalises a rounded total that no rounding of a
+// printed total explains: Tesseract misread one of its digits.
+func markInconsistentFinals(m receiptMoney, choices map[int64]*totalChoice, plain []amount) {
+	if len(plain) == 0 {
+		return
+	}
+	for _, c := range choices {
+		if !c.rounded {
+			continue
+		}
+		near := false
+		for _, p := range plain {
+			d := c.units - p.units
+			near = near || d >= -maxRoundingUnits && d <= maxRoundingUnits
+		}
+		if !near {
+			c.base += scoreInconsist
+		}
+	}
+}
+
+// addDerived adds each printed total plus each printed rounding
+// adjustment: the amount the rounding line says was paid.
+func addDerived(m receiptMoney, choices map[int64]*totalChoice, plain []amount) {
+	for _, p := range plain {
+		for _, r := range m.rounding {
+			v := p.units + r.units
+			if v > 0 {
+				addChoice(choices, amount{text: formatUnits(v, max(p.decimals, r.decimals)), units: v}, scoreDerived)
+			}
+		}
+	}
+}
+
+// addChoice records a computed total, once however many ways it is
+// computed.
+func addChoice(choices map[int64]*totalChoice, a amount, score int) {
+	c := choices[a.units]
+	if c == nil {
+		c = &totalChoice{text: a.text, units: a.units, line: -1}
+		choices[a.units] = c
+	}
+	c.score = max(c.score, score)
+}
+
+// best adds the evidence to each choice and returns the winner: highest
+// score, then the stronger label, then the later line.
+func best(m receiptMoney, choices map[int64]*totalChoice) amount {
+	paid := map[int64]bool{}
+	for _, p := range m.payments {
+		paid[p.units] = true
+	}
+	var win *totalChoice
+	for _, c := range choices {
+		c.score += c.base
+		if paid[c.units] {
+			c.score += scorePaid
+		}
+		if m.itemVals[c.units] {
+			c.score += scoreAmongItems
+		}
+		if win == nil || better(c, win) {
+			win = c
+		}
+	}
+	return amount{text: win.text, units: win.units}
+}
+
+// better orders choices; the last rule only keeps the result independent
+// of map order.
+func better(a, b *totalChoice) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if a.base != b.base {
+		return a.base > b.base
+	}
+	if a.line != b.line {
+		return a.line > b.line
+	}
+	return a.units < b.units
+}
+
+// subtotal is the amount before tax.
+type subtotal struct {
+	amt         amount
+	taxIncluded bool // the subtotal already includes any tax
+}
+
+// pickSubtotal returns the first SUBTOTAL amount, else the first total
+// excluding tax, skipping amounts written unlike the receipt's others.
+func pickSubtotal(m receiptMoney) (subtotal, bool) {
+	var excl *labelled
+	for k, lb := range m.labels {
+		if lb.summary || lb.kind != kindSubtotal || lb.amt.text == "" || lb.amt.neg || lb.amt.decimals != m.decimals {
+			continue
+		}
+		if lb.sub {
+			return subtotal{amt: lb.amt, taxIncluded: subIncludesTax(m, lb)}, true
+		}
+		if excl == nil {
+			excl = &m.labels[k]
+		}
+	}
+	if excl != nil {
+		return subtotal{amt: excl.amt}, true
+	}
+	return subtotal{}, false
+}
+
+// subIncludesTax reports whether a subtotal can be the total: its label
+// says tax is included, or the receipt shows no tax at all.
+func subIncludesTax(m receiptMoney, lb labelled) bool {
+	return lb.incl || len(m.taxLines) == 0 && !hasTaxLabel(m)
+}
+
+// hasTaxLabel reports a TOTAL-labelled tax line.
+func hasTaxLabel(m receiptMoney) bool {
+	for _, lb := range m.labels {
+		if lb.kind == kindTax && !lb.summary {
+			return true
+		}
+	}
+	return false
+}
+
+// cashLessChange computes the amount paid from the cash handed over (the
+// largest cash amount: others may repeat the total) and the change given
+// back, when both are printed.
+func cashLessChange(m receiptMoney) (amount, bool) {
+	if len(m.cash) == 0 || len(m.change) == 0 {
+		return amount{}, false
+	}
+	c := m.cash[0]
+	for _, x := range m.cash {
+		if x.units > c.units {
+			c = x
+		}
+	}
+	ch := m.change[0]
+	v := c.units - ch.units
+	if ch.neg || v <= 0 {
+		return amount{}, false
+	}
+	return amount{text: formatUnits(v, max(c.decimals, ch.decimals)), units: v, decimals: max(c.decimals, ch.decimals)}, true
+}
+
+// pickTax returns the tax: a "total tax" line, else a tax line, else the
+// total row of the tax summary. A tax not below the total is a misreading.
+func pickTax(m receiptMoney, total amount, hasTotal bool) string {
+	var cands []amount
+	for _, lb := range m.labels {
+		if lb.kind == kindTax && !lb.summary && lb.amt.text != "" {
+			cands = append(cands, lb.amt)
+		}
+	}
+	cands = append(cands, m.taxLines...)
+	cands = append(cands, summaryTax(m)...)
+	for _, c := range cands {
+		if c.neg || c.decimals != m.decimals || c.isInteger() || hasTotal && c.units >= total.units {
+			continue
+		}
+		return c.text
+	}
+	return ""
+}
+
+// summaryTax returns the tax column of a summary's total row.
+func summaryTax(m receiptMoney) []amount {
+	var out []amount
+	for _, lb := range m.labels {
+		if lb.summary && lb.kind == kindTotal && lb.count >= 2 {
+			out = append(out, lb.amt)
+		}
+	}
+	return out
+}

@@ -1,0 +1,495 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+)
+
+// legalForms end a company name; text after the last one is noise
+// (registration numbers, OCR debris).
+var legalForms = []string{
+	"SDN BHD", "SDN. BHD", "SDN.BHD", "BHD", "BERHAD", "S/B", "ENTERPRISE", "ENTERPRISES",
+	"LTD", "LIMITED", "LLC", "INC", "CORP", "CORPORATION", "GMBH", "PLC",
+	"D.O.O", "DOO", "SRL", "SARL",
+}
+
+// legalSuffixes mark a company name: legal forms and words that only
+// appear in one.
+var legalSuffixes = append([]string{"PTE", "PTY", "TRADING", "COMPANY"}, legalForms...)
+
+// businessWords mark a line as a business name even without a legal form.
+var businessWords = []string{
+	"SYARIKAT", "PERNIAGAAN", "KEDAI", "RESTORAN", "RESTAURANT", "CAFE", "BAKERY",
+	"BAKERIES", "HARDWARE", "STATIONERY", "MART", "SUPERMARKET", "MINIMARKET",
+	"HYPERMARKET", "PHARMACY", "FARMASI", "SHOP", "STORE", "HOTEL", "BOOKSTORE",
+	"MARKET", "PETROL", "STATION", "SERVICES", "CO",
+}
+
+// addressWords appear in street addresses.
+var addressWords = []string{
+	"JALAN", "JLN", "LORONG", "LRG", "TAMAN", "TMN", "LOT", "NO", "LEVEL", "FLOOR",
+	"FLR", "BLOCK", "BLK", "STREET", "ROAD", "RD", "AVENUE", "AVE", "BOULEVARD",
+	"BLVD", "LANE", "DRIVE", "SUITE", "KM", "ULICA", "BULEVAR", "SEKSYEN", "SECTION",
+	"BANDAR", "KAWASAN", "PERSIARAN", "LEBUHRAYA", "PUSAT", "BATU", "KAMPUNG", "KG",
+	"ST", "STE", "DR", "HWY", "PKWY", "PLAZA", "ULICA", "TRG",
+}
+
+// contactWords start the contact and registration block under an address.
+var contactWords = []string{
+	"TEL", "FAX", "PHONE", "MOBILE", "H/P", "HP", "EMAIL", "E-MAIL", "WWW", "GST",
+	"6ST", "VAT", "REG", "ROC", "BRN", "PIB", "INVOICE", "RECEIPT", "BILL",
+	"CASHIER", "DOC", "DOCUMENT", "TABLE", "ORDER", "TERMINAL", "SLIP", "DATE", "TIME",
+	"ID", "CO-REG", "OPEN", "HOURS",
+}
+
+// titleWords name the document rather than the business.
+var titleWords = []string{"INVOICE", "RECEIPT", "BILL", "WELCOME", "COPY", "SIMPLIFIED", "THANK", "AGAIN"}
+
+// stateNames end a Malaysian address; "DARUL ..." may follow on its own
+// line as part of the state's name.
+var stateNames = []string{
+	"SELANGOR", "KUALA LUMPUR", "JOHOR", "PULAU PINANG", "PENANG", "PERAK", "SABAH",
+	"SARAWAK", "MELAKA", "PAHANG", "KEDAH", "KELANTAN", "TERENGGANU", "PERLIS",
+	"NEGERI SEMBILAN", "PUTRAJAYA", "LABUAN", "MALAYSIA",
+}
+
+var (
+	postcode   = regexp.MustCompile(`(^|[\s,])\d{5}([\s,.]|$)`)
+	houseNo    = regexp.MustCompile(`^[A-Z]?\d+[A-Z]?(-[A-Z]?\d+[A-Z]?)?\s?[,-]`)
+	email      = regexp.MustCompile(`[A-Z0-9._-]@[A-Z0-9-]+\.[A-Z]`)
+	clock      = regexp.MustCompile(`(^|[^0-9])\d{1,2}:\d{2}([^0-9]|$)`)
+	phone      = regexp.MustCompile(`\d{2,4}\s?-\s?\d{3,4}\s?\d{3,5}|\(\d{2,4}\)\s?\d{3,4}[-\s]?\d{3,4}|\+\d{2,3}[\s-]?\d|(^|[^0-9])0\d{8,10}([^0-9]|$)`)
+	regNumber  = regexp.MustCompile(`\d{5,}\s?[-~]\s?[A-Z)]|\(\d{5,}\s[A-Z]\)`)
+	regParens  = regexp.MustCompile(`\s*[(\[{][^()]*\d{4,}[^()]*[)\]}]?`)
+	vendorJunk = `\[]|<>=_^~*"#@`
+)
+
+// nameTrim is debris Tesseract leaves at the ends of a name line.
+const nameTrim = " |*,;:.'‘’\"“”~-_!"
+
+// addressTrim is debris Tesseract leaves at the ends of address lines.
+const addressTrim = " |*,;:'‘\""
+
+// maxVendorLines bounds how far down a vendor name is looked for.
+const maxVendorLines = 10
+
+// maxAddressLines bounds an address.
+const maxAddressLines = 6
+
+// header is the vendor block at the top of a receipt.
+type header struct {
+	vendor  string
+	address string
+	end     int // the line after the block
+}
+
+// findHeader reads the vendor name and its address. The name is the first
+// line naming a business (a legal form such as SDN BHD, or a trade such as
+// RESTORAN) before the address starts, else the first line that reads as
+// words rather than OCR debris. The address is the lines under it, up to
+// the contact and registration lines.
+func findHeader(lines []textLine) header {
+	v := vendorLine(lines)
+	if v < 0 {
+		return header{}
+	}
+	name, last := joinVendor(lines, v)
+	h := header{vendor: cleanVendor(name), end: last + 1}
+	addr, end := addressAfter(lines, last)
+	h.address = addr
+	h.end = max(h.end, end)
+	return h
+}
+
+// vendorLine returns the index of the vendor's line, or -1.
+func vendorLine(lines []textLine) int {
+	first, seen := -1, 0
+	for i, l := range lines {
+		if alnumCount(l.up) < 3 {
+			continue // specks and rules, not lines of print
+		}
+		if seen++; seen > maxVendorLines {
+			break
+		}
+		if isTitle(l.up) {
+			continue
+		}
+		if isMoneyLine(lines, i, 1) || isTableHeader(l.up) {
+			break
+		}
+		name := asciiUpper(fixLegalForm(strings.Trim(l.raw, nameTrim)))
+		if isCompany(name) {
+			return i
+		}
+		// Debris can hold an address word ("ST"); a real address line
+		// near the top has a number in it.
+		if isContact(l.up) || isAddress(l.up) && strings.ContainsAny(l.up, "0123456789") {
+			break
+		}
+		if first < 0 && plausibleName(regParens.ReplaceAllString(name, "")) {
+			first = i
+		}
+	}
+	return first
+}
+
+// isMoneyLine reports a line with a labelled amount or at least n
+// prices: the header is over. Addresses pass n = 2, as "55,57" in one
+// reads as a price.
+func isMoneyLine(lines []textLine, i, n int) bool {
+	prices := 0
+	for _, a := range moneyAmounts(lines[i].up) {
+		if a.decimals == 2 {
+			prices++
+		}
+	}
+	if prices >= n {
+		return true
+	}
+	for _, lb := range labelsInLine(lines, i) {
+		if lb.amt.text != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// endsInPrice reports a line ending in a price, give or take a tax code:
+// an item line ("MILK £1.20", "BANANEN 1,99 B"), where an address line
+// ends in a house or post number.
+func endsInPrice(up string) bool {
+	a, ok := lastAmount(up)
+	if !ok || a.decimals != 2 {
+		return false
+	}
+	return len(strings.TrimSpace(up[a.end:])) <= 2
+}
+
+// isTableHeader reports the header of the items table.
+func isTableHeader(up string) bool {
+	n := 0
+	for _, w := range []string{"QTY", "PRICE", "AMT", "AMOUNT", "DESC", "ITEM", "TOTAL", "U/P"} {
+		if strings.Contains(up, w) {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// isTitle reports a document title line such as "TAX INVOICE".
+func isTitle(up string) bool {
+	return !strings.ContainsAny(up, "0123456789") && anyWord(up, titleWords)
+}
+
+// isCompany reports a line naming a business.
+func isCompany(up string) bool {
+	if isContact(up) || !plausibleName(regParens.ReplaceAllString(up, "")) {
+		return false
+	}
+	return anyWord(up, legalSuffixes) || anyWord(up, businessWords) && !isAddress(up)
+}
+
+// isContact reports phone, registration, document and date lines.
+func isContact(up string) bool {
+	if anyWord(up, contactWords) || email.MatchString(up) || strings.Contains(up, ".COM") {
+		return true
+	}
+	// A registration number in brackets after a name leaves it a name.
+	bare := regParens.ReplaceAllString(up, "")
+	return phone.MatchString(up) || clock.MatchString(up) || regNumber.MatchString(bare) || len(datesInLine(up, false)) > 0
+}
+
+// isAddress reports a line that reads as part of a street address.
+func isAddress(up string) bool {
+	return anyWord(up, addressWords) || postcode.MatchString(up) || houseNo.MatchString(up)
+}
+
+// anyWord reports whether up contains any of the words as whole words.
+func anyWord(up string, words []string) bool {
+	for _, w := range words {
+		if hasWord(up, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// plausibleName reports text that reads as words rather than OCR debris:
+// mostly letters, mostly in words of three letters or more or initials
+// ("D.I.Y."), and no stray symbols. Punctuation that names use
+// (". ( ) & ' - / ,") is neutral.
+func plausibleName(s string) bool {
+	letters, other, run, inWords := 0, 0, 0, 0
+	endRun := func(next rune) {
+		if run >= 3 || next == '.' {
+			inWords += run
+		}
+		run = 0
+	}
+	for _, r := range s {
+		switch {
+		case r < 0x80 && isLetter(byte(r)):
+			letters++
+			run++
+			continue
+		case r < 0x80 && strings.IndexByte(" .()&'-/,", byte(r)) >= 0, r == '’':
+		case r < 0x80 && strings.IndexByte(vendorJunk, byte(r)) >= 0, r == '“', r == '”':
+			return false
+		default:
+			other++
+		}
+		endRun(r)
+	}
+	endRun(0)
+	return inWords >= 3 && inWords*10 >= letters*6 && letters*10 >= (letters+other)*6
+}
+
+// alnumCount counts ASCII letters and digits.
+func alnumCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isLetter(s[i]) || isDigit(s[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// joinVendor joins a name Tesseract broke over two lines: "HARDWARE &" /
+// "ELECTRICAL", or a next line that starts with a legal form ("SDN BHD",
+// "ENTERPRISE (SETIA ..."). It returns the name and the index of its last
+// line.
+func joinVendor(lines []textLine, v int) (string, int) {
+	up := strings.TrimRight(lines[v].up, " ")
+	open := strings.HasSuffix(up, "&") || strings.HasSuffix(up, " AND") || strings.HasSuffix(up, ",") || strings.HasSuffix(up, "-")
+	next := nextNonEmpty(lines, v)
+	if next < 0 || !continuesName(lines[next]) {
+		return lines[v].raw, v
+	}
+	first := strings.Fields(asciiUpper(fixLegalForm(lines[next].raw)))
+	if open || len(first) > 0 && anyWord(first[0], legalSuffixes) || onlyLegalForm(lines[next].up) {
+		return lines[v].raw + " " + lines[next].raw, next
+	}
+	return lines[v].raw, v
+}
+
+// continuesName reports a line that can be part of a name.
+func continuesName(l textLine) bool {
+	return plausibleName(regParens.ReplaceAllString(strings.Trim(l.raw, nameTrim), "")) && !isContact(l.up) && !isAddress(l.up)
+}
+
+// onlyLegalForm reports a line that is nothing but a legal form.
+func onlyLegalForm(up string) bool {
+	up = strings.Trim(up, " .")
+	for _, s := range legalSuffixes {
+		if up == s || up == s+"." {
+			return true
+		}
+	}
+	return false
+}
+
+// nextNonEmpty returns the index of the next non-empty line after i, or -1.
+func nextNonEmpty(lines []textLine, i int) int {
+	for j := i + 1; j < len(lines); j++ {
+		if lines[j].up != "" {
+			return j
+		}
+	}
+	return -1
+}
+
+// addressAfter collects the address lines after line v: it skips debris
+// and registration lines until a line reads as an address, then takes
+// lines until the contact block, a state name, or a block break followed
+// by something that is not an address.
+func addressAfter(lines []textLine, v int) (string, int) {
+	var parts []string
+	skipped, blank, end := 0, false, v+1
+	for j := v + 1; j < len(lines) && len(parts) < maxAddressLines; j++ {
+		l := lines[j]
+		if l.up == "" {
+			blank = len(parts) > 0
+			continue
+		}
+		if isMoneyLine(lines, j, 2) || endsInPrice(l.up) {
+			break
+		}
+		text := strings.Trim(l.raw, addressTrim)
+		// A line that is only a registration number is not address.
+		contact := isContact(l.up) || strings.Trim(regParens.ReplaceAllString(text, ""), addressTrim+"()") == ""
+		if len(parts) == 0 {
+			if contact || !startsAddress(l.up) || !plausibleAddress(text) {
+				if skipped++; skipped > 3 {
+					break
+				}
+				continue
+			}
+		} else if contact || !plausibleAddress(text) || blank && !continuesAddress(l.up) {
+			break
+		}
+		parts = append(parts, text)
+		end, blank = j+1, false
+		if endsAddress(lines, j) {
+			break
+		}
+	}
+	return strings.Join(parts, ", "), end
+}
+
+// startsAddress reports a line an address can start with: address words,
+// a postcode or house number, or digits among words ("Basement 1").
+func startsAddress(up string) bool {
+	if isAddress(up) {
+		return true
+	}
+	words := 0
+	for _, w := range strings.FieldsFunc(up, notLetter) {
+		if len(w) >= 3 {
+			words++
+		}
+	}
+	return words >= 2 && strings.ContainsAny(up, "0123456789")
+}
+
+// continuesAddress reports a line that continues an address after a
+// block break.
+func continuesAddress(up string) bool {
+	return isAddress(up) || anyWord(up, stateNames) || strings.ContainsAny(up, "0123456789")
+}
+
+// endsAddress reports a line ending in a state or country name, unless
+// the state's title follows on the next line ("SELANGOR" / "DARUL EHSAN").
+func endsAddress(lines []textLine, j int) bool {
+	up := strings.TrimRight(lines[j].up, " .,;")
+	for _, s := range stateNames {
+		if strings.HasSuffix(up, s) {
+			n := nextNonEmpty(lines, j)
+			return n < 0 || !strings.HasPrefix(lines[n].up, "DARUL")
+		}
+	}
+	return false
+}
+
+// plausibleAddress reports text that reads as an address line: letters
+// and digits, few symbols.
+func plausibleAddress(s string) bool {
+	alnum, other := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isLetter(c) || isDigit(c):
+			alnum++
+		case c == ' ':
+		case strings.IndexByte(`\[]{}|<>=_^~*"`, c) >= 0:
+			return false
+		default:
+			other++
+		}
+	}
+	return alnum >= 3 && alnum*10 >= (alnum+other)*6
+}
+
+// cleanVendor tidies a vendor line: drops registration numbers and what
+// follows the legal form, and undoes OCR misreadings inside words.
+func cleanVendor(s string) string {
+	s = regParens.ReplaceAllString(strings.Trim(s, nameTrim), "")
+	s = dropDebrisWords(s)
+	s = fixOCRName(s)
+	s = fixLegalForm(s)
+	s = cutAfterLegalForm(s)
+	return strings.Trim(s, nameTrim)
+}
+
+// dropDebrisWords drops a short lower-case token at either end of an
+// upper-case name: Tesseract reads specks beside the print as "ie" or "ba".
+func dropDebrisWords(s string) string {
+	f := strings.Fields(s)
+	debris := func(w string) bool { return len(w) <= 2 && asciiUpper(w) != w }
+	if len(f) < 3 || asciiUpper(strings.Join(f[1:len(f)-1], " ")) != strings.Join(f[1:len(f)-1], " ") {
+		return s
+	}
+	if debris(f[0]) {
+		f = f[1:]
+	}
+	if debris(f[len(f)-1]) {
+		f = f[:len(f)-1]
+	}
+	return strings.Join(f, " ")
+}
+
+// cutAfterLegalForm drops text after the last legal form ("YONG CEN
+// ENTERPRISE PO ;" is "YONG CEN ENTERPRISE").
+func cutAfterLegalForm(s string) string {
+	up := asciiUpper(s)
+	cut := -1
+	for _, f := range legalForms {
+		for i := 0; ; {
+			k := strings.Index(up[i:], f)
+			if k < 0 {
+				break
+			}
+			k += i
+			end := k + len(f)
+			if (k == 0 || !isLetter(up[k-1])) && (end == len(up) || !isLetter(up[end])) {
+				if end < len(up) && up[end] == '.' {
+					end++
+				}
+				cut = max(cut, end)
+			}
+			i = k + 1
+		}
+	}
+	if cut < 0 {
+		return s
+	}
+	return s[:cut]
+}
+
+// fixLegalForm repairs a misread "SDN BHD" ("SON BHO", "SIN BHD") and a
+// misread "BHD" after "(M)".
+func fixLegalForm(s string) string {
+	f := strings.Fields(s)
+	for i := 1; i < len(f); i++ {
+		prev := asciiUpper(strings.TrimRight(f[i-1], "."))
+		w := asciiUpper(strings.TrimRight(f[i], "."))
+		if !near(w, "BHD") || !near(prev, "SDN") && prev != "(M)" {
+			continue
+		}
+		if prev != "(M)" {
+			f[i-1] = "SDN" + f[i-1][3:]
+		}
+		f[i] = "BHD" + f[i][3:]
+	}
+	return strings.Join(f, " ")
+}
+
+// near reports a three-letter word at most one letter off w.
+func near(s, w string) bool {
+	return len(s) == len(w) && mismatches(s, w) <= 1
+}
+
+// fixOCRName undoes digit-for-letter misreadings inside words: "D.1.¥."
+// is "D.I.Y.", "C0FFEE" is "COFFEE".
+func fixOCRName(s string) string {
+	b := []byte(strings.ReplaceAll(s, "¥", "Y"))
+	for i, c := range b {
+		if c == '}' && i > 0 && isLetter(b[i-1]) && !strings.Contains(s, "{") {
+			// A closing brace glued to a word is a misread "l": "BHPetro}".
+			b[i] = 'l'
+			if b[i-1] <= 'Z' {
+				b[i] = 'L'
+			}
+			continue
+		}
+		if c != '1' && c != '0' {
+			continue
+		}
+		left := i > 0 && isLetter(b[i-1]) || c == '1' && i > 1 && b[i-1] == '.' && isLetter(b[i-2])
+		right := i+1 < len(b) && isLetter(b[i+1]) || c == '1' && i+2 < len(b) && b[i+1] == '.' && isLetter(b[i+2])
+		if left && right {
+			b[i] = map[byte]byte{'1': 'I', '0': 'O'}[c]
+		}
+	}
+	return string(b)
+}
