@@ -123,10 +123,17 @@ func (s *Server) routes(handlers map[string]http.HandlerFunc) http.Handler {
 	for path, ms := range methods {
 		slices.Sort(ms)
 		allow := strings.Join(ms, ", ")
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", allow)
-			s.fail(w, r, errMethodNotAllowed)
-		})
+		// Each other method gets its own pattern: a bare path pattern would
+		// conflict with a sibling wildcard route such as GET /receipt/{id}.
+		for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+			if slices.Contains(ms, m) || (m == "HEAD" && slices.Contains(ms, "GET")) {
+				continue
+			}
+			mux.HandleFunc(m+" "+path, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", allow)
+				s.fail(w, r, errMethodNotAllowed)
+			})
+		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errRouteNotFound)

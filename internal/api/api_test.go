@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // Smallest well-formed documents of each supported type.
 var (
 	pngBytes  = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
-	jpegBytes = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")
+	jpegBytes = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xc0\x00\x11\x08\x00\x01\x00\x01\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9")
 	pdfBytes  = []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 )
 
@@ -127,6 +127,9 @@ func TestUploadContract(t *testing.T) {
 		{"text file", upload{parts: map[string][]byte{"@file": []byte("just some text, named .png")}}, 400, invalidFormat},
 		{"empty file", upload{parts: map[string][]byte{"@file": {}}}, 400, invalidFormat},
 		{"gif", upload{parts: map[string][]byte{"@file": []byte("GIF89a\x01\x00\x01\x00")}}, 400, invalidFormat},
+		{"truncated png", upload{parts: map[string][]byte{"@file": pngBytes[:40]}}, 400, invalidFormat},
+		{"jpeg magic, then text", upload{parts: map[string][]byte{"@file": []byte("\xff\xd8\xff\xe0 <?php system($_GET['c']); ?>")}}, 400, invalidFormat},
+		{"pdf that is also a zip", upload{parts: map[string][]byte{"@file": []byte("%PDF-1.4\nPK\x03\x04 polyglot")}}, 400, invalidFormat},
 		{"too large", upload{parts: map[string][]byte{"@file": append(append([]byte{}, pngBytes...), make([]byte, api.MaxUploadBytes)...)}}, 413, `{"error":"File too large. The maximum upload size is 4 MiB; use POST /receipt/uploads for files up to 10 MB."}`},
 		{"png", upload{parts: map[string][]byte{"@file": pngBytes}}, 200, ""},
 		{"jpeg", upload{parts: map[string][]byte{"@file": jpegBytes}}, 200, ""},

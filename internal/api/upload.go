@@ -23,7 +23,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	contentType := receipt.Sniff(data)
-	if contentType == "" {
+	if contentType == "" || !receipt.Wellformed(data, contentType) {
 		s.fail(w, r, errInvalidFormat)
 		return
 	}

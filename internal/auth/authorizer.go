@@ -16,7 +16,6 @@ import (
 
 // ErrUnauthorized is the error API Gateway turns into a 401: it must read
 // exactly "Unauthorized".
-//
 var ErrUnauthorized = errors.New("Unauthorized")
 
 // DefaultCacheTTL is how long an authorizer instance trusts what it looked

@@ -76,8 +76,8 @@ func TestProcessing(t *testing.T) {
 		}
 		ids[filepath.Base(d)] = uploadID(t, st.APIURL, filepath.Base(d), data)
 	}
-	// A JPEG in name and magic bytes only.
-	corrupt := uploadID(t, st.APIURL, "corrupt.jpg", append([]byte("\xff\xd8\xff\xe0"), make([]byte, 512)...))
+	// A JPEG whose header is sound but which holds no image data.
+	corrupt := uploadID(t, st.APIURL, "corrupt.jpg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xc0\x00\x11\x08\x00\x01\x00\x01\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9"))
 
 	var mu sync.Mutex
 	completed := 0

@@ -1,6 +1,11 @@
 package receipt
 
-import "bytes"
+import (
+	"bytes"
+	"image"
+	_ "image/jpeg" // header decoders for Wellformed
+	_ "image/png"
+)
 
 // The content types the service accepts, named by what their bytes say.
 const (
@@ -28,4 +33,32 @@ func Sniff(head []byte) string {
 		}
 	}
 	return ""
+}
+
+// Wellformed reports whether doc, whose magic bytes say contentType, is
+// whole: an image whose header decodes and whose end marker is there, a PDF
+// with its end-of-file marker. It catches truncated uploads and files that
+// only borrow a format's first bytes, cheaply, without decoding pixels.
+func Wellformed(doc []byte, contentType string) bool {
+	switch contentType {
+	case PNG:
+		return decodes(doc) && bytes.Contains(tail(doc, 64), []byte("IEND"))
+	case JPEG:
+		return decodes(doc) && bytes.Contains(tail(doc, 1024), []byte{0xff, 0xd9})
+	case PDF:
+		return bytes.Contains(tail(doc, 2048), []byte("%%EOF"))
+	}
+	return false
+}
+
+func decodes(doc []byte) bool {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(doc))
+	return err == nil && cfg.Width > 0 && cfg.Height > 0
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
 }

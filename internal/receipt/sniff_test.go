@@ -48,3 +48,29 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+func TestWellformed(t *testing.T) {
+	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+	jpeg := "\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xc0\x00\x11\x08\x00\x01\x00\x01\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9"
+	tests := []struct {
+		name, doc, typ string
+		want           bool
+	}{
+		{"png", png, PNG, true},
+		{"png cut short", png[:40], PNG, false},
+		{"png magic then text", "\x89PNG\r\n\x1a\nthis is not an image at all, IEND", PNG, false},
+		{"jpeg", jpeg, JPEG, true},
+		{"jpeg without its end", jpeg[:len(jpeg)-2], JPEG, false},
+		{"jpeg magic then zeros", "\xff\xd8\xff\xe0" + string(make([]byte, 300)), JPEG, false},
+		{"pdf", "%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", PDF, true},
+		{"pdf cut short", "%PDF-1.4\n1 0 obj<<>>", PDF, false},
+		{"pdf that is a zip too", "%PDF-1.4\nPK\x03\x04...", PDF, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Wellformed([]byte(tt.doc), tt.typ); got != tt.want {
+				t.Errorf("Wellformed = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -111,6 +111,9 @@ func (h *Handler) check(ctx context.Context, rc *receipt.Receipt) (reason string
 	if got := receipt.Sniff(data); got != rc.ContentType {
 		return fmt.Sprintf("file is %q, announced as %q", got, rc.ContentType), 0, "", nil
 	}
+	if !receipt.Wellformed(data, rc.ContentType) {
+		return "file is truncated or malformed", 0, "", nil
+	}
 	s := sha256.Sum256(data)
 	return "", int64(len(data)), hex.EncodeToString(s[:]), nil
 }

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// directLimit is the largest file sent through POST /receipt; larger ones
+// go through a presigned upload.
+const directLimit = 4<<20 - 64<<10
+
+func upload(ctx context.Context, cfg *config, c *client, args []string) error {
+	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
+	wait := fs.Bool("wait", false, "wait until each receipt is processed")
+	if err := fs.Parse(flagsFirst(args)); err != nil {
+		return usageError(err.Error())
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		return usageError("upload needs at least one file")
+	}
+	var results []receiptJSON
+	failed := 0
+	for i, path := range files {
+		r, err := uploadOne(ctx, cfg, c, path, *wait, fmt.Sprintf("[%d/%d] ", i+1, len(files)))
+		if err != nil {
+			failed++
+			fmt.Fprintf(cfg.errOut, "%s: %v\n", path, err)
+			continue
+		}
+		results = append(results, r)
+	}
+	if cfg.json {
+		printJSON(cfg, results)
+	} else {
+		printTable(cfg, results)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d uploads failed", failed, len(files))
+	}
+	return nil
+}
+
+func uploadOne(ctx context.Context, cfg *config, c *client, path string, wait bool, label string) (receiptJSON, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	ct := receipt.Sniff(data)
+	if ct == "" {
+		return nil, errors.New("not a PNG, JPG or PDF")
+	}
+	if len(data) > receipt.MaxDocumentBytes {
+		return nil, fmt.Errorf("%s is over the 10 MB limit", size(int64(len(data))))
+	}
+	name := filepath.Base(path)
+	fmt.Fprintf(cfg.errOut, "%s%s (%s)\n", label, name, size(int64(len(data))))
+	progress := cfg.errOut
+	if len(data) < 1<<20 {
+		progress = nil // nothing to watch
+	}
+	var id string
+	if len(data) <= directLimit {
+		id, err = c.uploadDirect(ctx, name, data, progress)
+	} else {
+		id, err = c.uploadPresigned(ctx, name, ct, data, progress)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !wait {
+		return receiptJSON{"uuid": id, "filename": name, "status": "PROCESSING"}, nil
+	}
+	for {
+		r, err := c.get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if s := r["status"]; s != "PROCESSING" && s != "UPLOADING" {
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func get(ctx context.Context, cfg *config, c *client, args []string) error {
+	if len(args) != 1 {
+		return usageError("get needs one receipt id")
+	}
+	r, err := c.get(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	if cfg.json {
+		printJSON(cfg, r)
+		return nil
+	}
+	printTable(cfg, []receiptJSON{r})
+	if d, _ := r["details"].(string); d != "" {
+		fmt.Fprintf(cfg.out, "\n%s\n", d)
+	}
+	return nil
+}
+
+func list(ctx context.Context, cfg *config, c *client, args []string) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	status := fs.String("status", "", "only receipts in this status")
+	limit := fs.Int("limit", 20, "receipts per page")
+	all := fs.Bool("all", false, "every page")
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
+	}
+	var rs []receiptJSON
+	cursor := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(*limit)}}
+		if *status != "" {
+			q.Set("status", *status)
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			Receipts   []receiptJSON `json:"receipts"`
+			NextCursor string        `json:"nextCursor"`
+		}
+		if err := c.do(ctx, "GET", "/receipts?"+q.Encode(), "", nil, &page); err != nil {
+			return err
+		}
+		rs = append(rs, page.Receipts...)
+		if cursor = page.NextCursor; cursor == "" || !*all {
+			break
+		}
+	}
+	if cfg.json {
+		printJSON(cfg, rs)
+	} else {
+		printTable(cfg, rs)
+	}
+	return nil
+}
+
+func del(ctx context.Context, cfg *config, c *client, args []string) error {
+	if len(args) != 1 {
+		return usageError("delete needs one receipt id")
+	}
+	if err := c.do(ctx, "DELETE", "/receipt/"+url.PathEscape(args[0]), "", nil, nil); err != nil {
+		return err
+	}
+	if cfg.json {
+		printJSON(cfg, map[string]any{"deleted": args[0]})
+	} else {
+		fmt.Fprintf(cfg.out, "deleted %s\n", args[0])
+	}
+	return nil
+}
+
+func printJSON(cfg *config, v any) {
+	enc := json.NewEncoder(cfg.out)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func printTable(cfg *config, rs []receiptJSON) {
+	w := tabwriter.NewWriter(cfg.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tSTATUS\tFILE\tVENDOR\tDATE\tTOTAL")
+	for _, r := range rs {
+		f, _ := r["fields"].(map[string]any)
+		total := str(f["total"])
+		if cur := str(f["currency"]); cur != "" && total != "" {
+			total = cur + " " + total
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", str(r["uuid"]), str(r["status"]), str(r["filename"]), str(f["vendor"]), str(f["date"]), total)
+	}
+	_ = w.Flush()
+}
+
+func str(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/receipts-api/receipts/internal/auth"
+	"github.com/receipts-api/receipts/internal/localstack"
+	"github.com/receipts-api/receipts/internal/store"
+)
+
+// keyStore reaches the table: the local stack's DynamoDB Local unless a
+// table is named, then AWS with the usual credentials.
+func keyStore(ctx context.Context, cfg *config) (*store.Store, error) {
+	if cfg.table != "" {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return store.New(dynamodb.NewFromConfig(awsCfg), cfg.table), nil
+	}
+	st, _, err := readLocal()
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(localstack.AWSConfig(), func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(st.DynamoDB)
+	})
+	return store.New(db, st.Table), nil
+}
+
+func keys(ctx context.Context, cfg *config, args []string) error {
+	if len(args) == 0 {
+		return usageError("keys needs create, list or revoke")
+	}
+	s, err := keyStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "create":
+		fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
+		tenant := fs.String("tenant", "", "the tenant the key belongs to")
+		if err := fs.Parse(args[1:]); err != nil {
+			return usageError(err.Error())
+		}
+		key, rec, err := auth.NewKey(*tenant, time.Now())
+		if err != nil {
+			return err
+		}
+		if err := s.PutKey(ctx, rec); err != nil {
+			return err
+		}
+		if cfg.json {
+			printJSON(cfg, map[string]string{"key": key, "tenant": rec.Tenant, "prefix": rec.Prefix})
+		} else {
+			fmt.Fprintf(cfg.out, "%s\n", key)
+			fmt.Fprintf(cfg.errOut, "key for tenant %q; it is shown only now\n", rec.Tenant)
+		}
+		return nil
+	case "list":
+		ks, err := s.ListKeys(ctx)
+		if err != nil {
+			return err
+		}
+		if cfg.json {
+			out := make([]map[string]any, 0, len(ks))
+			for _, k := range ks {
+				out = append(out, map[string]any{"prefix": k.Prefix, "tenant": k.Tenant, "createdAt": k.CreatedAt, "revoked": !k.Active()})
+			}
+			printJSON(cfg, out)
+			return nil
+		}
+		w := tabwriter.NewWriter(cfg.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "PREFIX\tTENANT\tCREATED\tSTATE")
+		for _, k := range ks {
+			state := "active"
+			if !k.Active() {
+				state = "revoked " + k.RevokedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(w, "%s…\t%s\t%s\t%s\n", k.Prefix, k.Tenant, k.CreatedAt.Format(time.RFC3339), state)
+		}
+		return w.Flush()
+	case "revoke":
+		if len(args) != 2 {
+			return usageError("keys revoke needs a key or its prefix")
+		}
+		return revoke(ctx, cfg, s, strings.TrimSuffix(args[1], "…"))
+	}
+	return usageError("unknown keys command " + args[0])
+}
+
+// revoke takes a whole key, or a prefix that names exactly one key.
+func revoke(ctx context.Context, cfg *config, s *store.Store, which string) error {
+	hash := auth.Hash(which)
+	if len(which) <= len(auth.Prefix(which)) {
+		ks, err := s.ListKeys(ctx)
+		if err != nil {
+			return err
+		}
+		var found []auth.Key
+		for _, k := range ks {
+			if strings.HasPrefix(k.Prefix, which) {
+				found = append(found, k)
+			}
+		}
+		if len(found) != 1 {
+			return fmt.Errorf("%q names %d keys; give a longer prefix or the key", which, len(found))
+		}
+		hash = found[0].Hash
+	}
+	if err := s.RevokeKey(ctx, hash, time.Now()); err != nil {
+		return errors.New("no such key")
+	}
+	if cfg.json {
+		printJSON(cfg, map[string]string{"revoked": which})
+	} else {
+		fmt.Fprintf(cfg.out, "revoked %s\n", which)
+	}
+	return nil
+}
