@@ -41,6 +41,7 @@ func main() {
 	dir := flag.String("dir", "../shared/receipts/sroie", "folder with img/ and key/")
 	lang := flag.String("lang", "eng", "tesseract languages")
 	workers := flag.Int("workers", 2, "receipts read at once")
+	psm := flag.String("psm", extract.DefaultPageSegMode, "tesseract page segmentation mode for the first pass")
 	flag.Parse()
 
 	imgs, _ := filepath.Glob(filepath.Join(*dir, "img", "*.jpg"))
@@ -49,7 +50,9 @@ func main() {
 		os.Exit(1)
 	}
 	start := time.Now()
-	results := run(extract.NewTesseract(*lang), *dir, imgs, *workers)
+	tess := extract.NewTesseract(*lang)
+	tess.PageSegMode = *psm
+	results := run(tess, *dir, imgs, *workers)
 	fields := []struct {
 		name      string
 		want, got func(outcome) string

@@ -104,9 +104,9 @@ func (s *Server) Handler() http.Handler {
 	return s.routes(map[string]http.HandlerFunc{
 		"POST /receipt":         s.upload,
 		"POST /receipt/uploads": s.createUpload,
-		"GET /receipt/{id}":    s.get,
-		"DELETE /receipt/{id}": s.delete,
-		"GET /receipts":        s.list,
+		"GET /receipt/{id}":     s.get,
+		"DELETE /receipt/{id}":  s.delete,
+		"GET /receipts":         s.list,
 	})
 }
 

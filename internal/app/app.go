@@ -55,11 +55,15 @@ func (d *Deps) API() *api.Server {
 }
 
 // Extractor returns the extraction engine EXTRACTOR names: "tesseract"
-// (OCR_LANGUAGES, default eng) or "textract".
+// (OCR_LANGUAGES, default eng; OCR_PSM, default 6) or "textract".
 func Extractor(cfg aws.Config) (extract.Extractor, error) {
 	switch e := os.Getenv("EXTRACTOR"); e {
 	case "tesseract":
-		return extract.NewTesseract(os.Getenv("OCR_LANGUAGES")), nil
+		t := extract.NewTesseract(os.Getenv("OCR_LANGUAGES"))
+		if psm := os.Getenv("OCR_PSM"); psm != "" {
+			t.PageSegMode = psm
+		}
+		return t, nil
 	case "textract", "":
 		return extract.NewTextract(textract.NewFromConfig(cfg, func(o *textract.Options) {
 			o.BaseEndpoint = awsclient.Endpoint("TEXTRACT")

@@ -37,9 +37,9 @@ func receipts(b *testing.B, n int) [][]byte {
 }
 
 // bareTesseract is the baseline: the tesseract CLI alone, with the same
-// settings our first pass uses (one OpenMP thread, 300 DPI).
+// settings our first pass uses (one OpenMP thread, 300 DPI, --psm).
 func bareTesseract(b *testing.B, img []byte) {
-	cmd := exec.Command("tesseract", "stdin", "stdout", "-l", "eng", "--dpi", "300")
+	cmd := exec.Command("tesseract", "stdin", "stdout", "-l", "eng", "--dpi", "300", "--psm", extract.DefaultPageSegMode)
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
 	cmd.Stdin = bytes.NewReader(img)
 	if err := cmd.Run(); err != nil {

@@ -20,6 +20,9 @@ import (
 type Tesseract struct {
 	// Languages are tesseract's language codes, e.g. "eng" or "eng+srp".
 	Languages string
+	// PageSegMode is tesseract's --psm for the first pass; "" is its own
+	// default, fully automatic segmentation.
+	PageSegMode string
 	// PagePixels is the size scanned PDF pages are rendered at, on their
 	// longer side: ~300 DPI for A4, more for a narrow receipt, and bounded
 	// for scans whose pages claim to be a metre long.
@@ -28,13 +31,19 @@ type Tesseract struct {
 
 var _ Extractor = (*Tesseract)(nil)
 
+// DefaultPageSegMode reads a page as one uniform block of text. On the
+// SROIE receipts it finds the total of 38 of 42 against 35 for automatic
+// segmentation, the date of 36 against 35, the vendor of 27 against 29
+// (make accuracy; OCR_PSM=3 brings automatic segmentation back).
+const DefaultPageSegMode = "6"
+
 // NewTesseract returns a Tesseract extractor for the given languages
 // ("eng" when empty).
 func NewTesseract(languages string) *Tesseract {
 	if languages == "" {
 		languages = "eng"
 	}
-	return &Tesseract{Languages: languages, PagePixels: 3500}
+	return &Tesseract{Languages: languages, PageSegMode: DefaultPageSegMode, PagePixels: 3500}
 }
 
 // Extract returns the document's text and the fields parsed from it.
@@ -68,7 +77,11 @@ const minText = 20
 // more; binarized, with tesseract told to expect a column of text, when that
 // finds next to nothing.
 func (t *Tesseract) image(ctx context.Context, img []byte) (string, error) {
-	text, err := t.ocr(ctx, img)
+	var first []string
+	if t.PageSegMode != "" {
+		first = []string{"--psm", t.PageSegMode}
+	}
+	text, err := t.ocr(ctx, img, first...)
 	if err != nil || len(strings.TrimSpace(text)) >= minText {
 		return text, err
 	}
