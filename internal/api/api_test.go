@@ -136,9 +136,20 @@ func TestUploadContract(t *testing.T) {
 		{"pdf", upload{parts: map[string][]byte{"@file": pdfBytes}}, 200, ""},
 		{"file beside other fields", upload{parts: map[string][]byte{"note": []byte("hi"), "@file": pngBytes}}, 200, ""},
 	}
+	stored := func() int {
+		rs, _, err := e.receipts.List(context.Background(), "tenant-a", 100, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := stored()
 			w := do(h, "tenant-a", tt.upload.request(t))
+			if tt.wantStatus != 200 && stored() != before {
+				t.Errorf("a refused upload stored a receipt")
+			}
 			if w.Code != tt.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", w.Code, tt.wantStatus, w.Body)
 			}

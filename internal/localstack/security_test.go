@@ -27,7 +27,10 @@ func TestAuth(t *testing.T) {
 
 	routes := []struct{ method, path string }{
 		{"POST", "/receipt"},
+		{"POST", "/receipt/uploads"},
 		{"GET", "/receipt/" + idA},
+		{"DELETE", "/receipt/" + idA},
+		{"GET", "/receipts"},
 	}
 	for _, rt := range routes {
 		for _, h := range []struct{ name, header, value string }{
@@ -70,9 +73,20 @@ func TestAuth(t *testing.T) {
 	t.Run("another tenant's receipt is not found", func(t *testing.T) {
 		apiKey = keyB
 		defer func() { apiKey = "" }()
-		status, body := send(t, "GET", st.APIURL+"/receipt/"+idA, "", nil)
-		if status != 404 || body != receiptNotFound {
-			t.Errorf("got %d %s, want 404 %s", status, body, receiptNotFound)
+		for _, method := range []string{"GET", "DELETE"} {
+			status, body := send(t, method, st.APIURL+"/receipt/"+idA, "", nil)
+			if status != 404 || body != receiptNotFound {
+				t.Errorf("%s: got %d %s, want 404 %s", method, status, body, receiptNotFound)
+			}
+		}
+		status, body := send(t, "GET", st.APIURL+"/receipts?limit=100", "", nil)
+		if status != 200 || strings.Contains(body, idA) {
+			t.Errorf("tenant-b's list = %d %s, must not show %s", status, body, idA)
+		}
+		// Still there for its owner.
+		apiKey = keyA
+		if status, _ := send(t, "GET", st.APIURL+"/receipt/"+idA, "", nil); status != 200 {
+			t.Errorf("owner's GET after the other tenant's DELETE = %d", status)
 		}
 	})
 }
