@@ -51,21 +51,29 @@ func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
 	return b
 }
 
-func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+// callersReceipt returns the caller's receipt named by the {id} path value,
+// or answers the request (401, 404) and returns false.
+func (s *Server) callersReceipt(w http.ResponseWriter, r *http.Request) (*receipt.Receipt, bool) {
 	tenant, ok := tenantFrom(r.Context())
 	if !ok {
 		s.fail(w, r, errUnauthorized)
-		return
+		return nil, false
 	}
 	id := r.PathValue("id")
 	if !receipt.ValidID(id) {
 		s.fail(w, r, errReceiptNotFound)
-		return
+		return nil, false
 	}
 	rc, err := s.receipts.Get(r.Context(), tenant, id)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil, false
 	}
-	writeJSON(w, http.StatusOK, s.bodyOf(rc))
+	return rc, true
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request) {
+	if rc, ok := s.callersReceipt(w, r); ok {
+		writeJSON(w, http.StatusOK, s.bodyOf(rc))
+	}
 }

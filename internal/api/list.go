@@ -85,21 +85,11 @@ func decodeCursor(c string) (string, error) {
 }
 
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
-	tenant, ok := tenantFrom(r.Context())
+	rc, ok := s.callersReceipt(w, r)
 	if !ok {
-		s.fail(w, r, errUnauthorized)
 		return
 	}
-	id := r.PathValue("id")
-	if !receipt.ValidID(id) {
-		s.fail(w, r, errReceiptNotFound)
-		return
-	}
-	rc, err := s.receipts.Get(r.Context(), tenant, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	tenant, id := rc.Tenant, rc.ID
 	// The file goes first: a retried DELETE finishes what a failed one
 	// started, and a processor that loses the file marks the receipt FAILED
 	// rather than leaving it processing.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +16,7 @@ import (
 	"github.com/receipts-api/receipts/internal/awsclient"
 	"github.com/receipts-api/receipts/internal/extract"
 	"github.com/receipts-api/receipts/internal/files"
+	"github.com/receipts-api/receipts/internal/lambdahttp"
 	"github.com/receipts-api/receipts/internal/processor"
 	"github.com/receipts-api/receipts/internal/store"
 )
@@ -84,4 +86,15 @@ func Processor(ctx context.Context) (*processor.Processor, aws.Config, error) {
 		return nil, aws.Config{}, err
 	}
 	return processor.New(d.Receipts, d.Files, d.Bucket, ex, slog.Default()), d.AWS, nil
+}
+
+// ServeAPI builds the API from the environment and serves, as this
+// function, the handler pick chooses; it never returns.
+func ServeAPI(pick func(*api.Server) http.Handler) {
+	deps, err := FromEnv(context.Background())
+	if err != nil {
+		slog.Error("init", "err", err)
+		os.Exit(1)
+	}
+	lambdahttp.Start(pick(deps.API()))
 }
