@@ -24,7 +24,8 @@ type streamSource struct {
 	function   string
 	table      string
 	batchSize  int
-	maxRetries int // -1: until the record expires
+	maxRetries int           // -1: until the record expires
+	maxAge     time.Duration // 0: until the record expires
 	bisect     bool
 	itemErrors bool // FunctionResponseTypes has ReportBatchItemFailures
 	filters    []pattern
@@ -51,6 +52,9 @@ func streamSources(t *sam.Template, fn sam.Function) ([]streamSource, error) {
 		}
 		if v, ok := p["MaximumRetryAttempts"].(int); ok {
 			src.maxRetries = v
+		}
+		if v, ok := p["MaximumRecordAgeInSeconds"].(int); ok && v > 0 {
+			src.maxAge = time.Duration(v) * time.Second
 		}
 		src.bisect = p["BisectBatchOnFunctionError"] == true
 		types, _ := p["FunctionResponseTypes"].([]any)
@@ -275,7 +279,8 @@ func (p *poller) deliver(ctx context.Context, shard string, batch []streamRecord
 				break
 			}
 			b = b[failedAt:]
-			if p.src.maxRetries >= 0 && attempt >= p.src.maxRetries {
+			tooOld := p.src.maxAge > 0 && time.Since(b[0].arrival) > p.src.maxAge
+			if tooOld || (p.src.maxRetries >= 0 && attempt >= p.src.maxRetries) {
 				p.discard(ctx, shard, b, attempt+1)
 				break
 			}
