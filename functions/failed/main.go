@@ -10,13 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/receipts-api/receipts/internal/app"
+	"github.com/receipts-api/receipts/internal/app/worker"
 	"github.com/receipts-api/receipts/internal/awsclient"
 	"github.com/receipts-api/receipts/internal/processor"
 )
 
 func main() {
-	p, cfg, err := app.Processor(context.Background())
+	p, cfg, err := worker.Processor(context.Background())
 	if err != nil {
 		slog.Error("init", "err", err)
 		os.Exit(1)

@@ -11,10 +11,10 @@ import (
 )
 
 func main() {
-	h, err := api.OpenAPIHandler(docs.OpenAPI)
+	doc, err := docs.OpenAPIJSON()
 	if err != nil {
 		slog.Error("init", "err", err)
 		os.Exit(1)
 	}
-	lambdahttp.Start(h)
+	lambdahttp.Start(api.OpenAPIHandler(doc))
 }

@@ -8,11 +8,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/receipts-api/receipts/internal/app"
+	"github.com/receipts-api/receipts/internal/app/worker"
 )
 
 func main() {
-	p, _, err := app.Processor(context.Background())
+	p, _, err := worker.Processor(context.Background())
 	if err != nil {
 		slog.Error("init", "err", err)
 		os.Exit(1)

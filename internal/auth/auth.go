@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -57,14 +56,25 @@ func Prefix(key string) string {
 	return key
 }
 
-var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
 // ErrInvalidTenant is a tenant name that is not lower-case letters, digits
 // and dashes, 1 to 63 long. Tenant names become key and S3 prefixes.
 var ErrInvalidTenant = errors.New("tenant names are 1-63 lower-case letters, digits or dashes")
 
-// ValidTenant reports whether name can name a tenant.
-func ValidTenant(name string) bool { return tenantPattern.MatchString(name) }
+// ValidTenant reports whether name can name a tenant. (A loop, not a
+// regexp: every function links this package, and compiling a pattern at
+// init adds to each cold start.)
+func ValidTenant(name string) bool {
+	if len(name) == 0 || len(name) > 63 || name[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // FromHeaders returns the API key a request carries, in
 // "Authorization: Bearer <key>" or "x-api-key: <key>". Header names are
