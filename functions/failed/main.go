@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	p, cfg, err := worker.Processor(context.Background())
+	p, cfg, err := worker.Processor()
 	if err != nil {
 		slog.Error("init", "err", err)
 		os.Exit(1)

@@ -2,7 +2,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
@@ -12,7 +11,7 @@ import (
 )
 
 func main() {
-	p, _, err := worker.Processor(context.Background())
+	p, _, err := worker.Processor()
 	if err != nil {
 		slog.Error("init", "err", err)
 		os.Exit(1)

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
@@ -14,7 +13,7 @@ import (
 )
 
 func main() {
-	deps, err := app.FromEnv(context.Background())
+	deps, err := app.FromEnv()
 	if err != nil {
 		slog.Error("init", "err", err)
 		os.Exit(1)

@@ -3,7 +3,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -27,7 +26,7 @@ type Deps struct {
 }
 
 // FromEnv builds Deps from TABLE_NAME, BUCKET_NAME and the SDK's environment.
-func FromEnv(ctx context.Context) (*Deps, error) {
+func FromEnv() (*Deps, error) {
 	table, err := awsclient.MustEnv("TABLE_NAME")
 	if err != nil {
 		return nil, err
@@ -56,7 +55,7 @@ func (d *Deps) API() *api.Server {
 // ServeAPI builds the API from the environment and serves, as this
 // function, the handler pick chooses; it never returns.
 func ServeAPI(pick func(*api.Server) http.Handler) {
-	deps, err := FromEnv(context.Background())
+	deps, err := FromEnv()
 	if err != nil {
 		slog.Error("init", "err", err)
 		os.Exit(1)

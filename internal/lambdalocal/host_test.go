@@ -117,16 +117,17 @@ func TestEnvironment(t *testing.T) {
 	}
 }
 
-func TestConcurrentInvocationsStartMoreInstances(t *testing.T) {
-	h, _ := newHost(t, nil)
-	const n = 4
+// processes invokes h n times at once with event and returns the set of
+// process ids that served the invocations.
+func processes(t *testing.T, h *lambdalocal.Host, n int, event string) map[any]bool {
+	t.Helper()
 	pids := make(chan any, n)
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, out, err := invoke(t, h, `{"action":"sleep","sleepMs":300}`)
+			_, out, err := invoke(t, h, event)
 			if err != nil {
 				t.Error(err)
 				return
@@ -140,33 +141,20 @@ func TestConcurrentInvocationsStartMoreInstances(t *testing.T) {
 	for p := range pids {
 		seen[p] = true
 	}
-	if len(seen) != n {
+	return seen
+}
+
+func TestConcurrentInvocationsStartMoreInstances(t *testing.T) {
+	h, _ := newHost(t, nil)
+	const n = 4
+	if seen := processes(t, h, n, `{"action":"sleep","sleepMs":300}`); len(seen) != n {
 		t.Errorf("%d concurrent invocations ran in %d processes, want %d", n, len(seen), n)
 	}
 }
 
 func TestMaxConcurrencyQueues(t *testing.T) {
 	h, _ := newHost(t, func(f *lambdalocal.Function) { f.MaxConcurrency = 1 })
-	var wg sync.WaitGroup
-	pids := make(chan any, 3)
-	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, out, err := invoke(t, h, `{"action":"sleep","sleepMs":50}`)
-			if err != nil {
-				t.Error(err)
-			}
-			pids <- out["pid"]
-		}()
-	}
-	wg.Wait()
-	close(pids)
-	seen := map[any]bool{}
-	for p := range pids {
-		seen[p] = true
-	}
-	if len(seen) != 1 {
+	if seen := processes(t, h, 3, `{"action":"sleep","sleepMs":50}`); len(seen) != 1 {
 		t.Errorf("with MaxConcurrency 1, invocations ran in %d processes", len(seen))
 	}
 }

@@ -4,7 +4,6 @@
 package worker
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -38,8 +37,8 @@ func Extractor(cfg aws.Config) (extract.Extractor, error) {
 }
 
 // Processor builds the stream processor from the environment.
-func Processor(ctx context.Context) (*processor.Processor, aws.Config, error) {
-	d, err := app.FromEnv(ctx)
+func Processor() (*processor.Processor, aws.Config, error) {
+	d, err := app.FromEnv()
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
