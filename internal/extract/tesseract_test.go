@@ -44,8 +44,12 @@ func TestTesseract(t *testing.T) {
 	}{
 		{"receipt photo", extract.Document{Bytes: shared(t, "sroie", "img", "000.jpg"), ContentType: receipt.JPEG},
 			[]string{"BOOK", "JOHOR"}, nil, true},
-		{"faint dot-matrix print", extract.Document{Bytes: shared(t, "sroie", "img", "600.jpg"), ContentType: receipt.JPEG},
-			[]string{"RETAIL"}, nil, true},
+		// Read as it is, the scanner's dark border takes tesseract's
+		// threshold and the faint print reads as nothing.
+		{"faint print in a dark border", extract.Document{Bytes: shared(t, "sroie", "img", "600.jpg"), ContentType: receipt.JPEG},
+			[]string{"MEGAH RETAIL", "09/05/2018"}, nil, true},
+		{"600 DPI scan", extract.Document{Bytes: shared(t, "sroie", "img", "285.jpg"), ContentType: receipt.JPEG},
+			[]string{"UNIHAKKA", "Nett Total: $8.20"}, nil, true},
 		{"pdf with a text layer", extract.Document{Bytes: []byte(textPDF), ContentType: receipt.PDF},
 			[]string{"CORNER SHOP", "TOTAL 9.00"}, nil, true},
 		{"scanned pdf", extract.Document{Bytes: shared(t, "other", "scanned-serbian-receipt.pdf"), ContentType: receipt.PDF},
@@ -87,5 +91,82 @@ func TestTesseractMissingEngineIsNotTheDocumentsFault(t *testing.T) {
 	_, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: shared(t, "sroie", "img", "000.jpg"), ContentType: receipt.JPEG})
 	if err == nil || errors.Is(err, extract.ErrUnreadable) {
 		t.Errorf("err = %v, want a retryable error", err)
+	}
+}
+
+// fakeTesseract puts a tesseract on PATH that logs its arguments and
+// answers each kind of reading with the text given for it.
+func fakeTesseract(t *testing.T, first, auto, sauvola, binarized string) (calls func() []string) {
+	t.Helper()
+	dir := t.TempDir()
+	script := `#!/bin/sh
+echo "$*" >> "$FAKE_LOG"
+cat > /dev/null
+case "$*" in
+*"--psm 4"*) printf '%s' "$FAKE_BINARIZED" ;;
+*thresholding_method=2*) printf '%s' "$FAKE_SAUVOLA" ;;
+*"--psm 3"*) printf '%s' "$FAKE_AUTO" ;;
+*) printf '%s' "$FAKE_FIRST" ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "calls")
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_LOG", log)
+	t.Setenv("FAKE_FIRST", first)
+	t.Setenv("FAKE_AUTO", auto)
+	t.Setenv("FAKE_SAUVOLA", sauvola)
+	t.Setenv("FAKE_BINARIZED", binarized)
+	return func() []string {
+		b, _ := os.ReadFile(log)
+		return strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+}
+
+func TestTesseractReadsAgainForWhatIsMissing(t *testing.T) {
+	const (
+		shop    = "CORNER SHOP\nMILK 3.00\n"
+		total   = "TOTAL 9.00\n"
+		date    = "Date 25/12/2018\n"
+		nothing = ""
+	)
+	tests := []struct {
+		name                             string
+		psm                              string // the first reading's; "" is the default
+		first, auto, sauvola, binarized  string
+		wantCalls                        int
+		wantDate, wantTotal, wantTextHas string
+	}{
+		{"first reading has both", "", shop + date + total, nothing, nothing, nothing, 1, "2018-12-25", "9.00", "CORNER SHOP"},
+		{"automatic segmentation finds the date", "", shop + total, date, nothing, nothing, 2, "2018-12-25", "9.00", "CORNER SHOP"},
+		{"adaptive threshold finds the date", "", shop + total, shop, date, nothing, 3, "2018-12-25", "9.00", "CORNER SHOP"},
+		{"each finds one", "", shop, total, date, nothing, 3, "2018-12-25", "9.00", "CORNER SHOP"},
+		{"nobody finds the date", "", shop + total, shop, shop, nothing, 3, "", "9.00", "CORNER SHOP"},
+		{"first reading automatic: not read so again", "3", "", shop + total, date, nothing, 2, "2018-12-25", "9.00", "CORNER SHOP"},
+		{"first reading empty: binarized", "", "x", nothing, nothing, shop + date + total, 2, "2018-12-25", "9.00", "CORNER SHOP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := fakeTesseract(t, tt.first, tt.auto, tt.sauvola, tt.binarized)
+			tess := extract.NewTesseract("eng")
+			if tt.psm != "" {
+				tess.PageSegMode = tt.psm
+			}
+			res, err := tess.Extract(context.Background(), extract.Document{Bytes: blankPNG(t), ContentType: receipt.PNG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := calls(); len(got) != tt.wantCalls {
+				t.Errorf("tesseract ran %d times, want %d: %q", len(got), tt.wantCalls, got)
+			}
+			if res.Fields.Date != tt.wantDate || res.Fields.Total != tt.wantTotal {
+				t.Errorf("date, total = %q, %q; want %q, %q", res.Fields.Date, res.Fields.Total, tt.wantDate, tt.wantTotal)
+			}
+			if !strings.Contains(res.Text, tt.wantTextHas) {
+				t.Errorf("text = %q", res.Text)
+			}
+		})
 	}
 }

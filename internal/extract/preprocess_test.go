@@ -1,0 +1,218 @@
+package extract
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"testing"
+)
+
+// receiptImage draws a receipt: paper at 230 with a dark frame of the given
+// width around it and a block of faint print (150) in the middle.
+func receiptImage(w, h, frame int) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			v := uint8(230)
+			switch {
+			case x < frame || y < frame || x >= w-frame || y >= h-frame:
+				v = 20
+			case x >= w/4 && x < w*3/4 && y >= h/3 && y < h/2 && x%3 == 0:
+				v = 150
+			}
+			g.SetGray(x, y, color.Gray{Y: v})
+		}
+	}
+	return g
+}
+
+// transparentReceipt is print on nothing: its background is transparent.
+func transparentReceipt(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := h / 3; y < h/2; y++ {
+		for x := w / 4; x < w*3/4; x += 3 {
+			img.SetNRGBA(x, y, color.NRGBA{A: 255})
+		}
+	}
+	return img
+}
+
+func encodePNG(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// decodePGM reads back what pgm wrote.
+func decodePGM(t *testing.T, b []byte) *image.Gray {
+	t.Helper()
+	var w, h, maxv int
+	n, err := fmt.Sscanf(string(b), "P5\n%d %d\n%d\n", &w, &h, &maxv)
+	if err != nil || n != 3 || maxv != 255 {
+		t.Fatalf("not a PGM: %q", b[:min(len(b), 20)])
+	}
+	header := len(fmt.Sprintf("P5\n%d %d\n255\n", w, h))
+	if len(b) != header+w*h {
+		t.Fatalf("PGM of %dx%d has %d bytes of pixels", w, h, len(b)-header)
+	}
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	copy(g.Pix, b[header:])
+	return g
+}
+
+func TestPreparePage(t *testing.T) {
+	plain := encodePNG(t, receiptImage(300, 400, 0))
+	framed := encodePNG(t, receiptImage(300, 400, 12))
+	huge := encodePNG(t, receiptImage(8100, 120, 0))
+	tests := []struct {
+		name      string
+		src       []byte
+		untouched bool // handed over as uploaded
+		decoded   bool
+		size      image.Point
+	}{
+		{"plain receipt", plain, true, true, image.Pt(300, 400)},
+		{"receipt in a dark frame", framed, false, true, image.Pt(300, 400)},
+		{"very large image", huge, false, true, image.Pt(2700, 40)},
+		{"print on a transparent background", encodePNG(t, transparentReceipt(300, 400)), false, true, image.Pt(300, 400)},
+		{"not an image", []byte("hello"), true, false, image.Point{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := preparePage(tt.src)
+			if got := bytes.Equal(p.bytes, tt.src); got != tt.untouched {
+				t.Errorf("untouched = %v, want %v", got, tt.untouched)
+			}
+			if (p.gray != nil) != tt.decoded {
+				t.Fatalf("decoded = %v, want %v", p.gray != nil, tt.decoded)
+			}
+			if !tt.decoded {
+				return
+			}
+			if got := p.gray.Rect.Size(); got != tt.size {
+				t.Errorf("size = %v, want %v", got, tt.size)
+			}
+			if !tt.untouched {
+				if got := decodePGM(t, p.bytes); !bytes.Equal(got.Pix, p.gray.Pix) {
+					t.Error("the PGM handed to tesseract is not the prepared image")
+				}
+			}
+		})
+	}
+}
+
+func TestRemoveBorderKeepsPrint(t *testing.T) {
+	g := receiptImage(300, 400, 12)
+	if share := darkEdge(g); share != 1 {
+		t.Fatalf("dark edge = %v, want 1", share)
+	}
+	removeBorder(g)
+	want := receiptImage(300, 400, 0) // the same receipt, no frame
+	for i := range g.Pix {
+		if g.Pix[i] != want.Pix[i] {
+			t.Fatalf("pixel (%d,%d) = %d, want %d", i%300, i/300, g.Pix[i], want.Pix[i])
+		}
+	}
+	if share := darkEdge(g); share != 0 {
+		t.Errorf("dark edge after = %v, want 0", share)
+	}
+}
+
+func TestPrintTouchingTheEdgeIsNotABorder(t *testing.T) {
+	g := receiptImage(300, 400, 0)
+	for x := range 100 { // a logo printed up to the top edge
+		g.Pix[100+x] = 20
+	}
+	if share := darkEdge(g); share > borderShare {
+		t.Errorf("dark edge = %v, counted as a border (> %v)", share, borderShare)
+	}
+}
+
+func TestGrayOfJPEGIsItsLuma(t *testing.T) {
+	// Grey with a tint: no colour is clamped on its way back to RGB, so
+	// the luma plane and a conversion of each pixel agree.
+	src := image.NewRGBA(image.Rect(0, 0, 61, 45))
+	for y := range 45 {
+		for x := range 61 {
+			v := uint8(40 + x*2 + y)
+			src.Set(x, y, color.RGBA{v, v + 10, v, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := grayOf(img)
+	for y := range 45 {
+		for x := range 61 {
+			want := color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y
+			if d := int(got.GrayAt(x, y).Y) - int(want); d < -2 || d > 2 {
+				t.Fatalf("(%d,%d) = %d, want %d", x, y, got.GrayAt(x, y).Y, want)
+			}
+		}
+	}
+}
+
+func TestShrinkAveragesBlocks(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 5, 2))
+	copy(g.Pix, []uint8{0, 100, 200, 250, 9, 50, 50, 0, 50, 9})
+	got := shrink(g, 2)
+	if want := []uint8{50, 125}; got.Rect.Dx() != 2 || got.Rect.Dy() != 1 || !bytes.Equal(got.Pix, want) {
+		t.Errorf("shrink = %v (%v), want %v", got.Pix, got.Rect, want)
+	}
+}
+
+// pngHeader is the start of a PNG claiming the given size, enough for
+// image.DecodeConfig and nothing more.
+func pngHeader(w, h int) []byte {
+	var b bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, 1, 1))
+	_ = png.Encode(&b, img)
+	out := b.Bytes()
+	// IHDR's width and height follow the 8-byte signature, length and
+	// type; its checksum covers type and data.
+	binary.BigEndian.PutUint32(out[16:], uint32(w))
+	binary.BigEndian.PutUint32(out[20:], uint32(h))
+	binary.BigEndian.PutUint32(out[29:], crc32.ChecksumIEEE(out[12:29]))
+	return out
+}
+
+func FuzzPreparePage(f *testing.F) {
+	f.Add(encodePNG(f, receiptImage(40, 60, 3)))
+	f.Add(encodePNG(f, receiptImage(60, 30, 0)))
+	f.Add(pngHeader(40000, 40000))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		p := preparePage(src)
+		if p.gray == nil {
+			if !bytes.Equal(p.bytes, src) {
+				t.Fatal("an image we could not decode was changed")
+			}
+			return
+		}
+		if long := max(p.gray.Rect.Dx(), p.gray.Rect.Dy()); long > maxSide {
+			t.Fatalf("prepared image is %v, longer than %d", p.gray.Rect, maxSide)
+		}
+	})
+}
+
+func TestTransparencyIsPaper(t *testing.T) {
+	p := preparePage(encodePNG(t, transparentReceipt(30, 40)))
+	if got := p.gray.GrayAt(0, 0).Y; got != 255 {
+		t.Errorf("background = %d, want 255", got)
+	}
+	if got := p.gray.GrayAt(30/4, 40/3).Y; got != 0 {
+		t.Errorf("print = %d, want 0", got)
+	}
+}
