@@ -137,7 +137,7 @@ func TestUploadContract(t *testing.T) {
 		{"file beside other fields", upload{parts: map[string][]byte{"note": []byte("hi"), "@file": pngBytes}}, 200, ""},
 	}
 	stored := func() int {
-		rs, _, err := e.receipts.List(context.Background(), "tenant-a", 100, "", "")
+		rs, _, err := e.receipts.List(context.Background(), "tenant-a", 100, "", "", time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -376,7 +376,7 @@ func TestIdempotencyKey(t *testing.T) {
 		return do(h, "idem", r)
 	}
 	count := func() int {
-		rs, _, err := e.receipts.List(context.Background(), "idem", 100, "", "")
+		rs, _, err := e.receipts.List(context.Background(), "idem", 100, "", "", time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

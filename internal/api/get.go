@@ -29,12 +29,10 @@ type receiptBody struct {
 }
 
 func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
-	// An upload that never arrived is as failed as a file that can't be
-	// read; the record catches up when it is next written.
-	if r.Status == receipt.Uploading && !r.UploadExpiresAt.IsZero() && s.now().After(r.UploadExpiresAt) {
-		expired := *r
-		expired.Status = receipt.Failed
-		r = &expired
+	if st := r.StatusAt(s.now()); st != r.Status {
+		seen := *r
+		seen.Status = st
+		r = &seen
 	}
 	b := receiptBody{
 		UUID: r.ID, Details: r.Details, Status: r.Status,

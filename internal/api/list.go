@@ -53,7 +53,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errBadStatus)
 		return
 	}
-	rs, more, err := s.receipts.List(r.Context(), tenant, limit, after, status)
+	rs, more, err := s.receipts.List(r.Context(), tenant, limit, after, status, s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return

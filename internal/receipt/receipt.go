@@ -46,6 +46,16 @@ type Receipt struct {
 	UploadExpiresAt time.Time
 }
 
+// StatusAt is the status clients see at now: an upload that never arrived
+// before its URL expired is as failed as a file that can't be read. The
+// stored status stays UPLOADING, as nothing is left to write it.
+func (r *Receipt) StatusAt(now time.Time) Status {
+	if r.Status == Uploading && !r.UploadExpiresAt.IsZero() && now.After(r.UploadExpiresAt) {
+		return Failed
+	}
+	return r.Status
+}
+
 // Limits on documents.
 const (
 	// MaxDocumentBytes is the largest document accepted, through either

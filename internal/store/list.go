@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -14,9 +15,10 @@ import (
 
 // List returns up to limit of the tenant's receipts, newest first (ids are
 // UUIDv7), starting after the receipt with id after (none: from the newest),
-// optionally only those with the given status. more says whether receipts
-// may follow the last one returned.
-func (s *Store) List(ctx context.Context, tenant string, limit int, after string, status receipt.Status) (_ []*receipt.Receipt, more bool, _ error) {
+// optionally only those with the given status as clients see it at now
+// (receipt.StatusAt). more says whether receipts may follow the last one
+// returned.
+func (s *Store) List(ctx context.Context, tenant string, limit int, after string, status receipt.Status, now time.Time) (_ []*receipt.Receipt, more bool, _ error) {
 	in := &dynamodb.QueryInput{
 		TableName:              aws.String(s.table),
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
@@ -28,9 +30,20 @@ func (s *Store) List(ctx context.Context, tenant string, limit int, after string
 		ConsistentRead:   aws.Bool(true),
 	}
 	if status != "" {
-		in.FilterExpression = aws.String("#status = :status")
+		filter, timed := statusFilter[status]
+		if !timed {
+			filter = "#status = :status"
+		}
+		in.FilterExpression = aws.String(filter)
 		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		in.ExpressionAttributeValues[":status"] = &types.AttributeValueMemberS{Value: string(status)}
+		if timed {
+			in.ExpressionAttributeNames["#until"] = "uploadExpiresAt"
+			in.ExpressionAttributeValues[":now"] = &types.AttributeValueMemberS{Value: now.UTC().Format(timeLayout)}
+		}
+		if status == receipt.Failed {
+			in.ExpressionAttributeValues[":uploading"] = &types.AttributeValueMemberS{Value: string(receipt.Uploading)}
+		}
 	}
 	if after != "" {
 		// The start key is built on the caller's own partition: a cursor can
@@ -80,4 +93,13 @@ func (s *Store) Delete(ctx context.Context, tenant, id string) error {
 		return fmt.Errorf("delete receipt %s: %w", id, err)
 	}
 	return nil
+}
+
+// statusFilter holds the filters for statuses that depend on the time, as
+// receipt.StatusAt decides them: an UPLOADING receipt whose upload URL has
+// expired is FAILED. Times are compared as RFC 3339 strings in UTC, exact
+// to the second.
+var statusFilter = map[receipt.Status]string{
+	receipt.Failed:    "#status = :status OR (#status = :uploading AND #until < :now)",
+	receipt.Uploading: "#status = :status AND (attribute_not_exists(#until) OR #until >= :now)",
 }

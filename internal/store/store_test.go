@@ -179,3 +179,51 @@ func TestFinishMovesOnlyProcessingReceipts(t *testing.T) {
 		}
 	})
 }
+
+func TestListFiltersByTheStatusClientsSee(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	tenant := fmt.Sprintf("lister-%d", time.Now().UnixNano())
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	add := func(status receipt.Status, uploadUntil time.Time) string {
+		r := newReceipt(t, tenant)
+		r.Status, r.UploadExpiresAt = status, uploadUntil
+		if err := s.Create(ctx, r); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		return r.ID
+	}
+	waiting := add(receipt.Uploading, now.Add(time.Minute))
+	expired := add(receipt.Uploading, now.Add(-time.Second))
+	failed := add(receipt.Failed, time.Time{})
+	processing := add(receipt.Processing, time.Time{})
+
+	tests := []struct {
+		status receipt.Status
+		want   []string // newest first
+	}{
+		{"", []string{processing, failed, expired, waiting}},
+		{receipt.Uploading, []string{waiting}},
+		{receipt.Failed, []string{failed, expired}},
+		{receipt.Processing, []string{processing}},
+		{receipt.Completed, nil},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.status), func(t *testing.T) {
+			rs, more, err := s.List(ctx, tenant, 10, "", tt.status, now)
+			if err != nil {
+				t.Fatalf("List: %v", err)
+			}
+			var got []string
+			for _, r := range rs {
+				got = append(got, r.ID)
+				if st := r.StatusAt(now); tt.status != "" && st != tt.status {
+					t.Errorf("%s listed as %s is %s", r.ID, tt.status, st)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) || more {
+				t.Errorf("List(%q) = %v (more %v), want %v", tt.status, got, more, tt.want)
+			}
+		})
+	}
+}
