@@ -16,7 +16,9 @@ import (
 type Idempotency interface {
 	ClaimIdempotency(ctx context.Context, tenant, key, fingerprint string, now time.Time, ttl, stale time.Duration) error
 	GetIdempotency(ctx context.Context, tenant, key string, now time.Time) (fingerprint, receiptID string, err error)
-	FinishIdempotency(ctx context.Context, tenant, key, receiptID string) error
+	// CreateIdempotent creates the receipt and records it as key's result,
+	// both or neither.
+	CreateIdempotent(ctx context.Context, r *receipt.Receipt, key string) error
 	ReleaseIdempotency(ctx context.Context, tenant, key string) error
 }
 

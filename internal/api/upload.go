@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -44,7 +45,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rc, err := s.store(r, tenant, name, contentType, data)
+	rc, err := s.store(r, tenant, name, contentType, data, key)
 	if err != nil {
 		if key != "" {
 			if rerr := s.idem.ReleaseIdempotency(r.Context(), tenant, key); rerr != nil {
@@ -54,21 +55,15 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if key != "" {
-		// The receipt exists either way; a lost record only means a retry
-		// with this key would be refused as in progress until it goes stale.
-		if err := s.idem.FinishIdempotency(r.Context(), tenant, key, rc.ID); err != nil {
-			s.log.ErrorContext(r.Context(), "finish idempotency key", "err", err)
-		}
-	}
 	s.log.InfoContext(r.Context(), "receipt stored", "id", rc.ID, "tenant", tenant, "size", rc.Size, "contentType", contentType)
 	writeJSON(w, http.StatusOK, rc.ID)
 }
 
 // store writes the file, then the record. The record's insert is what starts
 // processing, so it goes last: a crash in between leaves an orphan file, never
-// a record without its file.
-func (s *Server) store(r *http.Request, tenant, name, contentType string, data []byte) (*receipt.Receipt, error) {
+// a record without its file. With an Idempotency-Key, the record and the
+// key's result are written together.
+func (s *Server) store(r *http.Request, tenant, name, contentType string, data []byte, key string) (*receipt.Receipt, error) {
 	ctx := r.Context()
 	id, err := s.newID()
 	if err != nil {
@@ -85,7 +80,11 @@ func (s *Server) store(r *http.Request, tenant, name, contentType string, data [
 	if err := s.files.Put(ctx, rc.FileKey, data, contentType); err != nil {
 		return nil, fmt.Errorf("store file of receipt %s: %w", id, err)
 	}
-	if err := s.receipts.Create(ctx, rc); err != nil {
+	create := s.receipts.Create
+	if key != "" {
+		create = func(ctx context.Context, rc *receipt.Receipt) error { return s.idem.CreateIdempotent(ctx, rc, key) }
+	}
+	if err := create(ctx, rc); err != nil {
 		if derr := s.files.Delete(ctx, rc.FileKey); derr != nil {
 			s.log.WarnContext(ctx, "orphaned file", "key", rc.FileKey, "err", derr)
 		}

@@ -86,16 +86,33 @@ func (s *Store) GetIdempotency(ctx context.Context, tenant, key string, now time
 	return it.Fingerprint, it.ReceiptID, nil
 }
 
-// FinishIdempotency stores the receipt the request holding key created.
-func (s *Store) FinishIdempotency(ctx context.Context, tenant, key, receiptID string) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table), Key: idempotencyKey(tenant, key),
-		UpdateExpression:          aws.String("SET receiptId = :id"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: receiptID}},
+// CreateIdempotent creates the receipt and records it as the result of
+// the request holding key, in one transaction: no receipt exists that its
+// key doesn't name, so a retry replays it rather than making another. It
+// fails with receipt.ErrConflict, creating nothing, when the key's record
+// is gone or already names a receipt (a request that took the key over
+// finished first).
+func (s *Store) CreateIdempotent(ctx context.Context, r *receipt.Receipt, key string) error {
+	av, err := attributevalue.MarshalMap(toItem(r))
+	if err != nil {
+		return fmt.Errorf("marshal receipt %s: %w", r.ID, err)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{
+				TableName: aws.String(s.table), Item: av,
+				ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			}},
+			{Update: &types.Update{
+				TableName: aws.String(s.table), Key: idempotencyKey(r.Tenant, key),
+				UpdateExpression:          aws.String("SET receiptId = :id"),
+				ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(receiptId)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: r.ID}},
+			}},
+		},
 	})
 	if err != nil {
-		return fmt.Errorf("finish idempotency record: %w", mapErr(err))
+		return fmt.Errorf("create receipt %s for idempotency key: %w", r.ID, mapErr(err))
 	}
 	return nil
 }

@@ -226,5 +226,13 @@ func mapErr(err error) error {
 	if errors.As(err, &ccf) {
 		return receipt.ErrConflict
 	}
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) {
+		for _, r := range tc.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return receipt.ErrConflict
+			}
+		}
+	}
 	return err
 }

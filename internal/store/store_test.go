@@ -227,3 +227,67 @@ func TestListFiltersByTheStatusClientsSee(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateIdempotentWritesBothOrNeither(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := time.Now()
+	claim := func(t *testing.T, key string) {
+		t.Helper()
+		if err := s.ClaimIdempotency(ctx, "idem", key, "fp", now, time.Hour, time.Minute); err != nil {
+			t.Fatalf("claim: %v", err)
+		}
+	}
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, key string, r *receipt.Receipt) (keyResult string)
+		wantErr error
+	}{
+		{"claimed key", func(t *testing.T, key string, _ *receipt.Receipt) string {
+			claim(t, key)
+			return ""
+		}, nil},
+		{"key never claimed", func(*testing.T, string, *receipt.Receipt) string { return "" }, receipt.ErrConflict},
+		{"key already names a receipt", func(t *testing.T, key string, _ *receipt.Receipt) string {
+			claim(t, key)
+			first := newReceipt(t, "idem")
+			if err := s.CreateIdempotent(ctx, first, key); err != nil {
+				t.Fatal(err)
+			}
+			return first.ID
+		}, receipt.ErrConflict},
+		{"receipt id taken", func(t *testing.T, key string, r *receipt.Receipt) string {
+			claim(t, key)
+			if err := s.Create(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			return ""
+		}, receipt.ErrConflict},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := fmt.Sprintf("key-%d-%d", i, now.UnixNano())
+			r := newReceipt(t, "idem")
+			before := tt.setup(t, key, r)
+			_, existed := s.Get(ctx, "idem", r.ID)
+			err := s.CreateIdempotent(ctx, r, key)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("CreateIdempotent = %v, want %v", err, tt.wantErr)
+			}
+			_, result, _ := s.GetIdempotency(ctx, "idem", key, now)
+			_, gerr := s.Get(ctx, "idem", r.ID)
+			if tt.wantErr == nil {
+				if result != r.ID || gerr != nil {
+					t.Errorf("key names %q, receipt lookup %v; want %s stored and named", result, gerr, r.ID)
+				}
+				return
+			}
+			if result != before {
+				t.Errorf("key names %q after a failed create, want %q", result, before)
+			}
+			if existed != nil && !errors.Is(gerr, receipt.ErrNotFound) {
+				t.Errorf("receipt lookup = %v, want not found", gerr)
+			}
+		})
+	}
+}
