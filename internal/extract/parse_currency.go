@@ -11,7 +11,7 @@ var currencyMarks = []struct {
 	{"RM", "MYR", true}, {"MYR", "MYR", true}, {"RINGGIT", "MYR", true},
 	{"€", "EUR", false}, {"EUR", "EUR", true}, {"EURO", "EUR", true},
 	{"£", "GBP", false}, {"GBP", "GBP", true},
-	{"RSD", "RSD", true}, {"DIN", "RSD", true}, {"ДИН", "RSD", false}, {"дин", "RSD", false},
+	{"RSD", "RSD", true}, {"DIN", "RSD", true}, {"ДИН", "RSD", false},
 	{"USD", "USD", true}, {"US$", "USD", true},
 	{"SGD", "SGD", true}, {"S$", "SGD", true},
 	{"AUD", "AUD", true}, {"CAD", "CAD", true}, {"CHF", "CHF", true},
@@ -29,6 +29,7 @@ var countryMarks = []struct {
 	{"MELAKA", "MYR"}, {"PAHANG", "MYR"}, {"KEDAH", "MYR"}, {"KELANTAN", "MYR"},
 	{"TERENGGANU", "MYR"}, {"NEGERI SEMBILAN", "MYR"}, {"PUTRAJAYA", "MYR"},
 	{"SRBIJA", "RSD"}, {"BEOGRAD", "RSD"}, {"NOVI SAD", "RSD"},
+	{"СРБИЈА", "RSD"}, {"БЕОГРАД", "RSD"}, {"НОВИ САД", "RSD"},
 	{"UNITED KINGDOM", "GBP"}, {"LONDON", "GBP"},
 }
 

@@ -163,7 +163,7 @@ func description(raw string) string {
 	var words []string
 	for _, f := range strings.Fields(raw) {
 		w := strings.Trim(f, "|:;,*@[]{}‘'\"")
-		up := asciiUpper(strings.Trim(w, "()"))
+		up := keyUpper(strings.Trim(w, "()"))
 		if itemCodes[up] || !hasLetters(w, 2) || strings.ContainsAny(w, "0123456789") && !hasLetters(w, 3) {
 			continue
 		}

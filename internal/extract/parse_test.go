@@ -207,6 +207,21 @@ func TestParseSyntheticReceipts(t *testing.T) {
 			},
 		},
 		{
+			// The shared scan's text as a whole receipt would read: the scan
+			// itself cuts the first letter off its labels.
+			"serbia, cyrillic",
+			"ФИСКАЛНИ РАЧУН\n110572920\nBELGRADE AIRPORT\n11180 Београд 59\nБеоград-Сурчин\nКасир: 009\n" +
+				"Артикли\nНазив Цена Количина Укупно\nKratkorocni parking/Kom. (Ђ)\n2.400,00 1 2.400,00\n" +
+				"Укупан износ: 2.400,00\nПлатна картица: 2.400,00\nПовраћај: 0,00\nОзнака Име Стопа Порез\n" +
+				"Ђ О-ПДВ 20,00% 400,00\nУкупан износ пореза: 400,00\nПФР време: 20.03.2023. 00:47:17",
+			receipt.Fields{
+				Vendor: "BELGRADE AIRPORT", Date: "2023-03-20", Total: "2400.00", Tax: "400.00", Currency: "RSD",
+				LineItems: []receipt.LineItem{
+					{Description: "Kratkorocni parking/Kom.", Quantity: "1", UnitPrice: "2400.00", Amount: "2400.00"},
+				},
+			},
+		},
+		{
 			"germany",
 			"Beispiel Markt GmbH\n10115 Berlin\nBANANEN 1,99 B\nSUMME EUR 12,34\nGeg. BAR EUR 20,00\nRuckgeld EUR 7,66\n04.03.19 12:00",
 			receipt.Fields{
@@ -314,6 +329,9 @@ func TestParseTotals(t *testing.T) {
 		{"cash less change", "TOTAL\nCASH 100.00\nCHANGE 24.30", "75.70", "", ""},
 		{"tax summary is not the total", "TOTAL 99.00\nGST SUMMARY\nTotal : 93.40 5.60", "99.00", "", "5.60"},
 		{"label without amount", "TOTAL\nTHANK YOU", "", "", ""},
+		{"cyrillic label in lower case", "Млеко 120,00\nукупно 120,00", "120.00", "", ""},
+		{"total of the tax is not the total", "Ukupan iznos: 240,00\nUkupan iznos poreza: 40,00", "240.00", "", ""},
+		{"total of the tax, cyrillic", "Укупан износ: 240,00\nУкупан износ пореза: 40,00", "240.00", "", ""},
 		{"negative total", "TOTAL -5.00", "", "", ""},
 	}
 	for _, tt := range tests {

@@ -8,7 +8,7 @@ import (
 // textLine is one line of receipt text.
 type textLine struct {
 	raw string // trimmed, as read
-	up  string // ASCII upper-cased, for keyword matching
+	up  string // upper-cased (keyUpper), for keyword matching
 }
 
 // maxLineBytes bounds a line: receipts are narrow, and a bound keeps every
@@ -24,19 +24,36 @@ func splitLines(text string) []textLine {
 	lines := make([]textLine, len(parts))
 	for i, p := range parts {
 		p = strings.TrimSpace(truncateUTF8(p, maxLineBytes))
-		lines[i] = textLine{raw: p, up: asciiUpper(p)}
+		lines[i] = textLine{raw: p, up: keyUpper(p)}
 	}
 	return lines
 }
 
-// asciiUpper upper-cases ASCII letters only, so byte offsets found in the
-// result hold in the original.
-func asciiUpper(s string) string {
+// keyUpper upper-cases ASCII and Cyrillic letters, whose two cases have
+// the same length in UTF-8, so byte offsets found in the result hold in the
+// original. Other scripts are left as they are.
+func keyUpper(s string) string {
 	b := []byte(s)
-	for i, c := range b {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		if c >= 'a' && c <= 'z' {
 			b[i] = c - 'a' + 'A'
+			continue
 		}
+		if c != 0xd0 && c != 0xd1 {
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if size != 2 {
+			continue
+		}
+		switch {
+		case r >= 'а' && r <= 'я':
+			utf8.EncodeRune(b[i:], r-'а'+'А')
+		case r >= 'ѐ' && r <= 'џ':
+			utf8.EncodeRune(b[i:], r-'ѐ'+'Ѐ')
+		}
+		i++
 	}
 	return string(b)
 }
@@ -152,7 +169,7 @@ var taxStems = []string{"GST", "6ST", "G5T", "SST", "TAX"}
 
 // taxWords name a sales tax as whole words only: inside other words they
 // are letters of something else ("PRIVATE").
-var taxWords = []string{"VAT", "PDV", "PPN", "TVA", "IVA", "MWST"}
+var taxWords = []string{"VAT", "PDV", "ПДВ", "PPN", "TVA", "IVA", "MWST"}
 
 // hasTaxWord reports whether s names a sales tax.
 func hasTaxWord(s string) bool {

@@ -42,7 +42,7 @@ var exclWords = []string{"EXC", "XCL", "BEFORE", "WITHOUT", "W/O", "TAXABLE"}
 var dueLabels = []string{
 	"AMOUNT DUE", "AMT DUE", "BALANCE DUE", "AMOUNT PAYABLE", "AMT PAYABLE",
 	"NET AMOUNT", "NETT AMOUNT", "UKUPNO", "UKUPAN IZNOS", "ZA UPLATU", "ZA PLACANJE",
-	"GESAMT", "SUMME",
+	"УКУПНО", "УКУПАН ИЗНОС", "ЗА УПЛАТУ", "ЗА ПЛАЋАЊЕ", "GESAMT", "SUMME",
 }
 
 // receiptMoney holds what the money lines of a receipt say.
@@ -195,8 +195,8 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 	up := lines[i].up
 	for _, w := range dueLabels {
 		k := strings.Index(up, w)
-		if k < 0 {
-			continue
+		if k < 0 || startsWithTax(up[k+len(w):]) {
+			continue // "UKUPAN IZNOS POREZA" is the total of the tax
 		}
 		lb := labelled{kind: kindFinal, line: i}
 		if seg := amountsIn(amts, k+len(w), len(up)); len(seg) > 0 {
@@ -207,6 +207,12 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 		return []labelled{lb}
 	}
 	return nil
+}
+
+// startsWithTax reports whether the first word of s names a tax.
+func startsWithTax(s string) bool {
+	f := strings.Fields(s)
+	return len(f) > 0 && (hasTaxWord(f[0]) || strings.HasPrefix(f[0], "POREZ") || strings.HasPrefix(f[0], "ПОРЕЗ"))
 }
 
 // amountsIn returns the amounts lying within [from, to).

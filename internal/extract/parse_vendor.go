@@ -117,7 +117,7 @@ func vendorLine(lines []textLine) int {
 		if isMoneyLine(lines, i, 1) || isTableHeader(l.up) {
 			break
 		}
-		name := asciiUpper(fixLegalForm(strings.Trim(l.raw, nameTrim)))
+		name := keyUpper(fixLegalForm(strings.Trim(l.raw, nameTrim)))
 		if isCompany(name) {
 			return i
 		}
@@ -266,7 +266,7 @@ func joinVendor(lines []textLine, v int) (string, int) {
 	if next < 0 || !continuesName(lines[next]) {
 		return lines[v].raw, v
 	}
-	first := strings.Fields(asciiUpper(fixLegalForm(lines[next].raw)))
+	first := strings.Fields(keyUpper(fixLegalForm(lines[next].raw)))
 	if open || len(first) > 0 && anyWord(first[0], legalSuffixes) || onlyLegalForm(lines[next].up) {
 		return lines[v].raw + " " + lines[next].raw, next
 	}
@@ -405,8 +405,8 @@ func cleanVendor(s string) string {
 // upper-case name: Tesseract reads specks beside the print as "ie" or "ba".
 func dropDebrisWords(s string) string {
 	f := strings.Fields(s)
-	debris := func(w string) bool { return len(w) <= 2 && asciiUpper(w) != w }
-	if len(f) < 3 || asciiUpper(strings.Join(f[1:len(f)-1], " ")) != strings.Join(f[1:len(f)-1], " ") {
+	debris := func(w string) bool { return len(w) <= 2 && keyUpper(w) != w }
+	if len(f) < 3 || keyUpper(strings.Join(f[1:len(f)-1], " ")) != strings.Join(f[1:len(f)-1], " ") {
 		return s
 	}
 	if debris(f[0]) {
@@ -421,7 +421,7 @@ func dropDebrisWords(s string) string {
 // cutAfterLegalForm drops text after the last legal form ("YONG CEN
 // ENTERPRISE PO ;" is "YONG CEN ENTERPRISE").
 func cutAfterLegalForm(s string) string {
-	up := asciiUpper(s)
+	up := keyUpper(s)
 	cut := -1
 	for _, f := range legalForms {
 		for i := 0; ; {
@@ -451,8 +451,8 @@ func cutAfterLegalForm(s string) string {
 func fixLegalForm(s string) string {
 	f := strings.Fields(s)
 	for i := 1; i < len(f); i++ {
-		prev := asciiUpper(strings.TrimRight(f[i-1], "."))
-		w := asciiUpper(strings.TrimRight(f[i], "."))
+		prev := keyUpper(strings.TrimRight(f[i-1], "."))
+		w := keyUpper(strings.TrimRight(f[i], "."))
 		if !near(w, "BHD") || !near(prev, "SDN") && prev != "(M)" {
 			continue
 		}
