@@ -108,27 +108,35 @@ func shrink(g *image.Gray, f int) *image.Gray {
 // darkEdge returns the share of an image's edge pixels on the dark side of
 // its Otsu threshold.
 func darkEdge(g *image.Gray) float64 {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	if w == 0 || h == 0 {
-		return 0
-	}
 	t := otsu(g.Pix)
 	dark, n := 0, 0
-	count := func(x, y int) {
+	eachEdgePixel(g, func(x, y int) {
 		n++
 		if g.Pix[y*g.Stride+x] <= t {
 			dark++
 		}
-	}
-	for x := range w {
-		count(x, 0)
-		count(x, h-1)
-	}
-	for y := range h {
-		count(0, y)
-		count(w-1, y)
+	})
+	if n == 0 {
+		return 0
 	}
 	return float64(dark) / float64(n)
+}
+
+// eachEdgePixel calls f with the coordinates of every pixel on the image's
+// edge (corners twice).
+func eachEdgePixel(g *image.Gray, f func(x, y int)) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	if w == 0 || h == 0 {
+		return
+	}
+	for x := range w {
+		f(x, 0)
+		f(x, h-1)
+	}
+	for y := range h {
+		f(0, y)
+		f(w-1, y)
+	}
 }
 
 // removeBorder paints the paper's colour over every dark region that
@@ -148,14 +156,7 @@ func removeBorder(g *image.Gray) {
 			stack = append(stack, int32(i))
 		}
 	}
-	for x := range w {
-		push(x, 0)
-		push(x, h-1)
-	}
-	for y := range h {
-		push(0, y)
-		push(w-1, y)
-	}
+	eachEdgePixel(g, push)
 	for len(stack) > 0 {
 		i := int(stack[len(stack)-1])
 		stack = stack[:len(stack)-1]
