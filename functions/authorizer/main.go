@@ -5,7 +5,6 @@ package main
 import (
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -19,9 +18,10 @@ func main() {
 		slog.Error("init", "err", err)
 		os.Exit(1)
 	}
-	ttl := auth.DefaultCacheTTL
-	if v, err := time.ParseDuration(os.Getenv("AUTH_CACHE_TTL")); err == nil {
-		ttl = v
+	cache, err := auth.CacheConfigFromEnv(os.Getenv)
+	if err != nil {
+		slog.Error("init", "err", err)
+		os.Exit(1)
 	}
-	lambda.Start(auth.NewAuthorizer(deps.Receipts, ttl, slog.Default()).Handle)
+	lambda.Start(auth.NewAuthorizer(deps.Receipts, cache, slog.Default()).Handle)
 }

@@ -77,24 +77,68 @@ func ValidTenant(name string) bool {
 }
 
 // FromHeaders returns the API key a request carries, in
-// "Authorization: Bearer <key>" or "x-api-key: <key>". Header names are
-// matched in any case, as HTTP requires.
-func FromHeaders(headers map[string]string) (string, bool) {
-	for name, v := range headers {
-		switch strings.ToLower(name) {
-		case "authorization":
-			scheme, token, ok := strings.Cut(strings.TrimSpace(v), " ")
-			if ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != "" {
-				return strings.TrimSpace(token), true
-			}
-		case "x-api-key":
-			if v = strings.TrimSpace(v); v != "" {
-				return v, true
-			}
+// "Authorization: Bearer <key>" or "x-api-key: <key>", from the headers of
+// API Gateway's event: the single-value map and the multi-value one (either
+// may be nil). Header names are matched in any case, as HTTP requires.
+//
+// The rule is the same for every request, whatever order the maps are
+// walked in: when an Authorization header is present, it alone decides, and
+// x-api-key is not read; x-api-key is read only when there is no
+// Authorization header. A header given more than once with different
+// values names no key.
+func FromHeaders(headers map[string]string, multi map[string][]string) (string, bool) {
+	if v, present, ok := headerValue(headers, multi, "authorization"); present {
+		if !ok {
+			return "", false
 		}
+		scheme, token, found := strings.Cut(strings.TrimSpace(v), " ")
+		if token = strings.TrimSpace(token); found && strings.EqualFold(scheme, "Bearer") && token != "" {
+			return token, true
+		}
+		return "", false
+	}
+	v, _, ok := headerValue(headers, multi, "x-api-key")
+	if v = strings.TrimSpace(v); ok && v != "" {
+		return v, true
 	}
 	return "", false
 }
+
+// headerValue gathers the values of the header name (lower case) under any
+// spelling of it in both maps. present says whether the header was sent at
+// all; ok whether it has exactly one distinct value, which is v.
+func headerValue(headers map[string]string, multi map[string][]string, name string) (v string, present, ok bool) {
+	var values []string
+	add := func(x string) {
+		for _, seen := range values {
+			if seen == x {
+				return
+			}
+		}
+		values = append(values, x)
+	}
+	for k, x := range headers {
+		if strings.EqualFold(k, name) {
+			add(x)
+		}
+	}
+	for k, xs := range multi {
+		if strings.EqualFold(k, name) {
+			for _, x := range xs {
+				add(x)
+			}
+		}
+	}
+	if len(values) == 0 {
+		return "", false, false
+	}
+	return values[0], true, len(values) == 1
+}
+
+// LogID is what may be logged of a key: a fixed-length prefix of its
+// SHA-256 hash, enough to follow one key through the logs and never enough
+// to use or guess it, however short the key.
+func LogID(key string) string { return Hash(key)[:12] }
 
 // Keys looks API keys up by hash.
 type Keys interface {

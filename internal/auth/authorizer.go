@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/receipts-api/receipts/internal/receipt"
 )
@@ -18,9 +19,46 @@ import (
 // exactly "Unauthorized".
 var ErrUnauthorized = errors.New("Unauthorized")
 
-// DefaultCacheTTL is how long an authorizer instance trusts what it looked
-// up: the longest a revoked key keeps working in AWS.
-const DefaultCacheTTL = 30 * time.Second
+// Cache settings and their defaults (AUTH_CACHE_TTL, AUTH_CACHE_SIZE).
+const (
+	// DefaultCacheTTL is how long an authorizer instance trusts what it
+	// looked up: the longest a revoked key keeps working in AWS.
+	DefaultCacheTTL = 30 * time.Second
+	// DefaultCacheSize is how many lookups an instance keeps, known keys and
+	// unknown ones alike; the least recently used go first. At about 300
+	// bytes an entry, the cache stays under 3 MB whatever callers send.
+	DefaultCacheSize = 10000
+)
+
+// CacheConfig bounds the authorizer's cache of key lookups. A zero TTL or
+// size turns the cache off.
+type CacheConfig struct {
+	TTL  time.Duration
+	Size int
+}
+
+// CacheConfigFromEnv reads AUTH_CACHE_TTL (a Go duration, e.g. 30s) and
+// AUTH_CACHE_SIZE (entries) through getenv, with the defaults for unset
+// ones. A malformed or negative value is an error, so a function fails at
+// init rather than run with a setting nobody chose.
+func CacheConfigFromEnv(getenv func(string) string) (CacheConfig, error) {
+	c := CacheConfig{TTL: DefaultCacheTTL, Size: DefaultCacheSize}
+	if v := getenv("AUTH_CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("AUTH_CACHE_TTL %q: want a duration such as 30s", v)
+		}
+		c.TTL = d
+	}
+	if v := getenv("AUTH_CACHE_SIZE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("AUTH_CACHE_SIZE %q: want a whole number of entries", v)
+		}
+		c.Size = n
+	}
+	return c, nil
+}
 
 // Authorizer is the API's Lambda authorizer (REQUEST type): it checks the
 // request's API key and passes the key's tenant to the functions in the
@@ -31,8 +69,10 @@ type Authorizer struct {
 	now  func() time.Time
 	ttl  time.Duration
 
-	mu    sync.Mutex
-	cache map[string]cached
+	// cache holds lookups by key hash, bounded in size; nil when off. Its
+	// own TTL only frees memory: expiry is decided against now, so tests
+	// can move the clock.
+	cache *expirable.LRU[string, cached]
 }
 
 type cached struct {
@@ -41,15 +81,19 @@ type cached struct {
 	expires time.Time
 }
 
-// NewAuthorizer returns an Authorizer over keys that caches lookups for
-// ttl (0: not at all).
-func NewAuthorizer(keys Keys, ttl time.Duration, log *slog.Logger) *Authorizer {
-	return &Authorizer{keys: keys, ttl: ttl, log: log, now: time.Now, cache: map[string]cached{}}
+// NewAuthorizer returns an Authorizer over keys that caches lookups as cfg
+// says.
+func NewAuthorizer(keys Keys, cfg CacheConfig, log *slog.Logger) *Authorizer {
+	a := &Authorizer{keys: keys, ttl: cfg.TTL, log: log, now: time.Now}
+	if cfg.TTL > 0 && cfg.Size > 0 {
+		a.cache = expirable.NewLRU[string, cached](cfg.Size, nil, cfg.TTL)
+	}
+	return a
 }
 
 // Handle answers API Gateway's authorizer request.
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
-	key, ok := FromHeaders(req.Headers)
+	key, ok := FromHeaders(req.Headers, req.MultiValueHeaders)
 	if !ok {
 		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
 	}
@@ -59,7 +103,7 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 		return events.APIGatewayCustomAuthorizerResponse{}, fmt.Errorf("look up key: %w", err)
 	}
 	if !found || !k.Active() {
-		a.log.InfoContext(ctx, "rejected key", "prefix", Prefix(key), "known", found)
+		a.log.InfoContext(ctx, "rejected key", "keyHash", LogID(key), "known", found)
 		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
 	}
 	return events.APIGatewayCustomAuthorizerResponse{
@@ -77,22 +121,19 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 
 func (a *Authorizer) lookup(ctx context.Context, hash string) (Key, bool, error) {
 	now := a.now()
-	a.mu.Lock()
-	c, ok := a.cache[hash]
-	a.mu.Unlock()
-	if ok && a.ttl > 0 && now.Before(c.expires) {
-		return c.key, c.found, nil
+	if a.cache != nil {
+		if c, ok := a.cache.Get(hash); ok && now.Before(c.expires) {
+			return c.key, c.found, nil
+		}
 	}
 	k, err := a.keys.GetKey(ctx, hash)
 	found := err == nil
 	if err != nil && !errors.Is(err, receipt.ErrNotFound) {
 		return Key{}, false, err
 	}
-	a.mu.Lock()
-	if a.ttl > 0 {
-		a.cache[hash] = cached{key: k, found: found, expires: now.Add(a.ttl)}
+	if a.cache != nil {
+		a.cache.Add(hash, cached{key: k, found: found, expires: now.Add(a.ttl)})
 	}
-	a.mu.Unlock()
 	return k, found, nil
 }
 

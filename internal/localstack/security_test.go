@@ -70,6 +70,37 @@ func TestAuth(t *testing.T) {
 		}
 	})
 
+	// Authorization wins over x-api-key, every time: B's key in
+	// Authorization never reaches A's receipt, A's always does.
+	t.Run("both headers: Authorization wins", func(t *testing.T) {
+		for _, tt := range []struct {
+			name, bearer, apiKey string
+			want                 int
+		}{
+			{"B in Authorization, A in x-api-key", keyB, keyA, 404},
+			{"A in Authorization, B in x-api-key", keyA, keyB, 200},
+			{"not bearer, A in x-api-key", "", keyA, 401},
+		} {
+			for i := 0; i < 20; i++ {
+				req, _ := http.NewRequest("GET", st.APIURL+"/receipt/"+idA, nil)
+				req.Header.Set("x-api-key", tt.apiKey)
+				if tt.bearer != "" {
+					req.Header.Set("Authorization", "Bearer "+tt.bearer)
+				} else {
+					req.Header.Set("Authorization", "Basic "+tt.apiKey)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != tt.want {
+					t.Fatalf("%s, request %d: status %d, want %d", tt.name, i+1, resp.StatusCode, tt.want)
+				}
+			}
+		}
+	})
+
 	t.Run("another tenant's receipt is not found", func(t *testing.T) {
 		apiKey = keyB
 		defer func() { apiKey = "" }()
