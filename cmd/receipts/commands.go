@@ -143,9 +143,14 @@ func list(ctx context.Context, cfg *config, c *client, args []string) error {
 			return err
 		}
 		rs = append(rs, page.Receipts...)
-		if cursor = page.NextCursor; cursor == "" || !*all {
+		// A filtered page may be short, or empty, with more to follow: keep
+		// going until a page's worth is found (or every page, with --all).
+		if cursor = page.NextCursor; cursor == "" || (!*all && len(rs) >= *limit) {
 			break
 		}
+	}
+	if !*all && len(rs) > *limit {
+		rs = rs[:*limit]
 	}
 	if cfg.json {
 		printJSON(cfg, rs)

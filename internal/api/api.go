@@ -25,7 +25,7 @@ const MaxUploadBytes = 4 << 20
 type Receipts interface {
 	Create(ctx context.Context, r *receipt.Receipt) error
 	Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error)
-	List(ctx context.Context, tenant string, limit int, after string, status receipt.Status, now time.Time) ([]*receipt.Receipt, bool, error)
+	List(ctx context.Context, tenant string, limit int, after string, status receipt.Status, now time.Time) (rs []*receipt.Receipt, next string, err error)
 	Delete(ctx context.Context, tenant, id string) error
 }
 

@@ -53,7 +53,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errBadStatus)
 		return
 	}
-	rs, more, err := s.receipts.List(r.Context(), tenant, limit, after, status, s.now())
+	rs, next, err := s.receipts.List(r.Context(), tenant, limit, after, status, s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -62,13 +62,16 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	for _, rc := range rs {
 		body.Receipts = append(body.Receipts, s.bodyOf(rc))
 	}
-	if more && len(rs) > 0 {
-		body.NextCursor = encodeCursor(rs[len(rs)-1].ID)
+	// A filtered page may be short, even empty, and still have a cursor:
+	// each request reads a bounded number of receipts (see store.List).
+	if next != "" {
+		body.NextCursor = encodeCursor(next)
 	}
 	writeJSON(w, http.StatusOK, body)
 }
 
-// A cursor is the last listed id, encoded so clients treat it as opaque.
+// A cursor is the id to continue after (the last receipt listed or read),
+// encoded so clients treat it as opaque.
 // Forging one gains nothing: listing is always confined to the caller's
 // tenant.
 func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }

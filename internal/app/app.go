@@ -35,6 +35,10 @@ func FromEnv() (*Deps, error) {
 	if err != nil {
 		return nil, err
 	}
+	listReadLimit, err := store.ListReadLimitFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := awsclient.Load()
 	if err != nil {
 		return nil, fmt.Errorf("init: %w", err)
@@ -42,7 +46,7 @@ func FromEnv() (*Deps, error) {
 	return &Deps{
 		AWS:      cfg,
 		Bucket:   bucket,
-		Receipts: store.New(awsclient.DynamoDB(cfg), table),
+		Receipts: store.New(awsclient.DynamoDB(cfg), table, store.WithListReadLimit(listReadLimit)),
 		Files:    files.New(awsclient.S3(cfg), bucket),
 	}, nil
 }

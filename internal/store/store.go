@@ -19,13 +19,25 @@ import (
 
 // Store is a receipt repository over one DynamoDB table.
 type Store struct {
-	db    *dynamodb.Client
-	table string
+	db            *dynamodb.Client
+	table         string
+	listReadLimit int
 }
 
+// Option changes a Store built by New.
+type Option func(*Store)
+
+// WithListReadLimit bounds how many receipts a filtered List reads per
+// call (default DefaultListReadLimit).
+func WithListReadLimit(n int) Option { return func(s *Store) { s.listReadLimit = n } }
+
 // New returns a Store over the named table.
-func New(db *dynamodb.Client, table string) *Store {
-	return &Store{db: db, table: table}
+func New(db *dynamodb.Client, table string, opts ...Option) *Store {
+	s := &Store{db: db, table: table, listReadLimit: DefaultListReadLimit}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // item is a receipt as it is laid out in the table (DESIGN §4).
