@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/receipts-api/receipts/internal/receipt"
 )
@@ -64,6 +66,60 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
+// GetTagged returns the object at key and its ETag, or receipt.ErrNotFound.
+// The ETag names this version of the object: a Copy conditioned on it
+// copies these bytes or nothing.
+func (s *Store) GetTagged(ctx context.Context, key string) ([]byte, string, error) {
+	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(key),
+	})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil, "", fmt.Errorf("get object %s: %w", key, receipt.ErrNotFound)
+		}
+		return nil, "", fmt.Errorf("get object %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, "", fmt.Errorf("read object %s: %w", key, err)
+	}
+	return b, aws.ToString(out.ETag), nil
+}
+
+// Copy copies the object at src to dst, inside the bucket, provided src
+// still has the ETag etag; if it has changed, Copy fails with
+// receipt.ErrConflict and copies nothing. (S3 checks the ETag; an emulator
+// may not, so callers that must be sure check what landed at dst.)
+func (s *Store) Copy(ctx context.Context, src, dst, etag string) error {
+	_, err := s.s3.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket:            aws.String(s.bucket),
+		Key:               aws.String(dst),
+		CopySource:        aws.String(url.PathEscape(s.bucket) + "/" + escapeKey(src)),
+		CopySourceIfMatch: aws.String(etag),
+	})
+	if err != nil {
+		var api smithy.APIError
+		if errors.As(err, &api) && api.ErrorCode() == "PreconditionFailed" {
+			return fmt.Errorf("copy %s to %s: %w", src, dst, receipt.ErrConflict)
+		}
+		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	return nil
+}
+
+// escapeKey URL-encodes each segment of an object key, keeping its slashes,
+// as CopySource wants it.
+func escapeKey(key string) string {
+	parts := strings.Split(key, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
 // Delete removes the object at key; removing a missing object is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	_, err := s.s3.DeleteObject(ctx, &s3.DeleteObjectInput{
@@ -78,13 +134,16 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // PresignPut returns a URL that lets its holder PUT one object at key, of
 // the given type and size, until ttl passes, and the headers the PUT must
-// carry (they are signed).
+// carry (they are signed). One of them is "If-None-Match: *": S3 refuses a
+// PUT while an object is at key, so an upload can't be replaced while it is
+// being checked.
 func (s *Store) PresignPut(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (string, map[string]string, error) {
 	req, err := s3.NewPresignClient(s.s3).PresignPutObject(ctx, &s3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(key),
 		ContentType:   aws.String(contentType),
 		ContentLength: aws.Int64(size),
+		IfNoneMatch:   aws.String("*"),
 	}, s3.WithPresignExpires(ttl))
 	if err != nil {
 		return "", nil, fmt.Errorf("presign put %s: %w", key, err)

@@ -2,13 +2,28 @@ package localstack_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"image"
+	"image/draw"
+	"image/jpeg"
+	"image/png"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/receipts-api/receipts/internal/files"
+	"github.com/receipts-api/receipts/internal/localstack"
+	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/testenv"
 )
 
@@ -29,6 +44,13 @@ func ticket(t *testing.T, base, body string) (int, uploadTicket, string) {
 
 func put(t *testing.T, tk uploadTicket, data []byte, headers map[string]string) {
 	t.Helper()
+	if status := putStatus(t, tk, data, headers); status != 200 {
+		t.Fatalf("PUT to the upload URL: %d", status)
+	}
+}
+
+func putStatus(t *testing.T, tk uploadTicket, data []byte, headers map[string]string) int {
+	t.Helper()
 	req, err := http.NewRequest(tk.Method, tk.UploadURL, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -42,9 +64,7 @@ func put(t *testing.T, tk uploadTicket, data []byte, headers map[string]string) 
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("PUT to the upload URL: %d", resp.StatusCode)
-	}
+	return resp.StatusCode
 }
 
 // TestPresignedUploads sends files through POST /receipt/uploads and S3:
@@ -70,6 +90,63 @@ func TestPresignedUploads(t *testing.T) {
 		done := waitDone(t, st.APIURL, tk.UUID)
 		if done["status"] != "COMPLETED" {
 			t.Errorf("after upload: %v", done)
+		}
+	})
+	t.Run("a second PUT to the URL cannot change what is extracted", func(t *testing.T) {
+		first := asPNG(t, jpeg)
+		// Same size, not an image: were it extracted, the receipt would fail.
+		second := bytes.Repeat([]byte{0}, len(first))
+		copy(second, first[:8])
+		_, tk, body := ticket(t, st.APIURL, `{"filename":"015.png","contentType":"image/png","size":`+itoa(len(first))+`}`)
+		if tk.Headers["If-None-Match"] != "*" {
+			t.Errorf("upload headers %v lack If-None-Match: * (%s)", tk.Headers, body)
+		}
+		put(t, tk, first, tk.Headers)
+		// At once: S3 refuses it while the first file is there (412), or it
+		// lands after the first was taken and is thrown away.
+		if status := putStatus(t, tk, second, tk.Headers); status != 200 && status != 412 {
+			t.Errorf("second PUT: %d, want 412 or 200", status)
+		} else {
+			t.Logf("second PUT at once: %d", status)
+		}
+		done := waitDone(t, st.APIURL, tk.UUID)
+		if done["status"] != "COMPLETED" || done["details"] == "" {
+			t.Fatalf("after two PUTs: %v", done)
+		}
+		// Once processing has started, the URL still works, and changes
+		// nothing either.
+		if status := putStatus(t, tk, second, tk.Headers); status != 200 && status != 412 {
+			t.Errorf("late PUT: %d, want 200 or 412", status)
+		} else {
+			t.Logf("late PUT: %d", status)
+		}
+		rc, err := st.Store().Get(context.Background(), "tenant-a", tk.UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(first)
+		if rc.SHA256 != hex.EncodeToString(sum[:]) || rc.Size != int64(len(first)) || rc.FileKey != "tenant-a/"+tk.UUID {
+			t.Errorf("receipt records file %s, %d bytes, sha256 %s; want the first PUT's at tenant-a/%s",
+				rc.FileKey, rc.Size, rc.SHA256, tk.UUID)
+		}
+		objects := stackFiles(t, st)
+		if kept, err := objects.Get(context.Background(), rc.FileKey); err != nil || !bytes.Equal(kept, first) {
+			t.Errorf("kept file is not the first PUT's (%d bytes, %v)", len(kept), err)
+		}
+		// The late PUT's object is removed when its notification comes.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, err := objects.Get(context.Background(), "uploads/tenant-a/"+tk.UUID)
+			if errors.Is(err, receipt.ErrNotFound) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("late PUT's object still in uploads/ after 10 s (%v)", err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if again := waitDone(t, st.APIURL, tk.UUID); again["details"] != done["details"] || again["status"] != "COMPLETED" {
+			t.Errorf("result changed after the late PUT: %v", again)
 		}
 	})
 	t.Run("file of another type fails", func(t *testing.T) {
@@ -101,6 +178,38 @@ func TestPresignedUploads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// asPNG re-encodes a JPEG as a grayscale PNG.
+func asPNG(t *testing.T, jpg []byte) []byte {
+	t.Helper()
+	img, err := jpeg.Decode(bytes.NewReader(jpg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gray := image.NewGray(img.Bounds())
+	draw.Draw(gray, gray.Bounds(), img, img.Bounds().Min, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, gray); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// stackFiles returns the stack's bucket.
+func stackFiles(t *testing.T, st *localstack.Stack) *files.Store {
+	t.Helper()
+	buckets, err := st.Template.Resources("AWS::S3::Bucket")
+	if err != nil || len(buckets) != 1 {
+		t.Fatalf("buckets %v: %v", buckets, err)
+	}
+	client := s3.NewFromConfig(localstack.AWSConfig(), func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(st.S3.Endpoint)
+		o.UsePathStyle = true
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+	return files.New(client, buckets[0].Name)
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

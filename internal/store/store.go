@@ -179,11 +179,12 @@ func (s *Store) Fail(ctx context.Context, tenant, id, reason string, now time.Ti
 }
 
 // Uploaded moves a receipt whose presigned upload landed from UPLOADING to
-// PROCESSING, which starts its processing (the stream's MODIFY record).
-func (s *Store) Uploaded(ctx context.Context, tenant, id string, size int64, sha256 string, now time.Time) error {
+// PROCESSING, which starts its processing (the stream's MODIFY record). The
+// file checked now lies at fileKey, with the given size and SHA-256.
+func (s *Store) Uploaded(ctx context.Context, tenant, id, fileKey string, size int64, sha256 string, now time.Time) error {
 	return s.transition(ctx, tenant, id, receipt.Uploading,
-		"SET #status = :processing, #size = :size, #sha256 = :sha, #updatedAt = :now REMOVE #uploadExpiresAt",
-		map[string]any{":processing": string(receipt.Processing), ":size": size, ":sha": sha256, ":now": now.UTC().Format(timeLayout)})
+		"SET #status = :processing, #fileKey = :key, #size = :size, #sha256 = :sha, #updatedAt = :now REMOVE #uploadExpiresAt",
+		map[string]any{":processing": string(receipt.Processing), ":key": fileKey, ":size": size, ":sha": sha256, ":now": now.UTC().Format(timeLayout)})
 }
 
 // FailUpload marks FAILED a receipt whose upload was refused.
