@@ -26,7 +26,8 @@ const (
 	DefaultCacheTTL = 30 * time.Second
 	// DefaultCacheSize is how many lookups an instance keeps, known keys and
 	// unknown ones alike; the least recently used go first. At about 300
-	// bytes an entry, the cache stays under 3 MB whatever callers send.
+	// bytes an entry, the cache stays near 3.5 MB whatever callers send
+	// (300,000 unknown keys measured).
 	DefaultCacheSize = 10000
 )
 
