@@ -135,9 +135,10 @@ func headerValue(headers map[string]string, multi map[string][]string, name stri
 	return values[0], true, len(values) == 1
 }
 
-// LogID is what may be logged of a key: a fixed-length prefix of its
-// SHA-256 hash, enough to follow one key through the logs and never enough
-// to use or guess it, however short the key.
+// LogID is what may be logged of a key, whatever its length: a 12-digit
+// prefix of its SHA-256 hash, enough to follow one key through the logs. A
+// key of ours (32 random bytes) can't be recovered from it; a key short
+// enough to be guessed from it was never valid.
 func LogID(key string) string { return Hash(key)[:12] }
 
 // Keys looks API keys up by hash.
