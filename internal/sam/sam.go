@@ -167,8 +167,10 @@ type Function struct {
 	// LogFormat and LogLevel are the LoggingConfig's LogFormat ("Text"
 	// when unset) and ApplicationLogLevel.
 	LogFormat, LogLevel string
-	Events              []Event
-	Properties          map[string]any
+	// Metadata is the resource's Metadata (BuildMethod and its settings).
+	Metadata   map[string]any
+	Events     []Event
+	Properties map[string]any
 }
 
 // Event is one of a function's event sources.
@@ -218,6 +220,7 @@ func (t *Template) Function(logicalID string) (Function, error) {
 	if v, ok := p["MemorySize"].(int); ok {
 		fn.MemoryMB = v
 	}
+	fn.Metadata, _ = t.resources[logicalID]["Metadata"].(map[string]any)
 	fn.LogFormat = "Text"
 	if lc, ok := p["LoggingConfig"].(map[string]any); ok {
 		if f := str(lc["LogFormat"]); f != "" {
