@@ -50,11 +50,21 @@ accuracy: deps ## field accuracy of the Tesseract extractor on ../shared/receipt
 	go run ./cmd/accuracy -dir ../shared/receipts/sroie
 
 build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
-	@for fn in functions/*/; do \
-		name=$$(basename $$fn); \
-		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" \
-			-o .aws-sam/build/$$name/bootstrap ./$$fn || exit 1; \
+	@for fn in $$(grep -oE '^  [A-Za-z]+Function:' template.yaml | tr -d ' :'); do \
+		$(MAKE) -s build-$$fn ARTIFACTS_DIR=$(CURDIR)/.aws-sam/build/$$fn || exit 1; \
 	done; echo "built into .aws-sam/build"
+
+# build-<LogicalId> builds one function into $(ARTIFACTS_DIR)/bootstrap. It is
+# the only build definition: `make build`, `sam build` (BuildMethod: makefile,
+# which sets ARTIFACTS_DIR) and the local stack (with the host's GOOS and
+# GOARCH) all run it, so what is deployed is what the tests ran. The logical id
+# names the folder: UploadURLFunction is functions/uploadurl.
+LAMBDA_GOOS   ?= linux
+LAMBDA_GOARCH ?= arm64
+build-%Function:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set"; exit 1; }
+	GOOS=$(LAMBDA_GOOS) GOARCH=$(LAMBDA_GOARCH) CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" \
+		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr A-Z a-z)
 
 deploy: ## build and deploy with the SAM CLI (needs AWS credentials)
 	sam build && sam deploy $(if $(ENV),--config-env $(ENV),)

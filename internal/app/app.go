@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/receipts-api/receipts/internal/api"
@@ -26,7 +27,11 @@ type Deps struct {
 }
 
 // FromEnv builds Deps from TABLE_NAME, BUCKET_NAME and the SDK's environment.
+// Every function starts here, so this is also where the default logger is
+// set: Lambda's format and level (AWS_LAMBDA_LOG_FORMAT, _LOG_LEVEL, from the
+// function's LoggingConfig), each record with the invocation's request id.
 func FromEnv() (*Deps, error) {
+	slog.SetDefault(lambdacontext.NewLogger())
 	table, err := awsclient.MustEnv("TABLE_NAME")
 	if err != nil {
 		return nil, err

@@ -4,7 +4,10 @@ package lambdahttp
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -12,11 +15,37 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/receipts-api/receipts/internal/api"
+	"github.com/receipts-api/receipts/internal/metrics"
 )
 
 // Handler returns the Lambda handler that serves h.
 func Handler(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return httpadapter.New(withTenant(h)).ProxyWithContext
+	return HandlerWithMetrics(h, metrics.New(os.Stdout))
+}
+
+// HandlerWithMetrics is Handler writing each request's latency and status
+// class, per route, to m.
+func HandlerWithMetrics(h http.Handler, m *metrics.Writer) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	proxy := httpadapter.New(withTenant(h)).ProxyWithContext
+	return func(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		start := time.Now()
+		resp, err := proxy(ctx, req)
+		status := resp.StatusCode
+		if err != nil {
+			status = http.StatusInternalServerError
+		}
+		_ = m.Write(metrics.Record{
+			Dimensions: map[string]string{
+				"Route":       req.HTTPMethod + " " + req.Resource,
+				"StatusClass": fmt.Sprintf("%dxx", status/100),
+			},
+			Values: []metrics.Value{
+				{Name: "Latency", Unit: metrics.Milliseconds, Value: float64(time.Since(start).Microseconds()) / 1000},
+				{Name: "Requests", Unit: metrics.Count, Value: 1},
+			},
+		})
+		return resp, err
+	}
 }
 
 // Start serves h as the function's handler; it never returns.

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -214,6 +215,7 @@ func (s *Stack) function(fn sam.Function, buildDir string, env envFile) lambdalo
 	vars["AWS_ENDPOINT_URL_DYNAMODB"] = s.Dynamo.Endpoint
 	vars["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = s.Dynamo.Endpoint
 	vars["AWS_ENDPOINT_URL_S3"] = s.S3.Endpoint
+	maps.Copy(vars, logEnv(fn))
 	return lambdalocal.Function{
 		Name:      fn.LogicalID,
 		Bootstrap: filepath.Join(buildDir, filepath.Base(fn.CodeURI), "bootstrap"),
@@ -282,4 +284,18 @@ func (s *Stack) Close() {
 	if s.Dynamo != nil {
 		s.Dynamo.Stop()
 	}
+}
+
+// logEnv is what Lambda tells a runtime of the function's LoggingConfig:
+// with the JSON format, the format and the application log level (INFO
+// when unset); with Text, nothing.
+func logEnv(fn sam.Function) map[string]string {
+	if !strings.EqualFold(fn.LogFormat, "JSON") {
+		return nil
+	}
+	level := strings.ToUpper(fn.LogLevel)
+	if level == "" {
+		level = "INFO"
+	}
+	return map[string]string{"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": level}
 }

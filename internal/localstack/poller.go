@@ -3,6 +3,7 @@ package localstack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/uuid"
 
 	"github.com/receipts-api/receipts/internal/processor"
@@ -117,7 +119,7 @@ func (p *poller) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		n, err := p.pass(ctx)
 		if err != nil && ctx.Err() == nil {
-			p.log.Debug("stream poll", "err", err)
+			p.log.Log(ctx, pollErrorLevel(err), "stream poll failed; finding the shards again", "err", err)
 			// Lost our place (expired or invalid iterators, a new stream):
 			// find the shards again and resume from the checkpoints.
 			p.iterators = map[string]*string{}
@@ -367,4 +369,18 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// pollErrorLevel is how loud a failed poll is: DynamoDB Local's known stream
+// quirks (trimmed data on a fresh table, iterators that expire) are routine
+// and recovered from, anything else is worth a developer's eye.
+func pollErrorLevel(err error) slog.Level {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "TrimmedDataAccessException", "ExpiredIteratorException":
+			return slog.LevelDebug
+		}
+	}
+	return slog.LevelWarn
 }

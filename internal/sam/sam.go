@@ -157,13 +157,18 @@ func intrinsic(m map[string]any) bool {
 
 // Function is a AWS::Serverless::Function as the local stack runs it.
 type Function struct {
-	LogicalID  string
-	CodeURI    string // absolute
-	Handler    string
-	Runtime    string
-	Timeout    time.Duration
-	MemoryMB   int
-	Env        map[string]string
+	LogicalID string
+	CodeURI   string // absolute
+	Handler   string
+	Runtime   string
+	Timeout   time.Duration
+	MemoryMB  int
+	Env       map[string]string
+	// LogFormat and LogLevel are the LoggingConfig's LogFormat ("Text"
+	// when unset) and ApplicationLogLevel.
+	LogFormat, LogLevel string
+	// Metadata is the resource's Metadata (BuildMethod and its settings).
+	Metadata   map[string]any
 	Events     []Event
 	Properties map[string]any
 }
@@ -214,6 +219,14 @@ func (t *Template) Function(logicalID string) (Function, error) {
 	}
 	if v, ok := p["MemorySize"].(int); ok {
 		fn.MemoryMB = v
+	}
+	fn.Metadata, _ = t.resources[logicalID]["Metadata"].(map[string]any)
+	fn.LogFormat = "Text"
+	if lc, ok := p["LoggingConfig"].(map[string]any); ok {
+		if f := str(lc["LogFormat"]); f != "" {
+			fn.LogFormat = f
+		}
+		fn.LogLevel = str(lc["ApplicationLogLevel"])
 	}
 	if env, ok := p["Environment"].(map[string]any); ok {
 		vars, _ := env["Variables"].(map[string]any)

@@ -164,8 +164,61 @@ func TestProjectTemplate(t *testing.T) {
 		if fn.Runtime != "provided.al2023" || fn.Handler != "bootstrap" {
 			t.Errorf("%s: runtime %q handler %q", fn.LogicalID, fn.Runtime, fn.Handler)
 		}
+		if fn.LogFormat != "JSON" || fn.LogLevel == "" {
+			t.Errorf("%s: LoggingConfig format %q level %q; want JSON and a level", fn.LogicalID, fn.LogFormat, fn.LogLevel)
+		}
 		if fn.Env["TABLE_NAME"] == "" || fn.Env["BUCKET_NAME"] == "" {
 			t.Errorf("%s: TABLE_NAME or BUCKET_NAME missing from %v", fn.LogicalID, fn.Env)
 		}
 	}
 }
+
+func TestLoggingConfig(t *testing.T) {
+	const tpl = `
+Parameters:
+  Level:
+    Type: String
+    Default: WARN
+Globals:
+  Function:
+    LoggingConfig:
+      LogFormat: JSON
+      ApplicationLogLevel: !Ref Level
+Resources:
+  Inherits:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: a/
+  Overrides:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: b/
+      LoggingConfig:
+        ApplicationLogLevel: DEBUG
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: c/
+      LoggingConfig:
+        LogFormat: Text
+`
+	tp, err := sam.Parse([]byte(tpl), sam.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ fn, format, level string }{
+		{"Inherits", "JSON", "WARN"},
+		{"Overrides", "JSON", "DEBUG"},
+		{"Plain", "Text", "WARN"},
+	}
+	for _, tt := range tests {
+		fn, err := tp.Function(tt.fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fn.LogFormat != tt.format || fn.LogLevel != tt.level {
+			t.Errorf("%s: format %q level %q; want %q %q", tt.fn, fn.LogFormat, fn.LogLevel, tt.format, tt.level)
+		}
+	}
+}
+
