@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -71,7 +72,20 @@ func (s *Server) callersReceipt(w http.ResponseWriter, r *http.Request) (*receip
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
-	if rc, ok := s.callersReceipt(w, r); ok {
-		writeJSON(w, http.StatusOK, s.bodyOf(rc))
+	rc, ok := s.callersReceipt(w, r)
+	if !ok {
+		return
 	}
+	// A text too long for the table is stored beside the file; GET still
+	// answers with all of it (lists leave it out).
+	if rc.DetailsKey != "" {
+		text, err := s.files.Get(r.Context(), rc.DetailsKey)
+		if err != nil {
+			// Not the caller's mistake, even when the object is missing.
+			s.fail(w, r, fmt.Errorf("read text of receipt %s: %v", rc.ID, err))
+			return
+		}
+		rc.Details = string(text)
+	}
+	writeJSON(w, http.StatusOK, s.bodyOf(rc))
 }

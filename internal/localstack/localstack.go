@@ -66,8 +66,11 @@ type Stack struct {
 	log    *slog.Logger
 	logs   *lineWriter
 	queues *queues
-	stop   context.CancelFunc
-	loops  sync.WaitGroup
+	sqs    *http.Server
+	// SQSEndpoint is the local SQS endpoint's URL.
+	SQSEndpoint string
+	stop        context.CancelFunc
+	loops       sync.WaitGroup
 }
 
 // Start builds the functions and starts every part of the stack. On error,
@@ -127,6 +130,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.queues = newQueues(Region, s.log)
+	s.queues.account = s.Template.AccountID()
+	if s.sqs, s.SQSEndpoint, err = s.queues.serveSQS(); err != nil {
+		return nil, err
+	}
 	for _, fn := range fns {
 		f := s.function(fn, cfg.BuildDir, env)
 		maps.Copy(f.Env, cfg.Env[fn.LogicalID])
@@ -145,11 +153,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 }
 
 // startEventSources runs the template's stream and queue event sources: the
-// stream poller and the queue consumers.
+// stream poller and the queue consumers, several batches at once per queue.
 func (s *Stack) startEventSources(fns []sam.Function) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	s.queues = newQueues(Region, s.log)
+	cfgs, err := queueConfigs(s.Template)
+	if err != nil {
+		return err
+	}
+	s.queues.configure(cfgs)
 	streams := dynamodbstreams.NewFromConfig(AWSConfig(), func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(s.Dynamo.Endpoint)
 	})
@@ -172,6 +184,9 @@ func (s *Stack) startEventSources(fns []sam.Function) error {
 			go func() { defer s.loops.Done(); p.run(ctx) }()
 		}
 		for _, src := range sqsSources(s.Template, fn) {
+			if err := checkVisibility(cfgs, src, fn.Timeout); err != nil {
+				return err
+			}
 			s.loops.Add(1)
 			go func() { defer s.loops.Done(); s.queues.consume(ctx, src, s.Invoke) }()
 		}
@@ -214,6 +229,7 @@ func (s *Stack) function(fn sam.Function, buildDir string, env envFile) lambdalo
 	vars["AWS_ENDPOINT_URL_DYNAMODB"] = s.Dynamo.Endpoint
 	vars["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = s.Dynamo.Endpoint
 	vars["AWS_ENDPOINT_URL_S3"] = s.S3.Endpoint
+	vars["AWS_ENDPOINT_URL_SQS"] = s.SQSEndpoint
 	return lambdalocal.Function{
 		Name:      fn.LogicalID,
 		Bootstrap: filepath.Join(buildDir, filepath.Base(fn.CodeURI), "bootstrap"),
@@ -272,6 +288,9 @@ func (s *Stack) Close() {
 	if s.stop != nil {
 		s.stop()
 		s.loops.Wait()
+	}
+	if s.sqs != nil {
+		_ = s.sqs.Close()
 	}
 	for _, h := range s.hosts {
 		h.Close()
