@@ -59,6 +59,9 @@ type Processor struct {
 	now       func() time.Time
 	// Workers is how many messages of a batch are processed at once.
 	Workers int
+	// TempDir, if set, is emptied after each batch: whatever an extraction
+	// or a subprocess it killed left behind.
+	TempDir string
 }
 
 // New returns a Processor over documents stored in bucket.
@@ -92,6 +95,11 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 		}()
 	}
 	wg.Wait()
+	if p.TempDir != "" {
+		if err := emptyDir(p.TempDir); err != nil {
+			p.log.WarnContext(ctx, "clean temp dir", "dir", p.TempDir, "err", err)
+		}
+	}
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for i, err := range errs {
 		if err != nil {

@@ -84,7 +84,13 @@ func Processor() (*processor.Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return processor.New(d.Receipts, d.Files, d.Bucket, ex, limits, slog.Default()), nil
+	tmp, err := processor.TempDir()
+	if err != nil {
+		return nil, err
+	}
+	p := processor.New(d.Receipts, d.Files, d.Bucket, ex, limits, slog.Default())
+	p.TempDir = tmp
+	return p, nil
 }
 
 // Dispatcher builds the stream's dispatcher onto the queue WORK_QUEUE_URL
