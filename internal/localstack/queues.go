@@ -25,9 +25,10 @@ import (
 // times. Each event source runs several batches at once, as Lambda's poller
 // does, so a slow message does not hold back the others.
 //
-// Time runs faster than in AWS: visibility timeouts and retention periods
-// are divided by timeScale, so a 12-minute visibility timeout lets a failed
-// message come back after 1 s. A message stays hidden while its invocation
+// Visibility timeouts run faster than in AWS, divided by timeScale, so a
+// 12-minute visibility timeout lets a failed message come back after 1 s.
+// Retention periods are kept: a message must not expire while it waits
+// behind others on a busy laptop. A message stays hidden while its invocation
 // runs, however long: AWS guarantees that by the visibility timeout being
 // above the consumer's timeout, which the stack checks in the template.
 type queues struct {
@@ -190,7 +191,7 @@ func (qs *queues) receive(ctx context.Context, id string, max int) []*message {
 				}
 			case len(batch) == max:
 				rest = append(rest, m)
-			case now.Sub(m.sent) > qs.scaled(q.cfg.retention):
+			case now.Sub(m.sent) > q.cfg.retention:
 				qs.log.Warn("message expired", "queue", id, "messageId", m.id, "receives", m.receives)
 			case q.cfg.maxReceives > 0 && m.receives >= q.cfg.maxReceives:
 				moved = append(moved, m)
