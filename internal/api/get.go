@@ -20,13 +20,14 @@ type receiptBody struct {
 	HasError     bool   `json:"hasError"`
 	Error        string `json:"error"`
 
-	Status      receipt.Status `json:"status"`
-	Fields      *fieldsBody    `json:"fields,omitempty"`
-	Filename    string         `json:"filename,omitempty"`
-	ContentType string         `json:"contentType"`
-	Size        int64          `json:"size"`
-	CreatedAt   time.Time      `json:"createdAt"`
-	UpdatedAt   time.Time      `json:"updatedAt"`
+	Status           receipt.Status `json:"status"`
+	DetailsTruncated bool           `json:"detailsTruncated,omitempty"`
+	Fields           *fieldsBody    `json:"fields,omitempty"`
+	Filename         string         `json:"filename,omitempty"`
+	ContentType      string         `json:"contentType"`
+	Size             int64          `json:"size"`
+	CreatedAt        time.Time      `json:"createdAt"`
+	UpdatedAt        time.Time      `json:"updatedAt"`
 }
 
 func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
@@ -36,7 +37,7 @@ func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
 		r = &seen
 	}
 	b := receiptBody{
-		UUID: r.ID, Details: r.Details, Status: r.Status,
+		UUID: r.ID, Details: r.Details, Status: r.Status, DetailsTruncated: r.DetailsTruncated,
 		IsProcessing: r.Status == receipt.Processing || r.Status == receipt.Uploading,
 		Filename:     r.Filename, ContentType: r.ContentType, Size: r.Size,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Fields: fieldsOf(r.Fields),

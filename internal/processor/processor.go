@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -25,7 +26,7 @@ import (
 type Receipts interface {
 	Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error)
 	Complete(ctx context.Context, tenant, id, details string, f receipt.Fields, now time.Time) error
-	CompleteOffloaded(ctx context.Context, tenant, id, detailsKey string, f receipt.Fields, now time.Time) error
+	CompleteOffloaded(ctx context.Context, tenant, id, detailsKey string, truncated bool, f receipt.Fields, now time.Time) error
 	Fail(ctx context.Context, tenant, id, reason string, now time.Time) error
 }
 
@@ -46,6 +47,9 @@ type Limits struct {
 	// item; a longer one goes to S3 beside the file (DynamoDB items stop at
 	// 400 KB).
 	InlineDetails int
+	// Details is the longest text kept, in bytes; a longer one is cut there
+	// and marked truncated, so GET's answer stays within Lambda's 6 MB.
+	Details int
 }
 
 // Processor turns work queue messages into results.
@@ -226,13 +230,14 @@ func (p *Processor) extract(ctx context.Context, job Job, doc []byte) (extract.R
 // when it is too long for an item.
 func (p *Processor) complete(ctx context.Context, job Job, res extract.Result) error {
 	now := p.now()
+	text, truncated := truncate(res.Text, p.limits.Details)
 	var err error
-	if p.limits.InlineDetails > 0 && len(res.Text) > p.limits.InlineDetails {
+	if truncated || (p.limits.InlineDetails > 0 && len(text) > p.limits.InlineDetails) {
 		key := receipt.DetailsKey(job.Tenant, job.ID)
-		if err := p.files.Put(ctx, key, []byte(res.Text), "text/plain; charset=utf-8"); err != nil {
+		if err := p.files.Put(ctx, key, []byte(text), "text/plain; charset=utf-8"); err != nil {
 			return fmt.Errorf("store text of receipt %s: %w", job.ID, err)
 		}
-		err = p.receipts.CompleteOffloaded(ctx, job.Tenant, job.ID, key, res.Fields, now)
+		err = p.receipts.CompleteOffloaded(ctx, job.Tenant, job.ID, key, truncated, res.Fields, now)
 		if errors.Is(err, receipt.ErrConflict) {
 			p.dropOrphan(ctx, job, key)
 		}
@@ -249,6 +254,19 @@ func (p *Processor) complete(ctx context.Context, job Job, res extract.Result) e
 		return fmt.Errorf("complete receipt %s: %w", job.ID, err)
 	}
 	return nil
+}
+
+// truncate cuts text to at most limit bytes (no limit if 0), at the start
+// of a UTF-8 character.
+func truncate(text string, limit int) (string, bool) {
+	if limit <= 0 || len(text) <= limit {
+		return text, false
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut], true
 }
 
 // dropOrphan removes an offloaded text whose receipt was deleted while it

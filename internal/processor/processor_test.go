@@ -61,8 +61,10 @@ func (r *receipts) Complete(_ context.Context, _, id, details string, f receipt.
 	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Details, rc.Fields = receipt.Completed, details, f }, r.completeErr)
 }
 
-func (r *receipts) CompleteOffloaded(_ context.Context, _, id, key string, f receipt.Fields, _ time.Time) error {
-	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.DetailsKey, rc.Fields = receipt.Completed, key, f }, r.completeErr)
+func (r *receipts) CompleteOffloaded(_ context.Context, _, id, key string, truncated bool, f receipt.Fields, _ time.Time) error {
+	return r.finish(id, func(rc *receipt.Receipt) {
+		rc.Status, rc.DetailsKey, rc.DetailsTruncated, rc.Fields = receipt.Completed, key, truncated, f
+	}, r.completeErr)
 }
 
 func (r *receipts) Fail(_ context.Context, _, id, reason string, _ time.Time) error {
@@ -152,7 +154,7 @@ func newFixture(ids ...string) *fixture {
 			ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
 		f.files.objects[receipt.FileKey(tenant, id)] = doc
 	}
-	f.p = processor.New(f.receipts, f.files, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 100}, quiet)
+	f.p = processor.New(f.receipts, f.files, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 100, Details: 200}, quiet)
 	return f
 }
 
@@ -246,29 +248,39 @@ func TestProcess(t *testing.T) {
 
 func TestLongTextGoesBesideTheFile(t *testing.T) {
 	tests := []struct {
-		name    string
-		text    string
-		deleted bool // the receipt is deleted while it is extracted
-		wantKey bool
+		name     string
+		text     string
+		deleted  bool // the receipt is deleted while it is extracted
+		wantKey  bool
+		wantText string // what is kept, if not all of text
 	}{
-		{"short text stays in the item", strings.Repeat("a", 100), false, false},
-		{"long text goes to S3", strings.Repeat("a", 101), false, true},
-		{"long text of a receipt deleted meanwhile is removed", strings.Repeat("a", 101), true, false},
+		{name: "short text stays in the item", text: strings.Repeat("a", 100)},
+		{name: "long text goes to S3", text: strings.Repeat("a", 101), wantKey: true},
+		{name: "long text of a receipt deleted meanwhile is removed", text: strings.Repeat("a", 101), deleted: true},
+		// 199 bytes of "a", then "é" (2 bytes) across the limit of 200.
+		{name: "text over the limit is cut at a character", text: strings.Repeat("a", 199) + "éz", wantKey: true, wantText: strings.Repeat("a", 199)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(id(1))
 			f.ex.text = tt.text
 			if tt.deleted {
-				f.p = processor.New(&deletingStore{f.receipts}, f.files, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 100}, quiet)
+				f.p = processor.New(&deletingStore{f.receipts}, f.files, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 100, Details: 200}, quiet)
 			}
 			if err := f.p.Process(context.Background(), job(id(1))); err != nil {
 				t.Fatal(err)
 			}
 			key := receipt.DetailsKey(tenant, id(1))
-			_, stored := f.files.objects[key]
+			text, stored := f.files.objects[key]
 			if stored != tt.wantKey {
 				t.Errorf("text at %s: %v, want %v", key, stored, tt.wantKey)
+			}
+			want := tt.text
+			if tt.wantText != "" {
+				want = tt.wantText
+			}
+			if stored && string(text) != want {
+				t.Errorf("stored %d bytes, want %d", len(text), len(want))
 			}
 			if tt.deleted {
 				return
@@ -276,6 +288,9 @@ func TestLongTextGoesBesideTheFile(t *testing.T) {
 			rc, _ := f.receipts.Get(context.Background(), tenant, id(1))
 			if tt.wantKey && (rc.DetailsKey != key || rc.Details != "") {
 				t.Errorf("receipt details %q key %q, want key %q", rc.Details, rc.DetailsKey, key)
+			}
+			if rc.DetailsTruncated != (tt.wantText != "") {
+				t.Errorf("truncated %v, want %v", rc.DetailsTruncated, tt.wantText != "")
 			}
 			if !tt.wantKey && (rc.Details != tt.text || rc.DetailsKey != "") {
 				t.Errorf("receipt details %d bytes key %q, want the text inline", len(rc.Details), rc.DetailsKey)
@@ -288,7 +303,7 @@ func TestLongTextGoesBesideTheFile(t *testing.T) {
 // racing the processor would.
 type deletingStore struct{ *receipts }
 
-func (d *deletingStore) CompleteOffloaded(_ context.Context, _, id, _ string, _ receipt.Fields, _ time.Time) error {
+func (d *deletingStore) CompleteOffloaded(_ context.Context, _, id, _ string, _ bool, _ receipt.Fields, _ time.Time) error {
 	d.mu.Lock()
 	delete(d.byID, id)
 	d.mu.Unlock()

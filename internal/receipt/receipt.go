@@ -40,11 +40,13 @@ type Receipt struct {
 	// DetailsKey is where Details is stored when it was too long for the
 	// table (then Details is empty until read from there).
 	DetailsKey string
-	Fields     Fields
-	Error      string
-	Attempts   int
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// DetailsTruncated says the text was cut at the size limit.
+	DetailsTruncated bool
+	Fields           Fields
+	Error            string
+	Attempts         int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 	// UploadExpiresAt is when an UPLOADING receipt's upload URL expires.
 	UploadExpiresAt time.Time
 }

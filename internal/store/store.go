@@ -44,6 +44,7 @@ type item struct {
 	SHA256      string  `dynamodbav:"sha256"`
 	Details     string  `dynamodbav:"details,omitempty"`
 	DetailsKey  string  `dynamodbav:"detailsKey,omitempty"`
+	Truncated   bool    `dynamodbav:"detailsTruncated,omitempty"`
 	Fields      *fields `dynamodbav:"fields,omitempty"`
 	Error       string  `dynamodbav:"error,omitempty"`
 	Attempts    int     `dynamodbav:"attempts"`
@@ -69,7 +70,7 @@ func toItem(r *receipt.Receipt) item {
 		PK: tenantPK(r.Tenant), SK: receiptSK(r.ID), ID: r.ID, Tenant: r.Tenant,
 		Status: string(r.Status), Filename: r.Filename, FileKey: r.FileKey,
 		ContentType: r.ContentType, Size: r.Size, SHA256: r.SHA256,
-		Details: r.Details, DetailsKey: r.DetailsKey, Fields: fieldsItem(r.Fields), Error: r.Error, Attempts: r.Attempts,
+		Details: r.Details, DetailsKey: r.DetailsKey, Truncated: r.DetailsTruncated, Fields: fieldsItem(r.Fields), Error: r.Error, Attempts: r.Attempts,
 		CreatedAt:   r.CreatedAt.UTC().Format(timeLayout),
 		UpdatedAt:   r.UpdatedAt.UTC().Format(timeLayout),
 		UploadUntil: formatOptional(r.UploadExpiresAt),
@@ -100,7 +101,7 @@ func fromItem(it item) (*receipt.Receipt, error) {
 		UploadExpiresAt: uploadUntil,
 		ID:              it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
 		Filename: it.Filename, FileKey: it.FileKey, ContentType: it.ContentType,
-		Size: it.Size, SHA256: it.SHA256, Details: it.Details, DetailsKey: it.DetailsKey, Fields: it.Fields.domain(), Error: it.Error,
+		Size: it.Size, SHA256: it.SHA256, Details: it.Details, DetailsKey: it.DetailsKey, DetailsTruncated: it.Truncated, Fields: it.Fields.domain(), Error: it.Error,
 		Attempts: it.Attempts, CreatedAt: created, UpdatedAt: updated,
 	}, nil
 }
@@ -150,20 +151,24 @@ func (s *Store) Get(ctx context.Context, tenant, id string) (*receipt.Receipt, e
 // finished result, and loses with ErrConflict. A result over DynamoDB's item
 // size is ErrTooLarge.
 func (s *Store) Complete(ctx context.Context, tenant, id, details string, f receipt.Fields, now time.Time) error {
-	return s.complete(ctx, tenant, id, "#details", details, f, now)
+	return s.complete(ctx, tenant, id, "#details", details, false, f, now)
 }
 
 // CompleteOffloaded is Complete for a text too long for the item, stored at
-// detailsKey instead.
-func (s *Store) CompleteOffloaded(ctx context.Context, tenant, id, detailsKey string, f receipt.Fields, now time.Time) error {
-	return s.complete(ctx, tenant, id, "#detailsKey", detailsKey, f, now)
+// detailsKey instead; truncated says it was cut at the size limit.
+func (s *Store) CompleteOffloaded(ctx context.Context, tenant, id, detailsKey string, truncated bool, f receipt.Fields, now time.Time) error {
+	return s.complete(ctx, tenant, id, "#detailsKey", detailsKey, truncated, f, now)
 }
 
-func (s *Store) complete(ctx context.Context, tenant, id, attr, details string, f receipt.Fields, now time.Time) error {
+func (s *Store) complete(ctx context.Context, tenant, id, attr, details string, truncated bool, f receipt.Fields, now time.Time) error {
 	values := map[string]any{
 		":done": string(receipt.Completed), ":details": details, ":now": now.UTC().Format(timeLayout),
 	}
 	update := "SET #status = :done, " + attr + " = :details, #updatedAt = :now, #attempts = #attempts + :one"
+	if truncated {
+		update += ", #detailsTruncated = :truncated"
+		values[":truncated"] = true
+	}
 	if fi := fieldsItem(f); fi != nil {
 		update += ", #fields = :fields"
 		values[":fields"] = fi

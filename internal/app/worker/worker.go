@@ -47,12 +47,15 @@ const (
 	// DefaultInlineDetails keeps the item far below DynamoDB's 400 KB with
 	// room for the fields.
 	DefaultInlineDetails = 100 << 10
+	// DefaultDetails keeps GET's answer, JSON escapes included, within
+	// Lambda's 6 MB response.
+	DefaultDetails = 1 << 20
 )
 
 // Limits reads the processing limits: DOC_TIME_LIMIT (a Go duration, e.g.
-// 100s) and DETAILS_INLINE_LIMIT (bytes).
+// 100s), DETAILS_INLINE_LIMIT and DETAILS_LIMIT (bytes).
 func Limits() (processor.Limits, error) {
-	l := processor.Limits{DocTime: DefaultDocTime, InlineDetails: DefaultInlineDetails}
+	l := processor.Limits{DocTime: DefaultDocTime, InlineDetails: DefaultInlineDetails, Details: DefaultDetails}
 	if v := os.Getenv("DOC_TIME_LIMIT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -66,6 +69,13 @@ func Limits() (processor.Limits, error) {
 			return l, fmt.Errorf("DETAILS_INLINE_LIMIT %q: want a number of bytes from 1 to 307200", v)
 		}
 		l.InlineDetails = n
+	}
+	if v := os.Getenv("DETAILS_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < l.InlineDetails || n > 4<<20 {
+			return l, fmt.Errorf("DETAILS_LIMIT %q: want a number of bytes from DETAILS_INLINE_LIMIT (%d) to 4194304", v, l.InlineDetails)
+		}
+		l.Details = n
 	}
 	return l, nil
 }
