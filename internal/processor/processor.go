@@ -48,7 +48,7 @@ type Limits struct {
 	// 400 KB).
 	InlineDetails int
 	// Details is the longest text kept, in bytes; a longer one is cut there
-	// and marked truncated, so GET's answer stays within Lambda's 6 MB.
+	// and marked truncated, so GET's answer fits Lambda's 6 MB response.
 	Details int
 }
 

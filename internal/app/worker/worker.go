@@ -47,8 +47,8 @@ const (
 	// DefaultInlineDetails keeps the item far below DynamoDB's 400 KB with
 	// room for the fields.
 	DefaultInlineDetails = 100 << 10
-	// DefaultDetails keeps GET's answer, JSON escapes included, within
-	// Lambda's 6 MB response.
+	// DefaultDetails keeps GET's answer well within Lambda's 6 MB
+	// response.
 	DefaultDetails = 1 << 20
 )
 
