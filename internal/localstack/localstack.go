@@ -59,6 +59,8 @@ type Stack struct {
 	APIURL string
 	// DB is a client of the stack's DynamoDB Local.
 	DB *dynamodb.Client
+	// SQSEndpoint is the URL of the stack's SQS endpoint.
+	SQSEndpoint string
 
 	hosts  map[string]*lambdalocal.Host
 	fns    map[string]lambdalocal.Function
@@ -67,10 +69,8 @@ type Stack struct {
 	logs   *lineWriter
 	queues *queues
 	sqs    *http.Server
-	// SQSEndpoint is the local SQS endpoint's URL.
-	SQSEndpoint string
-	stop        context.CancelFunc
-	loops       sync.WaitGroup
+	stop   context.CancelFunc
+	loops  sync.WaitGroup
 }
 
 // Start builds the functions and starts every part of the stack. On error,
@@ -130,8 +130,13 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	queueCfgs, err := queueConfigs(s.Template)
+	if err != nil {
+		return nil, err
+	}
 	s.queues = newQueues(Region, s.log)
 	s.queues.account = s.Template.AccountID()
+	s.queues.configure(queueCfgs)
 	if s.sqs, s.SQSEndpoint, err = s.queues.serveSQS(); err != nil {
 		return nil, err
 	}
@@ -141,7 +146,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.fns[fn.LogicalID] = f
 		s.hosts[fn.LogicalID] = lambdalocal.NewHost(f, logs.prefixed(fn.LogicalID))
 	}
-	if err := s.startEventSources(fns); err != nil {
+	if err := s.startEventSources(fns, queueCfgs); err != nil {
 		return nil, err
 	}
 	if cfg.APIAddr != "" {
@@ -154,14 +159,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 // startEventSources runs the template's stream and queue event sources: the
 // stream poller and the queue consumers, several batches at once per queue.
-func (s *Stack) startEventSources(fns []sam.Function) error {
+func (s *Stack) startEventSources(fns []sam.Function, cfgs []queueConfig) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	cfgs, err := queueConfigs(s.Template)
-	if err != nil {
-		return err
-	}
-	s.queues.configure(cfgs)
 	streams := dynamodbstreams.NewFromConfig(AWSConfig(), func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(s.Dynamo.Endpoint)
 	})
