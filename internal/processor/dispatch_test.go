@@ -3,10 +3,6 @@ package processor_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -151,36 +147,5 @@ func TestDeadLetters(t *testing.T) {
 	resp, _ = processor.NewDeadLetters(f.receipts, stream, quiet).Handle(context.Background(), sqsEvent(job(id(1)).Body()))
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m0" {
 		t.Errorf("a failure to record FAILED is %v, want the message retried", resp.BatchItemFailures)
-	}
-}
-
-func TestTempDirRemovesFoldersOfDeadProcesses(t *testing.T) {
-	base := t.TempDir()
-	t.Setenv("TMPDIR", base)
-	dead := exec.Command("true")
-	if err := dead.Run(); err != nil {
-		t.Fatal(err)
-	}
-	folders := map[string]bool{ // name: kept
-		fmt.Sprint("processor-", dead.Process.Pid): false,
-		fmt.Sprint("processor-", os.Getppid()):     true,
-		"receipt-pdf123":                           true,
-	}
-	for name := range folders {
-		if err := os.MkdirAll(filepath.Join(base, name, "page-1.png"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir, err := processor.TempDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := filepath.Join(base, fmt.Sprint("processor-", os.Getpid())); dir != want || os.Getenv("TMPDIR") != want {
-		t.Errorf("dir %s, TMPDIR %s; want %s", dir, os.Getenv("TMPDIR"), want)
-	}
-	for name, kept := range folders {
-		if _, err := os.Stat(filepath.Join(base, name)); (err == nil) != kept {
-			t.Errorf("%s: kept %v, want %v", name, err == nil, kept)
-		}
 	}
 }

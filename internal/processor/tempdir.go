@@ -31,6 +31,11 @@ func TempDir() (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("temp dir: %w", err)
 	}
+	// A process before this one may have had the same id (Lambda's sandbox
+	// numbers its processes afresh).
+	if err := emptyDir(dir); err != nil {
+		return "", fmt.Errorf("temp dir: %w", err)
+	}
 	if err := os.Setenv("TMPDIR", dir); err != nil {
 		return "", fmt.Errorf("temp dir: %w", err)
 	}
