@@ -3,6 +3,8 @@ package localstack_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/receipts-api/receipts/internal/files"
 	"github.com/receipts-api/receipts/internal/localstack"
+	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/store"
 	"github.com/receipts-api/receipts/internal/testenv"
 )
 
@@ -144,22 +149,66 @@ func TestIsolation(t *testing.T) {
 		if len(details) < 400<<10 || !strings.Contains(details, "Page 01 line 01") || !strings.Contains(details, "END OF DOCUMENT") {
 			t.Errorf("details hold %d bytes, want all of the text (over 400 KB, first and last lines)", len(details))
 		}
-		files := s3.NewFromConfig(localstack.AWSConfig(), func(o *s3.Options) {
+		client := s3.NewFromConfig(localstack.AWSConfig(), func(o *s3.Options) {
 			o.BaseEndpoint = aws.String(st.S3.Endpoint)
 			o.UsePathStyle = true
 		})
 		bucket := st.Template.PhysicalName("ReceiptsBucket")
 		textKey := "tenant-a/" + id + ".details.txt"
-		if _, err := files.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: &textKey}); err != nil {
+		if _, err := client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: &textKey}); err != nil {
 			t.Fatalf("text beside the file: %v", err)
 		}
 		if status, out := send(t, "DELETE", st.APIURL+"/receipt/"+id, "", nil); status != 204 {
 			t.Fatalf("delete: %d %s", status, out)
 		}
-		_, err := files.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: &textKey})
+		_, err := client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: &textKey})
 		var nf *types.NotFound
 		if !errors.As(err, &nf) {
 			t.Errorf("text after delete: %v, want it gone", err)
 		}
 	})
+}
+
+// TestSwappedFileIsNotExtracted stores, under a receipt's key, bytes other
+// than those it was validated with (same size, other SHA-256), as a second
+// PUT to a presigned URL would: the processor refuses them.
+func TestSwappedFileIsNotExtracted(t *testing.T) {
+	st := testenv.Stack(t)
+	apiKey = newKey(t, st, "tenant-a")
+	ctx := context.Background()
+	jpeg, err := os.ReadFile(filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "000.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Still a JPEG of the same size, with other bytes in its middle.
+	swapped := bytes.Clone(jpeg)
+	for i := len(swapped) / 2; i < len(swapped)/2+64; i++ {
+		swapped[i] ^= 0x5a
+	}
+	id, err := receipt.NewID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(jpeg)
+	now := time.Now()
+	rc := &receipt.Receipt{ID: id, Tenant: "tenant-a", Status: receipt.Processing, FileKey: receipt.FileKey("tenant-a", id),
+		ContentType: receipt.JPEG, Size: int64(len(jpeg)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: now, UpdatedAt: now}
+	objects := files.New(s3.NewFromConfig(localstack.AWSConfig(), func(o *s3.Options) {
+		o.BaseEndpoint = aws.String(st.S3.Endpoint)
+		o.UsePathStyle = true
+	}), st.Template.PhysicalName("ReceiptsBucket"))
+	if err := objects.Put(ctx, rc.FileKey, swapped, receipt.JPEG); err != nil {
+		t.Fatal(err)
+	}
+	// The item's INSERT starts processing.
+	if err := store.New(st.DB, st.Template.PhysicalName("ReceiptsTable")).Create(ctx, rc); err != nil {
+		t.Fatal(err)
+	}
+	body := waitDone(t, st.APIURL, id)
+	if body["status"] != "FAILED" || body["details"] != "" {
+		t.Errorf("status %v, details %q; want FAILED and nothing extracted", body["status"], body["details"])
+	}
+	if reason := storedError(t, st, "tenant-a", id); !strings.Contains(reason, "is not the file validated at upload") {
+		t.Errorf("stored reason %q", reason)
+	}
 }
