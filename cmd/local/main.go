@@ -76,6 +76,7 @@ func start(args []string) error {
 Receipts API running at %[1]s
   DynamoDB Local  %[2]s
   S3              %[3]s
+  SQS             %[5]s
   API key         %[4]s  (tenant "dev"; also in .local/dev-api-key)
 
   KEY=$(cat .local/dev-api-key)
@@ -83,7 +84,7 @@ Receipts API running at %[1]s
   curl -H "Authorization: Bearer $KEY" %[1]s/receipt/<id>
 
 Ctrl-C stops everything.
-`, st.APIURL, st.Dynamo.Endpoint, st.S3.Endpoint, key)
+`, st.APIURL, st.Dynamo.Endpoint, st.S3.Endpoint, key, st.SQSEndpoint)
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "stopping...")
 	return nil
@@ -125,7 +126,7 @@ func invoke(args []string) error {
 // stack is.
 func writeStackFile(st *localstack.Stack) error {
 	b, _ := json.MarshalIndent(map[string]string{
-		"api": st.APIURL, "dynamodb": st.Dynamo.Endpoint, "s3": st.S3.Endpoint,
+		"api": st.APIURL, "dynamodb": st.Dynamo.Endpoint, "s3": st.S3.Endpoint, "sqs": st.SQSEndpoint,
 		"table": st.Template.PhysicalName("ReceiptsTable"), "bucket": st.Template.PhysicalName("ReceiptsBucket"),
 	}, "", "  ")
 	return os.WriteFile(filepath.Join(".local", "stack.json"), b, 0o600)

@@ -1,4 +1,4 @@
-// Command processor extracts new receipts from the table's stream.
+// Command processor extracts the receipts of the work queue's messages.
 package main
 
 import (
@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	p, _, err := worker.Processor()
+	p, err := worker.Processor()
 	if err != nil {
 		slog.Error("init", "err", err)
 		os.Exit(1)

@@ -32,6 +32,7 @@ type Receipts interface {
 // Files stores the uploaded documents.
 type Files interface {
 	Put(ctx context.Context, key string, body []byte, contentType string) error
+	Get(ctx context.Context, key string) ([]byte, error)
 	Delete(ctx context.Context, key string) error
 	PresignPut(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (string, map[string]string, error)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -19,13 +20,14 @@ type receiptBody struct {
 	HasError     bool   `json:"hasError"`
 	Error        string `json:"error"`
 
-	Status      receipt.Status `json:"status"`
-	Fields      *fieldsBody    `json:"fields,omitempty"`
-	Filename    string         `json:"filename,omitempty"`
-	ContentType string         `json:"contentType"`
-	Size        int64          `json:"size"`
-	CreatedAt   time.Time      `json:"createdAt"`
-	UpdatedAt   time.Time      `json:"updatedAt"`
+	Status           receipt.Status `json:"status"`
+	DetailsTruncated bool           `json:"detailsTruncated,omitempty"`
+	Fields           *fieldsBody    `json:"fields,omitempty"`
+	Filename         string         `json:"filename,omitempty"`
+	ContentType      string         `json:"contentType"`
+	Size             int64          `json:"size"`
+	CreatedAt        time.Time      `json:"createdAt"`
+	UpdatedAt        time.Time      `json:"updatedAt"`
 }
 
 func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
@@ -35,7 +37,7 @@ func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
 		r = &seen
 	}
 	b := receiptBody{
-		UUID: r.ID, Details: r.Details, Status: r.Status,
+		UUID: r.ID, Details: r.Details, Status: r.Status, DetailsTruncated: r.DetailsTruncated,
 		IsProcessing: r.Status == receipt.Processing || r.Status == receipt.Uploading,
 		Filename:     r.Filename, ContentType: r.ContentType, Size: r.Size,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Fields: fieldsOf(r.Fields),
@@ -71,7 +73,20 @@ func (s *Server) callersReceipt(w http.ResponseWriter, r *http.Request) (*receip
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
-	if rc, ok := s.callersReceipt(w, r); ok {
-		writeJSON(w, http.StatusOK, s.bodyOf(rc))
+	rc, ok := s.callersReceipt(w, r)
+	if !ok {
+		return
 	}
+	// A text too long for the table is stored beside the file; GET still
+	// answers with all of it (lists leave it out).
+	if rc.DetailsKey != "" {
+		text, err := s.files.Get(r.Context(), rc.DetailsKey)
+		if err != nil {
+			// Not the caller's mistake, even when the object is missing.
+			s.fail(w, r, fmt.Errorf("read text of receipt %s: %v", rc.ID, err))
+			return
+		}
+		rc.Details = string(text)
+	}
+	writeJSON(w, http.StatusOK, s.bodyOf(rc))
 }

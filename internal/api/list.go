@@ -100,6 +100,12 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if rc.DetailsKey != "" {
+		if err := s.files.Delete(r.Context(), rc.DetailsKey); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if err := s.receipts.Delete(r.Context(), tenant, id); err != nil {
 		s.fail(w, r, err)
 		return

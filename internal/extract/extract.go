@@ -32,3 +32,7 @@ type Extractor interface {
 // ErrUnreadable means the document itself is at fault (corrupt, empty, no
 // text): trying again cannot help. Any other error may be transient.
 var ErrUnreadable = errors.New("document unreadable")
+
+// ErrOverLimit means the document asks for more than a limit allows (pages,
+// pixels, memory): trying again cannot help either.
+var ErrOverLimit = errors.New("document over a limit")

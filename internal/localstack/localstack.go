@@ -60,6 +60,8 @@ type Stack struct {
 	APIURL string
 	// DB is a client of the stack's DynamoDB Local.
 	DB *dynamodb.Client
+	// SQSEndpoint is the URL of the stack's SQS endpoint.
+	SQSEndpoint string
 
 	hosts  map[string]*lambdalocal.Host
 	fns    map[string]lambdalocal.Function
@@ -67,6 +69,7 @@ type Stack struct {
 	log    *slog.Logger
 	logs   *lineWriter
 	queues *queues
+	sqs    *http.Server
 	stop   context.CancelFunc
 	loops  sync.WaitGroup
 }
@@ -128,13 +131,23 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	queueCfgs, err := queueConfigs(s.Template)
+	if err != nil {
+		return nil, err
+	}
+	s.queues = newQueues(Region, s.log)
+	s.queues.account = s.Template.AccountID()
+	s.queues.configure(queueCfgs)
+	if s.sqs, s.SQSEndpoint, err = s.queues.serveSQS(); err != nil {
+		return nil, err
+	}
 	for _, fn := range fns {
 		f := s.function(fn, cfg.BuildDir, env)
 		maps.Copy(f.Env, cfg.Env[fn.LogicalID])
 		s.fns[fn.LogicalID] = f
 		s.hosts[fn.LogicalID] = lambdalocal.NewHost(f, logs.prefixed(fn.LogicalID))
 	}
-	if err := s.startEventSources(fns); err != nil {
+	if err := s.startEventSources(fns, queueCfgs); err != nil {
 		return nil, err
 	}
 	if cfg.APIAddr != "" {
@@ -146,11 +159,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 }
 
 // startEventSources runs the template's stream and queue event sources: the
-// stream poller and the queue consumers.
-func (s *Stack) startEventSources(fns []sam.Function) error {
+// stream poller and the queue consumers, several batches at once per queue.
+func (s *Stack) startEventSources(fns []sam.Function, cfgs []queueConfig) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	s.queues = newQueues(Region, s.log)
 	streams := dynamodbstreams.NewFromConfig(AWSConfig(), func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(s.Dynamo.Endpoint)
 	})
@@ -173,6 +185,9 @@ func (s *Stack) startEventSources(fns []sam.Function) error {
 			go func() { defer s.loops.Done(); p.run(ctx) }()
 		}
 		for _, src := range sqsSources(s.Template, fn) {
+			if err := checkVisibility(cfgs, src, fn.Timeout); err != nil {
+				return err
+			}
 			s.loops.Add(1)
 			go func() { defer s.loops.Done(); s.queues.consume(ctx, src, s.Invoke) }()
 		}
@@ -215,6 +230,7 @@ func (s *Stack) function(fn sam.Function, buildDir string, env envFile) lambdalo
 	vars["AWS_ENDPOINT_URL_DYNAMODB"] = s.Dynamo.Endpoint
 	vars["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = s.Dynamo.Endpoint
 	vars["AWS_ENDPOINT_URL_S3"] = s.S3.Endpoint
+	vars["AWS_ENDPOINT_URL_SQS"] = s.SQSEndpoint
 	maps.Copy(vars, logEnv(fn))
 	return lambdalocal.Function{
 		Name:      fn.LogicalID,
@@ -274,6 +290,9 @@ func (s *Stack) Close() {
 	if s.stop != nil {
 		s.stop()
 		s.loops.Wait()
+	}
+	if s.sqs != nil {
+		_ = s.sqs.Close()
 	}
 	for _, h := range s.hosts {
 		h.Close()

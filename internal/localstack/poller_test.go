@@ -81,14 +81,14 @@ func TestDeliver(t *testing.T) {
 		f := &fakeFunction{answer: failing("003")}
 		p, qs := newPoller(streamSource{function: "F", maxRetries: 1, bisect: true, onFailure: "DLQ"}, f)
 		p.deliver(context.Background(), "shard", records(4, 0))
-		ch := qs.queue("DLQ")
-		if len(ch) != 1 {
-			t.Fatalf("%d messages on the destination, want 1; batches %v", len(ch), f.batches)
+		dlq := qs.pending("DLQ")
+		if len(dlq) != 1 {
+			t.Fatalf("%d messages on the destination, want 1; batches %v", len(dlq), f.batches)
 		}
 		var msg struct {
 			Info struct{ StartSequenceNumber, EndSequenceNumber string } `json:"DDBStreamBatchInfo"`
 		}
-		_ = json.Unmarshal([]byte((<-ch).body), &msg)
+		_ = json.Unmarshal([]byte(dlq[0].body), &msg)
 		if msg.Info.StartSequenceNumber != "003" || msg.Info.EndSequenceNumber != "003" {
 			t.Errorf("discarded %+v, want just 003", msg.Info)
 		}
@@ -106,8 +106,8 @@ func TestDeliver(t *testing.T) {
 		f := &fakeFunction{answer: failing("001")}
 		p, qs := newPoller(streamSource{function: "F", maxRetries: -1, maxAge: time.Second, onFailure: "DLQ"}, f)
 		p.deliver(context.Background(), "shard", records(1, time.Minute))
-		if len(qs.queue("DLQ")) != 1 || len(f.batches) != 1 {
-			t.Errorf("invocations %d, discarded %d; want 1 and 1", len(f.batches), len(qs.queue("DLQ")))
+		if len(qs.pending("DLQ")) != 1 || len(f.batches) != 1 {
+			t.Errorf("invocations %d, discarded %d; want 1 and 1", len(f.batches), len(qs.pending("DLQ")))
 		}
 	})
 }

@@ -2,14 +2,21 @@ package localstack_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/receipts-api/receipts/internal/localstack"
 	"github.com/receipts-api/receipts/internal/testenv"
@@ -56,7 +63,7 @@ func uploadID(t *testing.T, base, name string, data []byte) string {
 }
 
 // TestProcessing uploads every shared receipt through the local API and
-// waits for the stream-driven processor to finish each: completed with text,
+// waits for the processor (stream, dispatcher, work queue) to finish each: completed with text,
 // or, for a corrupt file, failed with the original service's message.
 func TestProcessing(t *testing.T) {
 	st := testenv.Stack(t)
@@ -108,12 +115,14 @@ func TestProcessing(t *testing.T) {
 }
 
 // TestRetriesEndInDeadLetterQueue breaks the processor's access to S3, so
-// every attempt fails in a way that could pass: the stream source retries,
-// gives up, sends the batch to the dead-letter queue, and its consumer marks
-// the receipt FAILED. Nothing stays processing.
+// every attempt fails in a way that could pass: the work message comes back
+// after each visibility timeout, and after maxReceiveCount receives moves to
+// the dead-letter queue, whose consumer marks the receipt FAILED. Nothing
+// stays processing.
 func TestRetriesEndInDeadLetterQueue(t *testing.T) {
+	logs := &logBuffer{t: t}
 	st, err := localstack.Start(context.Background(), localstack.Config{
-		Root: testenv.Root(t), APIAddr: "127.0.0.1:0", Logs: testLog{t}, BuildDir: t.TempDir(),
+		Root: testenv.Root(t), APIAddr: "127.0.0.1:0", Logs: logs, BuildDir: t.TempDir(),
 		Env: map[string]map[string]string{"ProcessorFunction": {"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1"}},
 	})
 	if err != nil {
@@ -126,26 +135,66 @@ func TestRetriesEndInDeadLetterQueue(t *testing.T) {
 	if body["status"] != "FAILED" || body["error"] != "Error extracting details from receipt." {
 		t.Errorf("body = %v", body)
 	}
+	if got, want := storedError(t, st, "tenant-a", id), "processing failed on every receive of its work message"; got != want {
+		t.Errorf("stored reason = %q, want %q", got, want)
+	}
+	if n := logs.count("process receipt, will retry", id); n != 4 {
+		t.Errorf("%d receives failed, want the ProcessingQueue's maxReceiveCount, 4", n)
+	}
 }
 
-// TestReplayedRecordChangesNothing delivers a finished receipt's INSERT
-// record to the processor again, as a retried batch would.
-func TestReplayedRecordChangesNothing(t *testing.T) {
-	st := testenv.Stack(t)
+// storedError reads the reason a receipt failed for, which clients never see.
+func storedError(t *testing.T, st *localstack.Stack, tenant, id string) string {
+	t.Helper()
+	out, err := st.DB.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String("ReceiptsTable"),
+		Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: "TENANT#" + tenant},
+			"SK": &types.AttributeValueMemberS{Value: "RECEIPT#" + id},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := out.Item["error"].(*types.AttributeValueMemberS)
+	if v == nil {
+		return ""
+	}
+	return v.Value
+}
+
+// TestReplayedMessageIsNotExtracted delivers a finished receipt's work
+// message to the processor again, as a redelivery would: it answers without
+// failures, changes nothing, and does not extract the document again.
+func TestReplayedMessageIsNotExtracted(t *testing.T) {
+	logs := &logBuffer{t: t}
+	st, err := localstack.Start(context.Background(), localstack.Config{
+		Root: testenv.Root(t), APIAddr: "127.0.0.1:0", Logs: logs, BuildDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
 	apiKey = newKey(t, st, "tenant-a")
-	id := uploadID(t, st.APIURL, "r.png", pngBytes)
+	jpeg, err := os.ReadFile(filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "000.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uploadID(t, st.APIURL, "000.jpg", jpeg)
 	before := waitDone(t, st.APIURL, id)
-	event := fmt.Sprintf(`{"Records":[{"eventID":"1","eventName":"INSERT","eventSource":"aws:dynamodb","dynamodb":{
-		"Keys":{"PK":{"S":"TENANT#tenant-a"},"SK":{"S":"RECEIPT#%[1]s"}},
-		"NewImage":{"PK":{"S":"TENANT#tenant-a"},"SK":{"S":"RECEIPT#%[1]s"},"status":{"S":"PROCESSING"},
-			"fileKey":{"S":"tenant-a/%[1]s"},"contentType":{"S":"image/png"}},
-		"SequenceNumber":"100","StreamViewType":"NEW_IMAGE"}}]}`, id)
+	if before["status"] != "COMPLETED" {
+		t.Fatalf("receipt %v, want COMPLETED", before["status"])
+	}
+	sum := sha256.Sum256(jpeg)
+	job := fmt.Sprintf(`{"tenant":"tenant-a","id":%q,"fileKey":"tenant-a/%s","contentType":"image/jpeg","size":%d,"sha256":"%x"}`,
+		id, id, len(jpeg), sum)
+	event := fixture(t, "work-message.json", func(ev *events.SQSEvent) { ev.Records[0].Body = job })
 	for range 2 {
-		out, err := st.Invoke(context.Background(), "ProcessorFunction", []byte(event))
+		out, err := st.Invoke(context.Background(), "ProcessorFunction", event)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(out) != `{"batchItemFailures":null}` && string(out) != `{"batchItemFailures":[]}` {
+		if string(out) != `{"batchItemFailures":[]}` {
 			t.Errorf("replay reported failures: %s", out)
 		}
 	}
@@ -153,6 +202,76 @@ func TestReplayedRecordChangesNothing(t *testing.T) {
 	if after["updatedAt"] != before["updatedAt"] || after["status"] != before["status"] {
 		t.Errorf("replay changed the receipt: %v, was %v", after, before)
 	}
+	if n := logs.count("receipt completed", id); n != 1 {
+		t.Errorf("receipt extracted %d times, want once", n)
+	}
+	if n := logs.count("receipt already finished; not extracted", id); n != 2 {
+		t.Errorf("%d replays skipped, want 2", n)
+	}
+}
+
+// TestDispatchFixture sends the stream fixture through the dispatcher, its
+// SQS client and the local SQS endpoint.
+func TestDispatchFixture(t *testing.T) {
+	st := testenv.Stack(t)
+	out, err := st.Invoke(context.Background(), "DispatchFunction", fixture(t, "stream-insert.json", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `{"batchItemFailures":null}` {
+		t.Errorf("dispatch answered %s, want no failures", out)
+	}
+}
+
+// fixture reads an SQS or stream event of events/, changed by edit.
+func fixture(t *testing.T, name string, edit func(*events.SQSEvent)) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.Root(t), "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit == nil {
+		return b
+	}
+	var ev events.SQSEvent
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	edit(&ev)
+	b, _ = json.Marshal(ev)
+	return b
+}
+
+// logBuffer keeps the stack's output for the test to search, and logs it.
+type logBuffer struct {
+	t     *testing.T
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logBuffer) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	l.lines = append(l.lines, string(b))
+	l.mu.Unlock()
+	l.t.Logf("%s", b)
+	return len(b), nil
+}
+
+// count is how many lines hold every one of parts.
+func (l *logBuffer) count(parts ...string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, line := range l.lines {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
 }
 
 type testLog struct{ t *testing.T }

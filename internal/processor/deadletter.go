@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/receipts-api/receipts/internal/receipt"
 )
 
 // FailureRecord is what Lambda sends to a stream event source's on-failure
@@ -38,28 +42,54 @@ type StreamKeys interface {
 	Keys(ctx context.Context, b BatchInfo) ([]map[string]string, error)
 }
 
-// HandleDeadLetters marks FAILED every receipt of every batch that ran out
-// of retries, so no receipt stays processing forever. Receipts that finished
+// Failer marks receipts FAILED.
+type Failer interface {
+	Fail(ctx context.Context, tenant, id, reason string, now time.Time) error
+}
+
+// DeadLetters consumes the dead-letter queue, so no receipt stays processing
+// forever. Two kinds of message land there: a work message that exhausted
+// its receives (it names its receipt), and the record Lambda sends when the
+// dispatcher exhausted its retries on a batch of the stream (it says where
+// the batch is, so its keys are read back from the stream).
+type DeadLetters struct {
+	receipts Failer
+	stream   StreamKeys
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// NewDeadLetters returns a DeadLetters that fails receipts in receipts.
+func NewDeadLetters(receipts Failer, stream StreamKeys, log *slog.Logger) *DeadLetters {
+	return &DeadLetters{receipts: receipts, stream: stream, log: log, now: time.Now}
+}
+
+// Handle marks FAILED the receipt of every message. Receipts that finished
 // meanwhile are left alone by the conditional write.
-func (p *Processor) HandleDeadLetters(ctx context.Context, stream StreamKeys, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	var resp events.SQSEventResponse
+func (d *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, msg := range ev.Records {
-		if err := p.deadLetter(ctx, stream, msg.Body); err != nil {
-			p.log.ErrorContext(ctx, "dead letter, will retry", "messageId", msg.MessageId, "err", err)
+		if err := d.message(ctx, msg); err != nil {
+			d.log.ErrorContext(ctx, "dead letter, will retry", "messageId", msg.MessageId, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 		}
 	}
 	return resp, nil
 }
 
-func (p *Processor) deadLetter(ctx context.Context, stream StreamKeys, body string) error {
+func (d *DeadLetters) message(ctx context.Context, msg events.SQSMessage) error {
+	if job, err := ParseJob(msg.Body); err == nil {
+		// Its receive count here includes this queue's receives, so the
+		// reason does not quote it.
+		return d.fail(ctx, job.Tenant, job.ID, "processing failed on every receive of its work message")
+	}
 	var rec FailureRecord
-	if err := json.Unmarshal([]byte(body), &rec); err != nil || rec.BatchInfo.ShardID == "" {
+	if err := json.Unmarshal([]byte(msg.Body), &rec); err != nil || rec.BatchInfo.ShardID == "" {
 		// Retrying cannot make it parse; keep it visible in the logs.
-		p.log.ErrorContext(ctx, "dead letter is not a stream failure record", "body", body)
+		d.log.ErrorContext(ctx, "dead letter is neither a work message nor a stream failure record", "body", msg.Body)
 		return nil
 	}
-	keys, err := stream.Keys(ctx, rec.BatchInfo)
+	keys, err := d.stream.Keys(ctx, rec.BatchInfo)
 	if err != nil {
 		return err
 	}
@@ -69,12 +99,23 @@ func (p *Processor) deadLetter(ctx context.Context, stream StreamKeys, body stri
 		if !ok1 || !ok2 {
 			continue
 		}
-		reason := fmt.Sprintf("processing failed %d times (%s)", rec.RequestContext.ApproximateInvokeCount, rec.RequestContext.Condition)
-		if err := p.fail(ctx, Job{Tenant: tenant, ID: id}, reason); err != nil {
+		reason := fmt.Sprintf("dispatch failed %d times (%s)", rec.RequestContext.ApproximateInvokeCount, rec.RequestContext.Condition)
+		if err := d.fail(ctx, tenant, id, reason); err != nil {
 			return err
 		}
-		p.log.WarnContext(ctx, "receipt failed after retries", "tenant", tenant, "id", id)
 	}
+	return nil
+}
+
+func (d *DeadLetters) fail(ctx context.Context, tenant, id, reason string) error {
+	err := d.receipts.Fail(ctx, tenant, id, reason, d.now())
+	if errors.Is(err, receipt.ErrConflict) {
+		return nil // finished or deleted meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("fail receipt %s: %w", id, err)
+	}
+	d.log.WarnContext(ctx, "receipt failed after retries", "tenant", tenant, "id", id, "reason", reason)
 	return nil
 }
 

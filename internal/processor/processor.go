@@ -1,16 +1,20 @@
-// Package processor extracts uploaded receipts. It is driven by the table's
-// stream: each new receipt item is an INSERT record, so the table is the
-// queue and no receipt can be stored without being processed.
+// Package processor extracts uploaded receipts. The table's stream is the
+// trigger (no receipt can be stored without being processed), but its
+// consumer, the Dispatcher, only puts one message per receipt on a work
+// queue; the Processor consumes that queue, so each receipt is retried,
+// timed and failed on its own, and none waits behind another's.
 package processor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -18,74 +22,72 @@ import (
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
-// Receipts records the outcome of processing.
+// Receipts reads receipts and records the outcome of processing.
 type Receipts interface {
+	Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error)
 	Complete(ctx context.Context, tenant, id, details string, f receipt.Fields, now time.Time) error
+	CompleteOffloaded(ctx context.Context, tenant, id, detailsKey string, truncated bool, f receipt.Fields, now time.Time) error
 	Fail(ctx context.Context, tenant, id, reason string, now time.Time) error
 }
 
-// Files reads stored documents.
+// Files reads stored documents and stores texts too large for the table.
 type Files interface {
 	Get(ctx context.Context, key string) ([]byte, error)
+	Put(ctx context.Context, key string, body []byte, contentType string) error
+	Delete(ctx context.Context, key string) error
 }
 
-// Processor turns stream records of new receipts into results.
+// Limits bound the work done on one receipt.
+type Limits struct {
+	// DocTime is the wall time one document may take to extract; past it the
+	// receipt ends FAILED, and is not retried. It must leave the function
+	// time to write the result before its own timeout.
+	DocTime time.Duration
+	// InlineDetails is the largest text, in bytes, stored in the receipt's
+	// item; a longer one goes to S3 beside the file (DynamoDB items stop at
+	// 400 KB).
+	InlineDetails int
+	// Details is the longest text kept, in bytes; a longer one is cut there
+	// and marked truncated, so GET's answer fits Lambda's 6 MB response.
+	Details int
+}
+
+// Processor turns work queue messages into results.
 type Processor struct {
 	receipts  Receipts
 	files     Files
 	extractor extract.Extractor
 	bucket    string
+	limits    Limits
 	log       *slog.Logger
 	now       func() time.Time
-	// Workers is how many records of a batch are extracted at once.
+	// Workers is how many messages of a batch are processed at once.
 	Workers int
+	// TempDir, if set, is emptied after each batch: whatever an extraction
+	// or a subprocess it killed left behind.
+	TempDir string
 }
 
 // New returns a Processor over documents stored in bucket.
-func New(receipts Receipts, files Files, bucket string, extractor extract.Extractor, log *slog.Logger) *Processor {
-	return &Processor{receipts: receipts, files: files, bucket: bucket, extractor: extractor, log: log, now: time.Now, Workers: 2}
+func New(receipts Receipts, files Files, bucket string, extractor extract.Extractor, limits Limits, log *slog.Logger) *Processor {
+	return &Processor{receipts: receipts, files: files, bucket: bucket, extractor: extractor, limits: limits,
+		log: log, now: time.Now, Workers: 2}
 }
 
-// Job is one receipt to process, as a stream record names it.
-type Job struct {
-	Tenant, ID, FileKey, ContentType string
-}
-
-// JobFrom reads the receipt a record carries: an INSERT of a receipt to
-// process (a direct upload), or the MODIFY that moves a presigned upload to
-// PROCESSING. ok is false for any other record (the event source's filter
-// should have dropped them, but a wider filter must not make us misbehave).
-func JobFrom(r events.DynamoDBEventRecord) (Job, bool) {
-	if r.EventName != string(events.DynamoDBOperationTypeInsert) && r.EventName != string(events.DynamoDBOperationTypeModify) {
-		return Job{}, false
-	}
-	img := r.Change.NewImage
-	tenant, ok1 := strings.CutPrefix(str(r.Change.Keys["PK"]), "TENANT#")
-	id, ok2 := strings.CutPrefix(str(r.Change.Keys["SK"]), "RECEIPT#")
-	if !ok1 || !ok2 || str(img["status"]) != string(receipt.Processing) {
-		return Job{}, false
-	}
-	return Job{Tenant: tenant, ID: id, FileKey: str(img["fileKey"]), ContentType: str(img["contentType"])}, true
-}
-
-func str(v events.DynamoDBAttributeValue) string {
-	if v.DataType() != events.DataTypeString {
-		return ""
-	}
-	return v.String()
-}
-
-// Handle processes a batch of stream records. Records whose processing
-// failed for a reason that may pass (throttling, timeouts) are reported as
-// batch item failures: Lambda retries from the first of them, and records
-// already finished are skipped by the conditional writes.
-func (p *Processor) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+// Handle processes a batch of work queue messages. Each message whose
+// processing failed for a reason that may pass (throttling, a timeout of a
+// service) is reported as a batch item failure: SQS hands it out again after
+// its visibility timeout, and after maxReceiveCount receives moves it to the
+// dead-letter queue. The others are deleted, whatever their outcome.
+func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	errs := make([]error, len(ev.Records))
 	sem := make(chan struct{}, max(1, p.Workers))
 	var wg sync.WaitGroup
-	for i, rec := range ev.Records {
-		job, ok := JobFrom(rec)
-		if !ok {
+	for i, msg := range ev.Records {
+		job, err := ParseJob(msg.Body)
+		if err != nil {
+			// Receiving it again cannot make it parse.
+			p.log.ErrorContext(ctx, "work message dropped", "messageId", msg.MessageId, "err", err)
 			continue
 		}
 		wg.Add(1)
@@ -97,52 +99,186 @@ func (p *Processor) Handle(ctx context.Context, ev events.DynamoDBEvent) (events
 		}()
 	}
 	wg.Wait()
-	var resp events.DynamoDBEventResponse
+	if p.TempDir != "" {
+		if err := emptyDir(p.TempDir); err != nil {
+			p.log.WarnContext(ctx, "clean temp dir", "dir", p.TempDir, "err", err)
+		}
+	}
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for i, err := range errs {
 		if err != nil {
-			// Lambda resumes from the first failure; later ones ride along.
-			resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: ev.Records[i].Change.SequenceNumber}}
-			break
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
 		}
 	}
 	return resp, nil
 }
 
+// permanent is a failure that no retry can mend: the receipt ends FAILED.
+type permanent struct{ reason string }
+
+func (e *permanent) Error() string { return e.reason }
+
+func fatal(format string, args ...any) error { return &permanent{reason: fmt.Sprintf(format, args...)} }
+
 // Process extracts one receipt and records the result. It returns an error
-// only when trying again may succeed; a document that cannot be read ends
-// FAILED at once.
+// only when trying again may succeed; a permanent failure marks the receipt
+// FAILED at once. Either way the failure is logged here, once, with its
+// cause.
 func (p *Processor) Process(ctx context.Context, job Job) error {
 	log := p.log.With("tenant", job.Tenant, "id", job.ID)
-	doc, err := p.files.Get(ctx, job.FileKey)
-	if errors.Is(err, receipt.ErrNotFound) {
-		return p.fail(ctx, job, "stored file is missing")
-	}
-	if err != nil {
-		log.WarnContext(ctx, "read file, will retry", "err", err)
-		return fmt.Errorf("read file of receipt %s: %w", job.ID, err)
-	}
 	start := time.Now()
-	res, err := p.extractor.Extract(ctx, extract.Document{
-		Bytes: doc, ContentType: job.ContentType, Bucket: p.bucket, Key: job.FileKey,
-	})
-	if errors.Is(err, extract.ErrUnreadable) {
-		log.InfoContext(ctx, "document unreadable", "err", err)
-		return p.fail(ctx, job, err.Error())
+	err := p.process(ctx, job)
+	var perm *permanent
+	switch {
+	case errors.As(err, &perm):
+		log.WarnContext(ctx, "receipt failed", "reason", perm.reason, "ms", time.Since(start).Milliseconds())
+		if err := p.fail(ctx, job, perm.reason); err != nil {
+			log.ErrorContext(ctx, "record failure, will retry", "err", err)
+			return err
+		}
+		return nil
+	case err != nil:
+		log.ErrorContext(ctx, "process receipt, will retry", "err", err, "ms", time.Since(start).Milliseconds())
+		return err
 	}
-	if err != nil {
-		log.WarnContext(ctx, "extract, will retry", "err", err)
-		return fmt.Errorf("extract receipt %s: %w", job.ID, err)
-	}
-	err = p.receipts.Complete(ctx, job.Tenant, job.ID, res.Text, res.Fields, p.now())
-	if errors.Is(err, receipt.ErrConflict) {
-		log.InfoContext(ctx, "already finished or deleted; result dropped")
+	return nil
+}
+
+func (p *Processor) process(ctx context.Context, job Job) error {
+	log := p.log.With("tenant", job.Tenant, "id", job.ID)
+	// A redelivered or replayed message for a finished receipt must not
+	// cost another extraction.
+	rc, err := p.receipts.Get(ctx, job.Tenant, job.ID)
+	if errors.Is(err, receipt.ErrNotFound) {
+		log.InfoContext(ctx, "receipt deleted; not extracted")
 		return nil
 	}
 	if err != nil {
+		return fmt.Errorf("read receipt %s: %w", job.ID, err)
+	}
+	if rc.Status != receipt.Processing {
+		log.InfoContext(ctx, "receipt already finished; not extracted", "status", rc.Status)
+		return nil
+	}
+	doc, err := p.document(ctx, job, rc)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := p.extract(ctx, job, doc)
+	if err != nil {
+		return err
+	}
+	if err := p.complete(ctx, job, res); err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "receipt completed", "ms", time.Since(start).Milliseconds(), "textBytes", len(res.Text))
+	return nil
+}
+
+// document reads the receipt's file and checks that it is the file that was
+// validated at upload: same size, same SHA-256. Anything else (an object
+// overwritten after the check) is never extracted.
+func (p *Processor) document(ctx context.Context, job Job, rc *receipt.Receipt) ([]byte, error) {
+	size, sum := job.Size, job.SHA256
+	if sum == "" {
+		size, sum = rc.Size, rc.SHA256
+	}
+	doc, err := p.files.Get(ctx, job.FileKey)
+	if errors.Is(err, receipt.ErrNotFound) {
+		return nil, fatal("stored file is missing")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read file of receipt %s: %w", job.ID, err)
+	}
+	if sum == "" {
+		return nil, fatal("no checksum recorded for the file")
+	}
+	got := sha256.Sum256(doc)
+	if int64(len(doc)) != size || hex.EncodeToString(got[:]) != sum {
+		return nil, fatal("stored file (%d bytes) is not the file validated at upload (%d bytes, sha256 %s)", len(doc), size, sum)
+	}
+	return doc, nil
+}
+
+// errDocTime is the cause of a document's own deadline, told apart from the
+// function's.
+var errDocTime = errors.New("document time limit")
+
+func (p *Processor) extract(ctx context.Context, job Job, doc []byte) (extract.Result, error) {
+	dctx := ctx
+	if p.limits.DocTime > 0 {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeoutCause(ctx, p.limits.DocTime, errDocTime)
+		defer cancel()
+	}
+	res, err := p.extractor.Extract(dctx, extract.Document{
+		Bytes: doc, ContentType: job.ContentType, Bucket: p.bucket, Key: job.FileKey,
+	})
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.Is(context.Cause(dctx), errDocTime) && ctx.Err() == nil:
+		return res, fatal("extraction took longer than the %s limit (DOC_TIME_LIMIT)", p.limits.DocTime)
+	case errors.Is(err, extract.ErrUnreadable), errors.Is(err, extract.ErrOverLimit):
+		return res, fatal("%v", err)
+	}
+	return res, fmt.Errorf("extract receipt %s: %w", job.ID, err)
+}
+
+// complete stores the result: the text in the item, or beside the file
+// when it is too long for an item.
+func (p *Processor) complete(ctx context.Context, job Job, res extract.Result) error {
+	now := p.now()
+	text, truncated := truncate(res.Text, p.limits.Details)
+	var err error
+	if truncated || (p.limits.InlineDetails > 0 && len(text) > p.limits.InlineDetails) {
+		key := receipt.DetailsKey(job.Tenant, job.ID)
+		if err := p.files.Put(ctx, key, []byte(text), "text/plain; charset=utf-8"); err != nil {
+			return fmt.Errorf("store text of receipt %s: %w", job.ID, err)
+		}
+		err = p.receipts.CompleteOffloaded(ctx, job.Tenant, job.ID, key, truncated, res.Fields, now)
+		if errors.Is(err, receipt.ErrConflict) {
+			p.dropOrphan(ctx, job, key)
+		}
+	} else {
+		err = p.receipts.Complete(ctx, job.Tenant, job.ID, res.Text, res.Fields, now)
+	}
+	switch {
+	case errors.Is(err, receipt.ErrConflict):
+		p.log.InfoContext(ctx, "receipt finished or deleted meanwhile; result dropped", "tenant", job.Tenant, "id", job.ID)
+		return nil
+	case errors.Is(err, receipt.ErrTooLarge):
+		return fatal("result too large to store: %v", err)
+	case err != nil:
 		return fmt.Errorf("complete receipt %s: %w", job.ID, err)
 	}
-	log.InfoContext(ctx, "receipt completed", "ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// truncate cuts text to at most limit bytes (no limit if 0), at the start
+// of a UTF-8 character.
+func truncate(text string, limit int) (string, bool) {
+	if limit <= 0 || len(text) <= limit {
+		return text, false
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut], true
+}
+
+// dropOrphan removes an offloaded text whose receipt was deleted while it
+// was being extracted. If the receipt still exists, another delivery
+// finished it with the same text at the same key, which stays.
+func (p *Processor) dropOrphan(ctx context.Context, job Job, key string) {
+	if _, err := p.receipts.Get(ctx, job.Tenant, job.ID); !errors.Is(err, receipt.ErrNotFound) {
+		return
+	}
+	if err := p.files.Delete(ctx, key); err != nil {
+		p.log.WarnContext(ctx, "orphaned text", "key", key, "err", err)
+	}
 }
 
 func (p *Processor) fail(ctx context.Context, job Job, reason string) error {

@@ -37,11 +37,16 @@ type Receipt struct {
 	Size        int64
 	SHA256      string
 	Details     string
-	Fields      Fields
-	Error       string
-	Attempts    int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// DetailsKey is where Details is stored when it was too long for the
+	// table (then Details is empty until read from there).
+	DetailsKey string
+	// DetailsTruncated says the text was cut at the size limit.
+	DetailsTruncated bool
+	Fields           Fields
+	Error            string
+	Attempts         int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 	// UploadExpiresAt is when an UPLOADING receipt's upload URL expires.
 	UploadExpiresAt time.Time
 }
@@ -90,12 +95,21 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means a conditional write lost to another writer.
 	ErrConflict = errors.New("conflict")
+	// ErrTooLarge means a record is too large for the store to keep.
+	ErrTooLarge = errors.New("too large to store")
 )
 
 // FileKey is where a receipt's file is stored: one prefix per tenant, so a
 // tenant's files can be listed, exported or removed together.
 func FileKey(tenant, id string) string {
 	return tenant + "/" + id
+}
+
+// DetailsKey is where a receipt's text is stored when it is too long for
+// the table: beside its file, under the tenant's prefix (and outside
+// uploads/, whose objects notify the upload function).
+func DetailsKey(tenant, id string) string {
+	return FileKey(tenant, id) + ".details.txt"
 }
 
 // ValidID reports whether id has the shape of a receipt id. Anything else

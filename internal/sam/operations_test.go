@@ -47,7 +47,7 @@ func TestTemplateIsOperable(t *testing.T) {
 			t.Errorf("%s: actions %s, want the alarm topic %q", a.LogicalID, actions, topic)
 		}
 	}
-	for _, id := range []string{"DeadLetterAlarm", "ProcessorErrorAlarm", "ProcessingBacklogAlarm", "Api5xxAlarm", "ThrottleAlarm"} {
+	for _, id := range []string{"DeadLetterAlarm", "ProcessorErrorAlarm", "ProcessingBacklogAlarm", "StreamBacklogAlarm", "Api5xxAlarm", "ThrottleAlarm"} {
 		if !got[id] {
 			t.Errorf("no alarm %s", id)
 		}

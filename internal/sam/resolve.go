@@ -142,10 +142,19 @@ func (t *Template) ref(name string) (any, error) {
 		}
 		return nil, fmt.Errorf("parameter %s has no value and no default", name)
 	}
-	if _, ok := t.resources[name]; ok {
+	if res, ok := t.resources[name]; ok {
+		if res["Type"] == "AWS::SQS::Queue" {
+			// A queue's Ref is its URL; clients find it by its last segment.
+			return QueueURL(t.opts.Region, t.opts.AccountID, t.PhysicalName(name)), nil
+		}
 		return t.PhysicalName(name), nil
 	}
 	return nil, fmt.Errorf("unknown name %s in a Ref", name)
+}
+
+// QueueURL is the URL of an SQS queue, as its Ref gives it.
+func QueueURL(region, account, name string) string {
+	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, account, name)
 }
 
 // PhysicalName is the name the local stack gives a resource: what the

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/receipts-api/receipts/internal/receipt"
 )
@@ -53,6 +55,8 @@ type item struct {
 	Size        int64   `dynamodbav:"size"`
 	SHA256      string  `dynamodbav:"sha256"`
 	Details     string  `dynamodbav:"details,omitempty"`
+	DetailsKey  string  `dynamodbav:"detailsKey,omitempty"`
+	Truncated   bool    `dynamodbav:"detailsTruncated,omitempty"`
 	Fields      *fields `dynamodbav:"fields,omitempty"`
 	Error       string  `dynamodbav:"error,omitempty"`
 	Attempts    int     `dynamodbav:"attempts"`
@@ -78,7 +82,7 @@ func toItem(r *receipt.Receipt) item {
 		PK: tenantPK(r.Tenant), SK: receiptSK(r.ID), ID: r.ID, Tenant: r.Tenant,
 		Status: string(r.Status), Filename: r.Filename, FileKey: r.FileKey,
 		ContentType: r.ContentType, Size: r.Size, SHA256: r.SHA256,
-		Details: r.Details, Fields: fieldsItem(r.Fields), Error: r.Error, Attempts: r.Attempts,
+		Details: r.Details, DetailsKey: r.DetailsKey, Truncated: r.DetailsTruncated, Fields: fieldsItem(r.Fields), Error: r.Error, Attempts: r.Attempts,
 		CreatedAt:   r.CreatedAt.UTC().Format(timeLayout),
 		UpdatedAt:   r.UpdatedAt.UTC().Format(timeLayout),
 		UploadUntil: formatOptional(r.UploadExpiresAt),
@@ -109,7 +113,7 @@ func fromItem(it item) (*receipt.Receipt, error) {
 		UploadExpiresAt: uploadUntil,
 		ID:              it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
 		Filename: it.Filename, FileKey: it.FileKey, ContentType: it.ContentType,
-		Size: it.Size, SHA256: it.SHA256, Details: it.Details, Fields: it.Fields.domain(), Error: it.Error,
+		Size: it.Size, SHA256: it.SHA256, Details: it.Details, DetailsKey: it.DetailsKey, DetailsTruncated: it.Truncated, Fields: it.Fields.domain(), Error: it.Error,
 		Attempts: it.Attempts, CreatedAt: created, UpdatedAt: updated,
 	}, nil
 }
@@ -156,12 +160,27 @@ func (s *Store) Get(ctx context.Context, tenant, id string) (*receipt.Receipt, e
 
 // Complete records a receipt's extracted text and fields. Only a receipt
 // still processing can complete: a replayed or late event cannot overwrite a
-// finished result, and loses with ErrConflict.
+// finished result, and loses with ErrConflict. A result over DynamoDB's item
+// size is ErrTooLarge.
 func (s *Store) Complete(ctx context.Context, tenant, id, details string, f receipt.Fields, now time.Time) error {
+	return s.complete(ctx, tenant, id, "#details", details, false, f, now)
+}
+
+// CompleteOffloaded is Complete for a text too long for the item, stored at
+// detailsKey instead; truncated says it was cut at the size limit.
+func (s *Store) CompleteOffloaded(ctx context.Context, tenant, id, detailsKey string, truncated bool, f receipt.Fields, now time.Time) error {
+	return s.complete(ctx, tenant, id, "#detailsKey", detailsKey, truncated, f, now)
+}
+
+func (s *Store) complete(ctx context.Context, tenant, id, attr, details string, truncated bool, f receipt.Fields, now time.Time) error {
 	values := map[string]any{
 		":done": string(receipt.Completed), ":details": details, ":now": now.UTC().Format(timeLayout),
 	}
-	update := "SET #status = :done, #details = :details, #updatedAt = :now, #attempts = #attempts + :one"
+	update := "SET #status = :done, " + attr + " = :details, #updatedAt = :now, #attempts = #attempts + :one"
+	if truncated {
+		update += ", #detailsTruncated = :truncated"
+		values[":truncated"] = true
+	}
 	if fi := fieldsItem(f); fi != nil {
 		update += ", #fields = :fields"
 		values[":fields"] = fi
@@ -233,8 +252,13 @@ func names(expr string) map[string]string {
 	return n
 }
 
-// mapErr turns a lost condition into receipt.ErrConflict, keeping the rest.
+// mapErr turns a lost condition into receipt.ErrConflict and an item over
+// the size limit into receipt.ErrTooLarge, keeping the rest.
 func mapErr(err error) error {
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "ValidationException" && strings.Contains(api.ErrorMessage(), "Item size") {
+		return fmt.Errorf("%w: %s", receipt.ErrTooLarge, api.ErrorMessage())
+	}
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return receipt.ErrConflict

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -287,6 +288,54 @@ func TestCreateIdempotentWritesBothOrNeither(t *testing.T) {
 			}
 			if existed != nil && !errors.Is(gerr, receipt.ErrNotFound) {
 				t.Errorf("receipt lookup = %v, want not found", gerr)
+			}
+		})
+	}
+}
+
+func TestResultSize(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		complete func(id string) error
+		wantErr  error
+		want     func(r *receipt.Receipt) bool
+	}{
+		{"a text over DynamoDB's 400 KB is ErrTooLarge",
+			func(id string) error {
+				return s.Complete(ctx, "t1", id, strings.Repeat("x", 450<<10), receipt.Fields{}, now)
+			},
+			receipt.ErrTooLarge, func(r *receipt.Receipt) bool { return r.Status == receipt.Processing }},
+		{"a text stored elsewhere is named by its key",
+			func(id string) error {
+				return s.CompleteOffloaded(ctx, "t1", id, "t1/"+id+".details.txt", false, receipt.Fields{Total: "1.00"}, now)
+			},
+			nil, func(r *receipt.Receipt) bool {
+				return r.Status == receipt.Completed && r.DetailsKey == "t1/"+r.ID+".details.txt" && r.Details == "" && !r.DetailsTruncated
+			}},
+		{"and marked when it was cut",
+			func(id string) error {
+				return s.CompleteOffloaded(ctx, "t1", id, "t1/"+id+".details.txt", true, receipt.Fields{}, now)
+			},
+			nil, func(r *receipt.Receipt) bool { return r.Status == receipt.Completed && r.DetailsTruncated }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newReceipt(t, "t1")
+			if err := s.Create(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.complete(r.ID); !errors.Is(err, tt.wantErr) {
+				t.Errorf("complete = %v, want %v", err, tt.wantErr)
+			}
+			got, err := s.Get(ctx, "t1", r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.want(got) {
+				t.Errorf("receipt %+v", got)
 			}
 		})
 	}

@@ -1,12 +1,15 @@
-// Package worker wires the functions that process receipts: the stream
-// processor and the dead-letter consumer. It is apart from app so that the
-// API functions do not link, and initialise, the extraction engines.
+// Package worker wires the functions that process receipts: the stream's
+// dispatcher, the work queue's processor and the dead-letter consumer. It is
+// apart from app so that the API functions do not link, and initialise, the
+// extraction engines.
 package worker
 
 import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/textract"
@@ -36,15 +39,91 @@ func Extractor(cfg aws.Config) (extract.Extractor, error) {
 	}
 }
 
-// Processor builds the stream processor from the environment.
-func Processor() (*processor.Processor, aws.Config, error) {
+// Defaults of the processing limits, for a processor with a 120 s timeout.
+const (
+	// DefaultDocTime leaves 20 s of the timeout to read the file and write
+	// the result.
+	DefaultDocTime = 100 * time.Second
+	// DefaultInlineDetails keeps the item far below DynamoDB's 400 KB with
+	// room for the fields.
+	DefaultInlineDetails = 100 << 10
+	// DefaultDetails keeps GET's answer well within Lambda's 6 MB
+	// response.
+	DefaultDetails = 1 << 20
+)
+
+// Limits reads the processing limits: DOC_TIME_LIMIT (a Go duration, e.g.
+// 100s), DETAILS_INLINE_LIMIT and DETAILS_LIMIT (bytes).
+func Limits() (processor.Limits, error) {
+	l := processor.Limits{DocTime: DefaultDocTime, InlineDetails: DefaultInlineDetails, Details: DefaultDetails}
+	if v := os.Getenv("DOC_TIME_LIMIT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return l, fmt.Errorf("DOC_TIME_LIMIT %q: want a positive duration such as 100s", v)
+		}
+		l.DocTime = d
+	}
+	if v := os.Getenv("DETAILS_INLINE_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 300<<10 {
+			return l, fmt.Errorf("DETAILS_INLINE_LIMIT %q: want a number of bytes from 1 to 307200", v)
+		}
+		l.InlineDetails = n
+	}
+	if v := os.Getenv("DETAILS_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < l.InlineDetails || n > 4<<20 {
+			return l, fmt.Errorf("DETAILS_LIMIT %q: want a number of bytes from DETAILS_INLINE_LIMIT (%d) to 4194304", v, l.InlineDetails)
+		}
+		l.Details = n
+	}
+	return l, nil
+}
+
+// Processor builds the work queue's processor from the environment.
+func Processor() (*processor.Processor, error) {
 	d, err := app.FromEnv()
 	if err != nil {
-		return nil, aws.Config{}, err
+		return nil, err
+	}
+	limits, err := Limits()
+	if err != nil {
+		return nil, err
 	}
 	ex, err := Extractor(d.AWS)
 	if err != nil {
-		return nil, aws.Config{}, err
+		return nil, err
 	}
-	return processor.New(d.Receipts, d.Files, d.Bucket, ex, slog.Default()), d.AWS, nil
+	tmp, err := processor.TempDir()
+	if err != nil {
+		return nil, err
+	}
+	p := processor.New(d.Receipts, d.Files, d.Bucket, ex, limits, slog.Default())
+	p.TempDir = tmp
+	return p, nil
+}
+
+// Dispatcher builds the stream's dispatcher onto the queue WORK_QUEUE_URL
+// names.
+func Dispatcher() (*processor.Dispatcher, error) {
+	url, err := awsclient.MustEnv("WORK_QUEUE_URL")
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := awsclient.Load()
+	if err != nil {
+		return nil, err
+	}
+	q := processor.SQS{Client: awsclient.SQS(cfg), URL: url}
+	return processor.NewDispatcher(q, slog.Default()), nil
+}
+
+// DeadLetters builds the dead-letter queue's consumer.
+func DeadLetters() (*processor.DeadLetters, error) {
+	d, err := app.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	stream := processor.Stream{Client: awsclient.DynamoDBStreams(d.AWS)}
+	return processor.NewDeadLetters(d.Receipts, stream, slog.Default()), nil
 }

@@ -1,0 +1,71 @@
+package processor
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+// Job is one receipt to process: the body of a work queue message. It
+// carries what the processor needs without reading the stream again,
+// including the size and SHA-256 of the file as it was validated, so the
+// processor can tell that the bytes it reads are those bytes.
+type Job struct {
+	Tenant      string `json:"tenant"`
+	ID          string `json:"id"`
+	FileKey     string `json:"fileKey"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+}
+
+// ParseJob reads a work queue message body.
+func ParseJob(body string) (Job, error) {
+	var j Job
+	if err := json.Unmarshal([]byte(body), &j); err != nil {
+		return Job{}, fmt.Errorf("parse work message: %w", err)
+	}
+	if j.Tenant == "" || !receipt.ValidID(j.ID) || j.FileKey == "" {
+		return Job{}, fmt.Errorf("work message names no receipt: %.200s", body)
+	}
+	return j, nil
+}
+
+// Body is the job as a work queue message body.
+func (j Job) Body() string {
+	b, _ := json.Marshal(j)
+	return string(b)
+}
+
+// JobFrom reads the receipt a stream record carries: an INSERT of a receipt
+// to process (a direct upload), or the MODIFY that moves a presigned upload
+// to PROCESSING. ok is false for any other record (the event source's filter
+// should have dropped them, but a wider filter must not make us misbehave).
+func JobFrom(r events.DynamoDBEventRecord) (Job, bool) {
+	if r.EventName != string(events.DynamoDBOperationTypeInsert) && r.EventName != string(events.DynamoDBOperationTypeModify) {
+		return Job{}, false
+	}
+	img := r.Change.NewImage
+	tenant, ok1 := strings.CutPrefix(str(r.Change.Keys["PK"]), "TENANT#")
+	id, ok2 := strings.CutPrefix(str(r.Change.Keys["SK"]), "RECEIPT#")
+	if !ok1 || !ok2 || str(img["status"]) != string(receipt.Processing) {
+		return Job{}, false
+	}
+	j := Job{Tenant: tenant, ID: id, FileKey: str(img["fileKey"]), ContentType: str(img["contentType"]), SHA256: str(img["sha256"])}
+	if v, ok := img["size"]; ok && v.DataType() == events.DataTypeNumber {
+		j.Size, _ = strconv.ParseInt(v.Number(), 10, 64)
+	}
+	return j, true
+}
+
+func str(v events.DynamoDBAttributeValue) string {
+	if v.DataType() != events.DataTypeString {
+		return ""
+	}
+	return v.String()
+}

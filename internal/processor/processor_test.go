@@ -1,0 +1,357 @@
+package processor_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/processor"
+	"github.com/receipts-api/receipts/internal/receipt"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// receipts is an in-memory receipt store: receipts by id, and what was
+// written to them.
+type receipts struct {
+	mu          sync.Mutex
+	byID        map[string]*receipt.Receipt
+	completeErr error
+	failErr     error
+}
+
+func (r *receipts) Get(_ context.Context, _, id string) (*receipt.Receipt, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rc, ok := r.byID[id]
+	if !ok {
+		return nil, receipt.ErrNotFound
+	}
+	c := *rc
+	return &c, nil
+}
+
+func (r *receipts) finish(id string, set func(*receipt.Receipt), err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	rc, ok := r.byID[id]
+	if !ok || rc.Status != receipt.Processing {
+		return receipt.ErrConflict
+	}
+	set(rc)
+	return nil
+}
+
+func (r *receipts) Complete(_ context.Context, _, id, details string, f receipt.Fields, _ time.Time) error {
+	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Details, rc.Fields = receipt.Completed, details, f }, r.completeErr)
+}
+
+func (r *receipts) CompleteOffloaded(_ context.Context, _, id, key string, truncated bool, f receipt.Fields, _ time.Time) error {
+	return r.finish(id, func(rc *receipt.Receipt) {
+		rc.Status, rc.DetailsKey, rc.DetailsTruncated, rc.Fields = receipt.Completed, key, truncated, f
+	}, r.completeErr)
+}
+
+func (r *receipts) Fail(_ context.Context, _, id, reason string, _ time.Time) error {
+	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Error = receipt.Failed, reason }, r.failErr)
+}
+
+// files is an in-memory object store; getErr fails every Get.
+type files struct {
+	mu      sync.Mutex
+	objects map[string][]byte
+	getErr  error
+}
+
+func (f *files) Get(_ context.Context, key string) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.getErr != nil {
+		return nil, f.getErr
+	}
+	b, ok := f.objects[key]
+	if !ok {
+		return nil, receipt.ErrNotFound
+	}
+	return b, nil
+}
+
+func (f *files) Put(_ context.Context, key string, body []byte, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.objects[key] = body
+	return nil
+}
+
+func (f *files) Delete(_ context.Context, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.objects, key)
+	return nil
+}
+
+// extractor answers with text, or err; wait makes it run until its
+// context ends. calls counts extractions.
+type extractor struct {
+	mu    sync.Mutex
+	calls int
+	text  string
+	err   error
+	wait  bool
+}
+
+func (e *extractor) Extract(ctx context.Context, _ extract.Document) (extract.Result, error) {
+	e.mu.Lock()
+	e.calls++
+	e.mu.Unlock()
+	if e.wait {
+		<-ctx.Done()
+		return extract.Result{}, fmt.Errorf("tesseract: %w", ctx.Err())
+	}
+	return extract.Result{Text: e.text, Fields: receipt.Fields{Total: "9.00"}}, e.err
+}
+
+const tenant = "t1"
+
+var doc = []byte("%PDF-1.4 a receipt %%EOF")
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// fixture is a store with one receipt per id, processing, and its file.
+type fixture struct {
+	receipts *receipts
+	files    *files
+	ex       *extractor
+	p        *processor.Processor
+}
+
+func newFixture(ids ...string) *fixture {
+	f := &fixture{
+		receipts: &receipts{byID: map[string]*receipt.Receipt{}},
+		files:    &files{objects: map[string][]byte{}},
+		ex:       &extractor{text: "TOTAL 9.00"},
+	}
+	for _, id := range ids {
+		f.receipts.byID[id] = &receipt.Receipt{ID: id, Tenant: tenant, Status: receipt.Processing, FileKey: receipt.FileKey(tenant, id),
+			ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
+		f.files.objects[receipt.FileKey(tenant, id)] = doc
+	}
+	f.p = processor.New(f.receipts, f.files, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 100, Details: 200}, quiet)
+	return f
+}
+
+func job(id string) processor.Job {
+	return processor.Job{Tenant: tenant, ID: id, FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
+}
+
+func id(n int) string { return fmt.Sprintf("0193c1de-7c2a-7b1e-9a3b-%012d", n) }
+
+func TestProcess(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(f *fixture)
+		job         func(j processor.Job) processor.Job
+		wantErr     bool
+		wantStatus  receipt.Status
+		wantReason  string // part of the stored reason
+		wantExtract int
+	}{
+		{name: "completes", wantStatus: receipt.Completed, wantExtract: 1},
+		{name: "a finished receipt is not extracted again",
+			setup:      func(f *fixture) { f.receipts.byID[id(1)].Status = receipt.Completed },
+			wantStatus: receipt.Completed},
+		{name: "a deleted receipt is not extracted",
+			setup: func(f *fixture) { delete(f.receipts.byID, id(1)) }},
+		{name: "bytes other than the validated ones fail it",
+			setup:      func(f *fixture) { f.files.objects[receipt.FileKey(tenant, id(1))] = []byte("%PDF-1.4 swapped!! %%EOF") },
+			wantStatus: receipt.Failed, wantReason: "is not the file validated at upload"},
+		{name: "a size other than the validated one fails it",
+			job:        func(j processor.Job) processor.Job { j.Size++; return j },
+			wantStatus: receipt.Failed, wantReason: "is not the file validated at upload"},
+		{name: "a missing file fails it",
+			setup:      func(f *fixture) { delete(f.files.objects, receipt.FileKey(tenant, id(1))) },
+			wantStatus: receipt.Failed, wantReason: "stored file is missing"},
+		{name: "a file that can't be read now is retried",
+			setup:   func(f *fixture) { f.files.getErr = errors.New("throttled") },
+			wantErr: true, wantStatus: receipt.Processing},
+		{name: "an unreadable document fails it",
+			setup:      func(f *fixture) { f.ex.err = fmt.Errorf("pdftoppm: %w", extract.ErrUnreadable) },
+			wantStatus: receipt.Failed, wantReason: "document unreadable", wantExtract: 1},
+		{name: "a document over a limit fails it",
+			setup:      func(f *fixture) { f.ex.err = fmt.Errorf("40 pages: %w", extract.ErrOverLimit) },
+			wantStatus: receipt.Failed, wantReason: "over a limit", wantExtract: 1},
+		{name: "an engine error that may pass is retried",
+			setup:   func(f *fixture) { f.ex.err = errors.New("textract throttled") },
+			wantErr: true, wantStatus: receipt.Processing, wantExtract: 1},
+		{name: "a document past its time budget fails it, not retried",
+			setup:      func(f *fixture) { f.ex.wait = true },
+			wantStatus: receipt.Failed, wantReason: "DOC_TIME_LIMIT", wantExtract: 1},
+		{name: "a result too large for the table fails it",
+			setup:      func(f *fixture) { f.receipts.completeErr = fmt.Errorf("update: %w", receipt.ErrTooLarge) },
+			wantStatus: receipt.Failed, wantReason: "result too large to store", wantExtract: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(id(1))
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			j := job(id(1))
+			if tt.job != nil {
+				j = tt.job(j)
+			}
+			start := time.Now()
+			err := f.p.Process(context.Background(), j)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("Process = %v, want error %v", err, tt.wantErr)
+			}
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("Process took %s", took)
+			}
+			if f.ex.calls != tt.wantExtract {
+				t.Errorf("extracted %d times, want %d", f.ex.calls, tt.wantExtract)
+			}
+			rc, err := f.receipts.Get(context.Background(), tenant, id(1))
+			if tt.wantStatus == "" {
+				if err == nil {
+					t.Errorf("receipt %v, want none", rc.Status)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rc.Status != tt.wantStatus || !strings.Contains(rc.Error, tt.wantReason) {
+				t.Errorf("receipt %s %q, want %s with a reason holding %q", rc.Status, rc.Error, tt.wantStatus, tt.wantReason)
+			}
+		})
+	}
+}
+
+func TestLongTextGoesBesideTheFile(t *testing.T) {
+	tests := []struct {
+		name     string
+		text     string
+		deleted  bool // the receipt is deleted while it is extracted
+		wantKey  bool
+		wantText string // what is kept, if not all of text
+	}{
+		{name: "short text stays in the item", text: strings.Repeat("a", 100)},
+		{name: "long text goes to S3", text: strings.Repeat("a", 101), wantKey: true},
+		{name: "long text of a receipt deleted meanwhile is removed", text: strings.Repeat("a", 101), deleted: true},
+		// 199 bytes of "a", then "é" (2 bytes) across the limit of 200.
+		{name: "text over the limit is cut at a character", text: strings.Repeat("a", 199) + "éz", wantKey: true, wantText: strings.Repeat("a", 199)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(id(1))
+			f.ex.text = tt.text
+			if tt.deleted {
+				f.p = processor.New(&deletingStore{f.receipts}, f.files, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 100, Details: 200}, quiet)
+			}
+			if err := f.p.Process(context.Background(), job(id(1))); err != nil {
+				t.Fatal(err)
+			}
+			key := receipt.DetailsKey(tenant, id(1))
+			text, stored := f.files.objects[key]
+			if stored != tt.wantKey {
+				t.Errorf("text at %s: %v, want %v", key, stored, tt.wantKey)
+			}
+			want := tt.text
+			if tt.wantText != "" {
+				want = tt.wantText
+			}
+			if stored && string(text) != want {
+				t.Errorf("stored %d bytes, want %d", len(text), len(want))
+			}
+			if tt.deleted {
+				return
+			}
+			rc, _ := f.receipts.Get(context.Background(), tenant, id(1))
+			if tt.wantKey && (rc.DetailsKey != key || rc.Details != "") {
+				t.Errorf("receipt details %q key %q, want key %q", rc.Details, rc.DetailsKey, key)
+			}
+			if rc.DetailsTruncated != (tt.wantText != "") {
+				t.Errorf("truncated %v, want %v", rc.DetailsTruncated, tt.wantText != "")
+			}
+			if !tt.wantKey && (rc.Details != tt.text || rc.DetailsKey != "") {
+				t.Errorf("receipt details %d bytes key %q, want the text inline", len(rc.Details), rc.DetailsKey)
+			}
+		})
+	}
+}
+
+// deletingStore deletes the receipt as its result is written, as a DELETE
+// racing the processor would.
+type deletingStore struct{ *receipts }
+
+func (d *deletingStore) CompleteOffloaded(_ context.Context, _, id, _ string, _ bool, _ receipt.Fields, _ time.Time) error {
+	d.mu.Lock()
+	delete(d.byID, id)
+	d.mu.Unlock()
+	return receipt.ErrConflict
+}
+
+func sqsEvent(bodies ...string) events.SQSEvent {
+	var ev events.SQSEvent
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprint("m", i), Body: b})
+	}
+	return ev
+}
+
+func TestHandleReportsOnlyWhatMayPass(t *testing.T) {
+	f := newFixture(id(1), id(2), id(3))
+	// id(2)'s file was swapped: it fails for good. id(3)'s can't be read
+	// for now: only it is retried. Bad messages are dropped.
+	f.files.objects[receipt.FileKey(tenant, id(2))] = []byte("other bytes")
+	flaky := &flakyFiles{files: f.files, failKey: receipt.FileKey(tenant, id(3))}
+	p := processor.New(f.receipts, flaky, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 1000}, quiet)
+	ev := sqsEvent(job(id(1)).Body(), job(id(2)).Body(), job(id(3)).Body(), "not json", `{"tenant":"t1"}`)
+	resp, err := p.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range resp.BatchItemFailures {
+		got = append(got, f.ItemIdentifier)
+	}
+	if want := []string{"m2"}; !slices.Equal(got, want) {
+		t.Errorf("batch item failures %v, want %v", got, want)
+	}
+	for n, want := range map[int]receipt.Status{1: receipt.Completed, 2: receipt.Failed, 3: receipt.Processing} {
+		if rc, _ := f.receipts.Get(context.Background(), tenant, id(n)); rc.Status != want {
+			t.Errorf("receipt %d %s, want %s", n, rc.Status, want)
+		}
+	}
+}
+
+type flakyFiles struct {
+	*files
+	failKey string
+}
+
+func (f *flakyFiles) Get(ctx context.Context, key string) ([]byte, error) {
+	if key == f.failKey {
+		return nil, errors.New("slow down")
+	}
+	return f.files.Get(ctx, key)
+}
