@@ -50,7 +50,8 @@ accuracy: deps ## field accuracy of the Tesseract extractor on ../shared/receipt
 	go run ./cmd/accuracy -dir ../shared/receipts/sroie
 
 build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
-	@for fn in $$(grep -oE '^  [A-Za-z]+Function:' template.yaml | tr -d ' :'); do \
+	@# Zip functions only: ProcessorImageFunction is built by Docker from its Dockerfile.
+	@for fn in $$(grep -oE '^  [A-Za-z]+Function:' template.yaml | tr -d ' :' | grep -v 'ImageFunction$$'); do \
 		$(MAKE) -s build-$$fn ARTIFACTS_DIR=$(CURDIR)/.aws-sam/build/$$fn || exit 1; \
 	done; echo "built into .aws-sam/build"
 

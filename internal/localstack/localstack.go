@@ -107,6 +107,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, fn := range fns {
+		if fn.PackageType != "Zip" {
+			return nil, fmt.Errorf("function %s is a container image, which the local stack does not run (it runs the zip functions' binaries; keep the template's defaults)", fn.LogicalID)
+		}
+	}
 	built := make(chan error, 1)
 	go func() { built <- Build(ctx, cfg.Root, cfg.BuildDir, fns) }()
 

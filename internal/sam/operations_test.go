@@ -2,11 +2,13 @@ package sam_test
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/receipts-api/receipts/internal/sam"
 	"github.com/receipts-api/receipts/internal/testenv"
 )
 
@@ -20,6 +22,7 @@ func TestTemplateTranslates(t *testing.T) {
 		nil,
 		{"AlarmEmail=oncall@example.com"},
 		{"LogLevel=DEBUG"},
+		{"Extractor=tesseract"},
 	} {
 		t.Run(strings.Join(append([]string{"defaults"}, params...), " "), func(t *testing.T) {
 			cmd := exec.Command("python3", append([]string{tool, filepath.Join(root, "template.yaml")}, params...)...)
@@ -70,4 +73,53 @@ func jsonOf(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestExtractorParameter: with Extractor=tesseract the processor is the
+// container image, wired to the same queue with the same settings, and the
+// zip processor is not created.
+func TestExtractorParameter(t *testing.T) {
+	root := testenv.Root(t)
+	load := func(extractor string) *sam.Template {
+		tp, err := sam.Load(filepath.Join(root, "template.yaml"), sam.Options{Parameters: map[string]string{"Extractor": extractor}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tp
+	}
+	zip, err := load("textract").Function("ProcessorFunction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := load("tesseract").Function("ProcessorImageFunction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := load("tesseract").Function("ProcessorFunction"); err == nil {
+		t.Error("Extractor=tesseract still creates the zip processor")
+	}
+	if _, err := load("textract").Function("ProcessorImageFunction"); err == nil {
+		t.Error("Extractor=textract still creates the image processor")
+	}
+	if img.Properties["PackageType"] != "Image" || img.Env["EXTRACTOR"] != "tesseract" || zip.Env["EXTRACTOR"] != "textract" {
+		t.Errorf("image: PackageType %v EXTRACTOR %q; zip EXTRACTOR %q", img.Properties["PackageType"], img.Env["EXTRACTOR"], zip.Env["EXTRACTOR"])
+	}
+	if df, _ := img.Metadata["Dockerfile"].(string); df == "" {
+		t.Error("the image function names no Dockerfile")
+	} else if _, err := os.Stat(filepath.Join(root, df)); err != nil {
+		t.Errorf("Dockerfile: %v", err)
+	}
+	for _, k := range []string{"Timeout", "MemorySize"} {
+		if jsonOf(t, img.Properties[k]) != jsonOf(t, zip.Properties[k]) {
+			t.Errorf("%s differs: image %v, zip %v", k, img.Properties[k], zip.Properties[k])
+		}
+	}
+	if jsonOf(t, img.Events) != jsonOf(t, zip.Events) {
+		t.Errorf("events differ:\nimage %s\nzip   %s", jsonOf(t, img.Events), jsonOf(t, zip.Events))
+	}
+	for k, v := range zip.Env {
+		if k != "EXTRACTOR" && img.Env[k] != v {
+			t.Errorf("env %s: image %q, zip %q", k, img.Env[k], v)
+		}
+	}
 }

@@ -77,6 +77,21 @@ func Parse(src []byte, opts Options) (*Template, error) {
 		}
 		t.resources[id] = m
 	}
+	// A resource whose Condition is false is not created, as in
+	// CloudFormation: the local stack must not run it either.
+	for _, id := range sortedKeys(t.resources) {
+		name, ok := t.resources[id]["Condition"].(string)
+		if !ok {
+			continue
+		}
+		on, err := t.condition(name)
+		if err != nil {
+			return nil, fmt.Errorf("resource %s: %w", id, err)
+		}
+		if !on {
+			delete(t.resources, id)
+		}
+	}
 	return t, nil
 }
 
@@ -158,12 +173,14 @@ func intrinsic(m map[string]any) bool {
 // Function is a AWS::Serverless::Function as the local stack runs it.
 type Function struct {
 	LogicalID string
-	CodeURI   string // absolute
-	Handler   string
-	Runtime   string
-	Timeout   time.Duration
-	MemoryMB  int
-	Env       map[string]string
+	CodeURI   string // absolute; empty for an image
+	// PackageType is "Zip" or "Image".
+	PackageType string
+	Handler     string
+	Runtime     string
+	Timeout     time.Duration
+	MemoryMB    int
+	Env         map[string]string
 	// LogFormat and LogLevel are the LoggingConfig's LogFormat ("Text"
 	// when unset) and ApplicationLogLevel.
 	LogFormat, LogLevel string
@@ -206,13 +223,21 @@ func (t *Template) Function(logicalID string) (Function, error) {
 		LogicalID: logicalID, Handler: str(p["Handler"]), Runtime: str(p["Runtime"]),
 		Timeout: 3 * time.Second, MemoryMB: 128, Env: map[string]string{}, Properties: p,
 	}
-	code := str(p["CodeUri"])
-	if code == "" {
-		return Function{}, fmt.Errorf("function %s has no CodeUri", logicalID)
+	fn.PackageType = str(p["PackageType"])
+	if fn.PackageType == "" {
+		fn.PackageType = "Zip"
 	}
-	fn.CodeURI, err = filepath.Abs(filepath.Join(t.Dir, code))
-	if err != nil {
-		return Function{}, err
+	code := str(p["CodeUri"])
+	switch {
+	case fn.PackageType == "Image":
+		// Built by Docker from Metadata's Dockerfile; no code folder.
+	case code == "":
+		return Function{}, fmt.Errorf("function %s has no CodeUri", logicalID)
+	default:
+		fn.CodeURI, err = filepath.Abs(filepath.Join(t.Dir, code))
+		if err != nil {
+			return Function{}, err
+		}
 	}
 	if v, ok := p["Timeout"].(int); ok {
 		fn.Timeout = time.Duration(v) * time.Second

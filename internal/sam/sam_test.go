@@ -2,6 +2,7 @@ package sam_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +220,72 @@ Resources:
 		if fn.LogFormat != tt.format || fn.LogLevel != tt.level {
 			t.Errorf("%s: format %q level %q; want %q %q", tt.fn, fn.LogFormat, fn.LogLevel, tt.format, tt.level)
 		}
+	}
+}
+
+func TestResourceConditions(t *testing.T) {
+	const tpl = `
+Parameters:
+  Engine:
+    Type: String
+    Default: zip
+Conditions:
+  UseZip: !Equals [!Ref Engine, zip]
+  UseImage: !Not [!Condition UseZip]
+Resources:
+  ZipFn:
+    Type: AWS::Serverless::Function
+    Condition: UseZip
+    Properties:
+      CodeUri: a/
+  ImageFn:
+    Type: AWS::Serverless::Function
+    Condition: UseImage
+    Properties:
+      CodeUri: b/
+  Always:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: c/
+      Environment:
+        Variables:
+          WORKER: !If [UseZip, !Ref ZipFn, !Ref ImageFn]
+`
+	tests := []struct {
+		engine string
+		want   []string
+		worker string
+	}{
+		{"zip", []string{"Always", "ZipFn"}, "ZipFn"},
+		{"image", []string{"Always", "ImageFn"}, "ImageFn"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.engine, func(t *testing.T) {
+			tp, err := sam.Parse([]byte(tpl), sam.Options{Parameters: map[string]string{"Engine": tt.engine}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fns, err := tp.Functions()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, fn := range fns {
+				got = append(got, fn.LogicalID)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("functions %v, want %v", got, tt.want)
+			}
+			always, err := tp.Function("Always")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(always.Env["WORKER"], tt.worker) {
+				t.Errorf("WORKER = %q, want the name of %s", always.Env["WORKER"], tt.worker)
+			}
+		})
+	}
+	if _, err := sam.Parse([]byte("Resources:\n  X:\n    Type: AWS::SQS::Queue\n    Condition: Nope\n"), sam.Options{}); err == nil {
+		t.Error("a resource with an unknown condition must be an error")
 	}
 }
