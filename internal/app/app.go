@@ -14,6 +14,7 @@ import (
 	"github.com/receipts-api/receipts/internal/awsclient"
 	"github.com/receipts-api/receipts/internal/files"
 	"github.com/receipts-api/receipts/internal/lambdahttp"
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/store"
 )
 
@@ -23,15 +24,21 @@ type Deps struct {
 	Bucket   string
 	Receipts *store.Store
 	Files    *files.Store
+	Limits   limits.Limits
 }
 
-// FromEnv builds Deps from TABLE_NAME, BUCKET_NAME and the SDK's environment.
+// FromEnv builds Deps from TABLE_NAME, BUCKET_NAME, the limits' variables
+// (see limits.FromEnv) and the SDK's environment.
 func FromEnv() (*Deps, error) {
 	table, err := awsclient.MustEnv("TABLE_NAME")
 	if err != nil {
 		return nil, err
 	}
 	bucket, err := awsclient.MustEnv("BUCKET_NAME")
+	if err != nil {
+		return nil, err
+	}
+	lim, err := limits.FromEnv()
 	if err != nil {
 		return nil, err
 	}
@@ -44,12 +51,13 @@ func FromEnv() (*Deps, error) {
 		Bucket:   bucket,
 		Receipts: store.New(awsclient.DynamoDB(cfg), table),
 		Files:    files.New(awsclient.S3(cfg), bucket),
+		Limits:   lim,
 	}, nil
 }
 
 // API returns the HTTP API over d.
 func (d *Deps) API() *api.Server {
-	return api.New(d.Receipts, d.Files, d.Receipts)
+	return api.New(d.Receipts, d.Files, d.Receipts, api.WithMaxPixels(d.Limits.ImagePixels))
 }
 
 // ServeAPI builds the API from the environment and serves, as this

@@ -1,0 +1,77 @@
+// Package testdocs generates documents for tests that need hostile or
+// damaged files, so no large binary is committed: images whose headers
+// declare far more pixels than their few bytes hold, and JPEGs with damage
+// in their entropy-coded data.
+package testdocs
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
+)
+
+// PNG returns a white PNG of w×h pixels, streamed row by row so that
+// generating it costs a row's memory, not the image's: the file is about a
+// thousandth of the decoded size. colorType is PNG's (0 grey, 2 RGB, 6
+// RGBA), depth 8 or 16 bits per sample.
+func PNG(w, h int, colorType, depth byte) []byte {
+	var out bytes.Buffer
+	out.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
+	ihdr[8], ihdr[9] = depth, colorType
+	chunk(&out, "IHDR", ihdr)
+	samples := map[byte]int{0: 1, 2: 3, 4: 2, 6: 4}[colorType]
+	row := make([]byte, 1+w*samples*int(depth)/8)
+	for i := 1; i < len(row); i++ {
+		row[i] = 0xff
+	}
+	var idat bytes.Buffer
+	z, _ := zlib.NewWriterLevel(&idat, zlib.BestCompression)
+	for range h {
+		_, _ = z.Write(row)
+	}
+	_ = z.Close()
+	chunk(&out, "IDAT", idat.Bytes())
+	chunk(&out, "IEND", nil)
+	return out.Bytes()
+}
+
+func chunk(out *bytes.Buffer, typ string, data []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(data)))
+	out.Write(n[:])
+	crc := crc32.NewIEEE()
+	crc.Write([]byte(typ))
+	crc.Write(data)
+	out.WriteString(typ)
+	out.Write(data)
+	binary.BigEndian.PutUint32(n[:], crc.Sum32())
+	out.Write(n[:])
+}
+
+// JPEG returns a baseline JPEG of a few hundred bytes whose frame header
+// declares w×h pixels of one grey component. Its scan holds a handful of
+// bytes; a decoder fills the rest of the frame in.
+func JPEG(w, h int) []byte {
+	var out bytes.Buffer
+	out.Write([]byte{0xff, 0xd8})
+	// DQT: one table of ones.
+	out.Write([]byte{0xff, 0xdb, 0x00, 0x43, 0x00})
+	out.Write(bytes.Repeat([]byte{1}, 64))
+	// SOF0: 8-bit, h×w, one component, 1×1 sampling, table 0.
+	out.Write([]byte{0xff, 0xc0, 0x00, 0x0b, 0x08, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 0x01, 0x01, 0x11, 0x00})
+	// DHT: a DC table and an AC table, each with one code of length 1 for
+	// symbol 0 (DC: no difference; AC: end of block).
+	for _, class := range []byte{0x00, 0x10} {
+		out.Write([]byte{0xff, 0xc4, 0x00, 0x14, class})
+		out.Write([]byte{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	}
+	// SOS and a scan of zero bits: every block flat grey.
+	out.Write([]byte{0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00})
+	out.Write(make([]byte, 238)) // 378 bytes in all
+	out.Write([]byte{0xff, 0xd9})
+	return out.Bytes()
+}
