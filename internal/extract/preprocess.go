@@ -7,6 +7,8 @@ import (
 	"image/draw"
 	_ "image/jpeg" // decoders for the formats we accept
 	"image/png"
+
+	"github.com/receipts-api/receipts/internal/receipt"
 )
 
 // page is an image ready for tesseract: the bytes to hand it, and the
@@ -22,9 +24,33 @@ type page struct {
 // at 300 DPI, and reads no better; phone photos are as large.
 const maxSide = 4000
 
-// maxPixels bounds what we decode ourselves: a small file can claim a huge
-// image, and tesseract applies its own limits to what it decodes.
-const maxPixels = 80_000_000
+// maxDecodeBytes bounds the memory of decoding an image ourselves, two of
+// which may run at once in the processor. The pixel limit alone is not
+// enough: at 40 megapixels a 16-bit PNG decodes to 320 MB and a progressive
+// colour JPEG holds 480 MB of coefficients. An image over it goes to
+// tesseract as uploaded, and tesseract decodes it under its memory limit.
+const maxDecodeBytes = 192 << 20
+
+// decodeBytes estimates what decoding an image with Go's decoders costs, in
+// bytes, from its header: the decoded image, the grey copy we make of it,
+// and for a progressive JPEG the coefficients kept until its last scan.
+func decodeBytes(h receipt.ImageHeader) int64 {
+	var perPixel int64
+	switch {
+	case h.Components <= 1 && h.BitDepth <= 8: // grey, paletted, JPEG luma
+		perPixel = 1
+	case h.Components == 1: // 16-bit grey
+		perPixel = 2
+	case h.BitDepth > 8: // 16-bit colour decodes to 8 bytes a pixel
+		perPixel = 8
+	default: // 8-bit colour, 4:4:4 at worst for a JPEG
+		perPixel = 4
+	}
+	if h.Progressive {
+		perPixel += 4 * int64(h.Components) // one int32 per coefficient
+	}
+	return h.Pixels() * (perPixel + 1)
+}
 
 // borderShare is how much of an image's edge must be dark before it counts
 // as a scanner's or a table's border around the receipt.
@@ -36,9 +62,14 @@ const borderShare = 0.2
 // border and the paper, so faint print goes white with the paper and a
 // legible receipt reads as empty. An image that needs neither is handed
 // over untouched, so tesseract decodes it as it always would.
-func preparePage(src []byte) page {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(src))
-	if err != nil || cfg.Width*cfg.Height > maxPixels {
+//
+// Nothing is decoded beyond maxPixels, or beyond maxDecodeBytes of memory.
+// An image Go's decoders refuse (a JPEG with a few damaged bytes in its
+// entropy-coded data, a scan cut short) also goes to tesseract as uploaded:
+// its libjpeg and libpng read what they can of a damaged image.
+func preparePage(src []byte, maxPixels int64) page {
+	h, err := receipt.ReadImageHeader(src, receipt.Sniff(src))
+	if err != nil || h.Pixels() > maxPixels || decodeBytes(h) > maxDecodeBytes {
 		return page{bytes: src}
 	}
 	img, _, err := image.Decode(bytes.NewReader(src))

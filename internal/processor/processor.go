@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -39,11 +40,15 @@ type Processor struct {
 	now       func() time.Time
 	// Workers is how many records of a batch are extracted at once.
 	Workers int
+	// MaxPixels is the most pixels an image may declare; checked again
+	// here, before any engine decodes it, as the upload may predate the
+	// limit or have come another way.
+	MaxPixels int64
 }
 
 // New returns a Processor over documents stored in bucket.
 func New(receipts Receipts, files Files, bucket string, extractor extract.Extractor, log *slog.Logger) *Processor {
-	return &Processor{receipts: receipts, files: files, bucket: bucket, extractor: extractor, log: log, now: time.Now, Workers: 2}
+	return &Processor{receipts: receipts, files: files, bucket: bucket, extractor: extractor, log: log, now: time.Now, Workers: 2, MaxPixels: limits.DefaultImagePixels}
 }
 
 // Job is one receipt to process, as a stream record names it.
@@ -120,6 +125,10 @@ func (p *Processor) Process(ctx context.Context, job Job) error {
 	if err != nil {
 		log.WarnContext(ctx, "read file, will retry", "err", err)
 		return fmt.Errorf("read file of receipt %s: %w", job.ID, err)
+	}
+	if err := receipt.CheckPixels(doc, job.ContentType, p.MaxPixels); err != nil {
+		log.InfoContext(ctx, "document over a limit", "err", err)
+		return p.fail(ctx, job, err.Error())
 	}
 	start := time.Now()
 	res, err := p.extractor.Extract(ctx, extract.Document{

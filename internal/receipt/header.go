@@ -83,6 +83,9 @@ func jpegHeader(doc []byte) (ImageHeader, error) {
 			return ImageHeader{}, fmt.Errorf("jpeg: no frame header: %w", ErrNoHeader)
 		}
 		n := int(binary.BigEndian.Uint16(doc[i+2:]))
+		if n < 2 { // the length counts its own two bytes
+			return ImageHeader{}, fmt.Errorf("jpeg: segment length %d: %w", n, ErrNoHeader)
+		}
 		seg := doc[i+4 : min(len(doc), i+2+n)]
 		// SOF0..SOF15, except DHT (c4), JPG (c8) and DAC (cc).
 		if m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc {

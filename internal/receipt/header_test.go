@@ -33,6 +33,7 @@ func TestReadImageHeader(t *testing.T) {
 		{"jpeg huffman table is no frame", append([]byte{0xff, 0xd8, 0xff, 0xc4, 0x00, 0x02}, jpegWith(0xc0, 5, 6, 1)[2:]...), receipt.JPEG, receipt.ImageHeader{Width: 5, Height: 6, Components: 1, BitDepth: 8}, false},
 		{"jpeg without frame", []byte{0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0, 0, 0xff, 0xd9}, receipt.JPEG, receipt.ImageHeader{}, true},
 		{"jpeg cut in its frame header", jpegWith(0xc0, 5, 6, 1)[:16], receipt.JPEG, receipt.ImageHeader{}, true},
+		{"jpeg segment shorter than its length", []byte{0xff, 0xd8, 0xff, 0xe0, 0x00, 0x00, 0xff, 0xd9}, receipt.JPEG, receipt.ImageHeader{}, true},
 		{"jpeg garbage between segments", []byte{0xff, 0xd8, 0x00, 0x00, 0x00, 0x00}, receipt.JPEG, receipt.ImageHeader{}, true},
 		{"png cut short", testdocs.PNG(30, 20, 0, 8)[:20], receipt.PNG, receipt.ImageHeader{}, true},
 		{"pdf", []byte("%PDF-1.4"), receipt.PDF, receipt.ImageHeader{}, true},
@@ -84,4 +85,17 @@ func TestCheckPixels(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzReadImageHeader(f *testing.F) {
+	f.Add(testdocs.JPEG(30, 20))
+	f.Add(jpegWith(0xc2, 5, 6, 3))
+	f.Add(testdocs.PNG(3, 2, 6, 16))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		for _, typ := range []string{receipt.PNG, receipt.JPEG} {
+			if h, err := receipt.ReadImageHeader(doc, typ); err == nil && (h.Width < 0 || h.Height < 0) {
+				t.Fatalf("negative size %+v", h)
+			}
+		}
+	})
 }

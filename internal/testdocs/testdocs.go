@@ -8,7 +8,9 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
+	"strings"
 )
 
 // PNG returns a white PNG of w×h pixels, streamed row by row so that
@@ -73,5 +75,68 @@ func JPEG(w, h int) []byte {
 	out.Write([]byte{0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00})
 	out.Write(make([]byte, 238)) // 378 bytes in all
 	out.Write([]byte{0xff, 0xd9})
+	return out.Bytes()
+}
+
+// Damaged returns a copy of a baseline JPEG with n bytes overwritten in its
+// entropy-coded data, as a bad sector or a flaky transfer leaves it: the
+// header and the end marker are whole, the picture is not. The damage
+// starts at the first stuffed 0xff00 past the middle of the scan, so the
+// stray 0xff reads as a marker where none may be: Go's decoder gives up
+// there, libjpeg warns and reads on.
+func Damaged(jpg []byte, n int) []byte {
+	out := bytes.Clone(jpg)
+	sos := bytes.Index(out, []byte{0xff, 0xda})
+	if sos < 0 {
+		return out
+	}
+	start := sos + 2 + int(binary.BigEndian.Uint16(out[sos+2:]))
+	mid := start + (len(out)-start)/2
+	at := bytes.Index(out[mid:], []byte{0xff, 0x00})
+	if at < 0 {
+		return out
+	}
+	for i := mid + at + 1; i < mid+at+1+n && i < len(out)-2; i++ {
+		out[i] = byte(0x5a + i%7) // never 0xff or 0x00
+	}
+	return out
+}
+
+// ScannedPDF returns a PDF of the given number of pages, each showing the
+// same JPEG (w×h pixels) and no text layer, as a scanner makes them. The
+// image is stored once, so a PDF of hundreds of pages stays small.
+func ScannedPDF(jpg []byte, w, h, pages int) []byte {
+	var out bytes.Buffer
+	var offsets []int
+	obj := func(body string, stream []byte) {
+		offsets = append(offsets, out.Len())
+		fmt.Fprintf(&out, "%d 0 obj\n%s", len(offsets), body)
+		if stream != nil {
+			out.WriteString("\nstream\n")
+			out.Write(stream)
+			out.WriteString("\nendstream")
+		}
+		out.WriteString("\nendobj\n")
+	}
+	out.WriteString("%PDF-1.4\n")
+	// 1 catalog, 2 page tree, 3 image, 4 content; pages from 5 on.
+	kids := make([]string, pages)
+	for i := range kids {
+		kids[i] = fmt.Sprintf("%d 0 R", 5+i)
+	}
+	obj("<</Type /Catalog /Pages 2 0 R>>", nil)
+	obj(fmt.Sprintf("<</Type /Pages /Kids [%s] /Count %d>>", strings.Join(kids, " "), pages), nil)
+	obj(fmt.Sprintf("<</Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length %d>>", w, h, len(jpg)), jpg)
+	content := fmt.Sprintf("q %d 0 0 %d 0 0 cm /Im0 Do Q", w, h)
+	obj(fmt.Sprintf("<</Length %d>>", len(content)), []byte(content))
+	for range pages {
+		obj(fmt.Sprintf("<</Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources <</XObject <</Im0 3 0 R>>>>>>", w, h), nil)
+	}
+	xref := out.Len()
+	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&out, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&out, "trailer\n<</Size %d /Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
 	return out.Bytes()
 }

@@ -1,0 +1,92 @@
+package extract_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/testdocs"
+)
+
+// The processor's MemorySize in template.yaml.
+const functionMemoryMB = 1024
+
+// TestImageBombs feeds images that declare far more pixels than their bytes
+// hold to the extractor: refused from the header, and, when the pixel check
+// is lifted, stopped by the subprocess's memory limit. Each ends with a
+// permanent error within 30 s, and no process of ours grows past the
+// function's memory.
+func TestImageBombs(t *testing.T) {
+	bombs := []struct {
+		name string
+		doc  extract.Document
+	}{
+		{"png 30000x30000", extract.Document{Bytes: testdocs.PNG(30000, 30000, 0, 8), ContentType: receipt.PNG}},
+		{"378-byte jpeg 30000x30000", extract.Document{Bytes: testdocs.JPEG(30000, 30000), ContentType: receipt.JPEG}},
+		{"16-bit png 8944x8944", extract.Document{Bytes: testdocs.PNG(8944, 8944, 2, 16), ContentType: receipt.PNG}},
+	}
+	for _, pixelCheck := range []bool{true, false} {
+		for _, b := range bombs {
+			name := b.name
+			if !pixelCheck {
+				name += " past the pixel check"
+			}
+			t.Run(name, func(t *testing.T) {
+				tess := extract.NewTesseract("eng")
+				if !pixelCheck {
+					tess.Limits.ImagePixels = 1 << 40
+				}
+				start := time.Now()
+				_, err := tess.Extract(context.Background(), b.doc)
+				took := time.Since(start)
+				if !errors.Is(err, extract.ErrOverLimit) || !errors.Is(err, extract.ErrUnreadable) {
+					t.Fatalf("Extract = %v, want a permanent ErrOverLimit", err)
+				}
+				if took > 30*time.Second {
+					t.Errorf("took %v, want under 30 s", took)
+				}
+				var ru syscall.Rusage
+				if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
+					t.Fatal(err)
+				}
+				child := ru.Maxrss >> 10 // KiB to MiB
+				t.Logf("%v in %v; largest subprocess so far %d MiB", err, took.Round(time.Millisecond), child)
+				if child > functionMemoryMB/2 {
+					t.Errorf("a subprocess reached %d MiB, want under %d (two run at once)", child, functionMemoryMB/2)
+				}
+			})
+		}
+	}
+}
+
+func TestToolMemoryLimit(t *testing.T) {
+	tess := extract.NewTesseract("eng")
+	tess.Limits.ToolMemoryMB = 40 // not even tesseract's libraries fit
+	_, err := tess.Extract(context.Background(), extract.Document{Bytes: shared(t, "sroie", "img", "000.jpg"), ContentType: receipt.JPEG})
+	if !errors.Is(err, extract.ErrOverLimit) || !strings.Contains(err.Error(), "over its 40 MiB memory limit") {
+		t.Fatalf("Extract = %v, want tesseract over its 40 MiB memory limit", err)
+	}
+}
+
+// TestPDFPages reads only the first pages of a long scanned PDF, and says so.
+func TestPDFPages(t *testing.T) {
+	doc := testdocs.ScannedPDF(shared(t, "sroie", "img", "000.jpg"), 463, 1013, 12)
+	tess := extract.NewTesseract("eng")
+	tess.Limits.Pages = 2
+	res, err := tess.Extract(context.Background(), extract.Document{Bytes: doc, ContentType: receipt.PDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(res.Text, "\f"); got != 1 {
+		t.Errorf("text holds %d pages, want 2", got+1)
+	}
+	want := "pages: 12 in document, first 2 read"
+	if len(res.Fields.Warnings) != 1 || res.Fields.Warnings[0] != want {
+		t.Errorf("warnings = %q, want [%q]", res.Fields.Warnings, want)
+	}
+}
