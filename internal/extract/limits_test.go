@@ -1,8 +1,11 @@
 package extract_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	_ "image/jpeg"
 	"strings"
 	"syscall"
 	"testing"
@@ -90,3 +93,30 @@ func TestPDFPages(t *testing.T) {
 		t.Errorf("warnings = %q, want [%q]", res.Fields.Warnings, want)
 	}
 }
+// TestDamagedJPEG reads a receipt whose entropy-coded data has a few bytes
+// overwritten: Go's decoder refuses it, tesseract's libjpeg reads around
+// the damage, and the receipt has its text.
+func TestDamagedJPEG(t *testing.T) {
+	for _, n := range []int{4, 16} {
+		doc := testdocs.Damaged(shared(t, "sroie", "img", "000.jpg"), n)
+		if !receipt.Wellformed(doc, receipt.JPEG) {
+			t.Fatal("the damaged JPEG must still pass the upload's checks")
+		}
+		_, _, decodeErr := image.Decode(bytes.NewReader(doc))
+		res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: doc, ContentType: receipt.JPEG})
+		if err != nil {
+			t.Fatalf("%d bytes damaged (Go's decoder: %v): %v", n, decodeErr, err)
+		}
+		t.Logf("%d bytes damaged; Go's decoder: %v", n, decodeErr)
+		if decodeErr == nil {
+			t.Fatalf("%d bytes damaged: Go's decoder read it; the test needs damage it refuses", n)
+		}
+		if !strings.Contains(res.Text, "BOOK") {
+			t.Errorf("%d bytes damaged: text %q lacks the vendor's BOOK", n, res.Text)
+		}
+		if len(res.Fields.Warnings) != 1 || !strings.HasPrefix(res.Fields.Warnings[0], "image: damaged") {
+			t.Errorf("%d bytes damaged: warnings %q, want one saying the image is damaged", n, res.Fields.Warnings)
+		}
+	}
+}
+

@@ -8,6 +8,7 @@ import (
 	_ "image/jpeg" // decoders for the formats we accept
 	"image/png"
 
+	"github.com/receipts-api/receipts/internal/lenientjpeg"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -17,6 +18,9 @@ import (
 type page struct {
 	bytes []byte
 	gray  *image.Gray
+	// damage is what cut the decoding of a damaged image short; what
+	// decoded before it is in gray.
+	damage error
 }
 
 // maxSide bounds the longer side of what tesseract reads. An A4 page
@@ -64,22 +68,27 @@ const borderShare = 0.2
 // over untouched, so tesseract decodes it as it always would.
 //
 // Nothing is decoded beyond maxPixels, or beyond maxDecodeBytes of memory.
-// An image Go's decoders refuse (a JPEG with a few damaged bytes in its
-// entropy-coded data, a scan cut short) also goes to tesseract as uploaded:
-// its libjpeg and libpng read what they can of a damaged image.
+// A damaged JPEG (a few bad bytes in its entropy-coded data, a scan cut
+// short) is decoded as far as its data goes, the rest left white, and
+// handed over as decoded: Leptonica refuses such a file outright.
 func preparePage(src []byte, maxPixels int64) page {
-	h, err := receipt.ReadImageHeader(src, receipt.Sniff(src))
+	typ := receipt.Sniff(src)
+	h, err := receipt.ReadImageHeader(src, typ)
 	if err != nil || h.Pixels() > maxPixels || decodeBytes(h) > maxDecodeBytes {
 		return page{bytes: src}
 	}
+	var damage error
 	img, _, err := image.Decode(bytes.NewReader(src))
-	if err != nil {
+	if err != nil && typ == receipt.JPEG {
+		img, damage = lenientjpeg.Decode(bytes.NewReader(src))
+	}
+	if img == nil {
 		return page{bytes: src}
 	}
 	g := grayOf(img)
 	// Tesseract may see what a transparent pixel hides, often black; ours
-	// are composed on white.
-	changed := !opaque(img)
+	// are composed on white. It cannot read a damaged file at all.
+	changed := !opaque(img) || damage != nil
 	if long := max(g.Rect.Dx(), g.Rect.Dy()); long > maxSide {
 		g = shrink(g, (long+maxSide-1)/maxSide)
 		changed = true
@@ -91,7 +100,7 @@ func preparePage(src []byte, maxPixels int64) page {
 	if !changed {
 		return page{bytes: src, gray: g}
 	}
-	return page{bytes: pgm(g), gray: g}
+	return page{bytes: pgm(g), gray: g, damage: damage}
 }
 
 // grayOf returns an image's grey levels. A JPEG's luma plane already is

@@ -63,6 +63,9 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 			return Result{}, fmt.Errorf("%w: %w", err, ErrOverLimit)
 		}
 		img = preparePage(doc.Bytes, t.Limits.ImagePixels)
+		if img.damage != nil {
+			warnings = append(warnings, fmt.Sprintf("image: damaged (%v), read as far as it decodes", img.damage))
+		}
 		text, err = t.image(ctx, img)
 	case receipt.PDF:
 		text, warnings, err = t.pdf(ctx, doc.Bytes)
