@@ -43,7 +43,8 @@ func Default() Limits {
 }
 
 // FromEnv returns the limits the environment sets, the default for each it
-// leaves unset. A value that is not a positive whole number is an error, so
+// leaves unset. A value that is not a whole number from 1 to 2^40 is an
+// error, so
 // a typo fails the function's start rather than lifting a bound.
 func FromEnv() (Limits, error) {
 	l := Default()
@@ -59,8 +60,8 @@ func FromEnv() (Limits, error) {
 		if raw == "" {
 			continue
 		}
-		v, err := strconv.ParseInt(raw, 10, 32)
-		if err != nil || v <= 0 {
+		v, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || v <= 0 || v > 1<<40 {
 			return Limits{}, fmt.Errorf("%s=%q: want a positive whole number", s.name, raw)
 		}
 		s.set(v)

@@ -14,6 +14,8 @@ func TestFromEnv(t *testing.T) {
 			Limits{ImagePixels: 1000, Pages: 3, ToolMemoryMB: 64}, false},
 		{"zero", map[string]string{"MAX_PAGES": "0"}, Limits{}, true},
 		{"negative", map[string]string{"MAX_IMAGE_PIXELS": "-1"}, Limits{}, true},
+		{"lifted", map[string]string{"MAX_IMAGE_PIXELS": "1000000000000"}, Limits{ImagePixels: 1e12, Pages: DefaultPages, ToolMemoryMB: DefaultToolMemoryMB}, false},
+		{"absurd", map[string]string{"MAX_PAGES": "99999999999999"}, Limits{}, true},
 		{"not a number", map[string]string{"MAX_TOOL_MEMORY_MB": "512MB"}, Limits{}, true},
 	}
 	for _, tt := range tests {
