@@ -93,6 +93,7 @@ func TestPDFPages(t *testing.T) {
 		t.Errorf("warnings = %q, want [%q]", res.Fields.Warnings, want)
 	}
 }
+
 // TestDamagedJPEG reads a receipt whose entropy-coded data has a few bytes
 // overwritten: Go's decoder refuses it, tesseract's libjpeg reads around
 // the damage, and the receipt has its text.
@@ -119,4 +120,3 @@ func TestDamagedJPEG(t *testing.T) {
 		}
 	}
 }
-

@@ -44,8 +44,7 @@ func Default() Limits {
 
 // FromEnv returns the limits the environment sets, the default for each it
 // leaves unset. A value that is not a whole number from 1 to 2^40 is an
-// error, so
-// a typo fails the function's start rather than lifting a bound.
+// error, so a typo fails the function's start rather than lifting a bound.
 func FromEnv() (Limits, error) {
 	l := Default()
 	for _, s := range []struct {
