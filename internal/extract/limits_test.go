@@ -6,6 +6,8 @@ import (
 	"errors"
 	"image"
 	_ "image/jpeg"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -78,7 +80,7 @@ func TestToolMemoryLimit(t *testing.T) {
 
 // TestPDFPages reads only the first pages of a long scanned PDF, and says so.
 func TestPDFPages(t *testing.T) {
-	doc := testdocs.ScannedPDF(shared(t, "sroie", "img", "000.jpg"), 463, 1013, 12)
+	doc := testdocs.ScannedPDF(shared(t, "sroie", "img", "000.jpg"), 463, 1013, 500)
 	tess := extract.NewTesseract("eng")
 	tess.Limits.Pages = 2
 	res, err := tess.Extract(context.Background(), extract.Document{Bytes: doc, ContentType: receipt.PDF})
@@ -88,7 +90,7 @@ func TestPDFPages(t *testing.T) {
 	if got := strings.Count(res.Text, "\f"); got != 1 {
 		t.Errorf("text holds %d pages, want 2", got+1)
 	}
-	want := "pages: 12 in document, first 2 read"
+	want := "pages: 500 in document, first 2 read"
 	if len(res.Fields.Warnings) != 1 || res.Fields.Warnings[0] != want {
 		t.Errorf("warnings = %q, want [%q]", res.Fields.Warnings, want)
 	}
@@ -119,4 +121,35 @@ func TestDamagedJPEG(t *testing.T) {
 			t.Errorf("%d bytes damaged: warnings %q, want one saying the image is damaged", n, res.Fields.Warnings)
 		}
 	}
+}
+
+// TestKilledLeavesNoTempFiles kills an extraction, tools and all, as Lambda
+// does to a function that times out or runs out of memory: deferred
+// clean-up never runs then, so nothing may be on disk to clean up.
+func TestKilledLeavesNoTempFiles(t *testing.T) {
+	tmp := t.TempDir()
+	for _, after := range []time.Duration{300 * time.Millisecond, time.Second, 2 * time.Second} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperExtractScannedPDF$")
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "EXTRACT_HELPER=1")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(after)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Fatalf("killed after %v, it left %v in TMPDIR", after, left[0].Name())
+		}
+	}
+}
+
+// TestHelperExtractScannedPDF is the process TestKilledLeavesNoTempFiles
+// kills; run on its own, it does nothing.
+func TestHelperExtractScannedPDF(t *testing.T) {
+	if os.Getenv("EXTRACT_HELPER") != "1" {
+		return
+	}
+	doc := testdocs.ScannedPDF(shared(t, "sroie", "img", "000.jpg"), 463, 1013, 5)
+	_, _ = extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: doc, ContentType: receipt.PDF})
 }
