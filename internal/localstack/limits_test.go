@@ -139,6 +139,18 @@ func TestImageBombs(t *testing.T) {
 			failsWithin(t, id)
 		})
 	}
+	t.Run("two colour images at the pixel limit at once", func(t *testing.T) {
+		// Each decodes in the processor (about 210 MB) and goes to
+		// tesseract: the worst that passes every check, twice over.
+		doc := testdocs.PNG(6324, 6324, 2, 8)
+		var ids []string
+		for i := range 2 {
+			ids = append(ids, uploadID(t, st.APIURL, fmt.Sprintf("limit-%d.png", i), doc))
+		}
+		for _, id := range ids {
+			waitDone(t, st.APIURL, id)
+		}
+	})
 	peaks := logs.peaks()
 	if _, ok := peaks["ProcessorFunction"]; !ok {
 		t.Errorf("no REPORT line of the processor in the logs")
