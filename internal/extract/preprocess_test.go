@@ -201,6 +201,13 @@ func FuzzPreparePage(f *testing.F) {
 	f.Add(encodePNG(f, receiptImage(40, 60, 3)))
 	f.Add(encodePNG(f, receiptImage(60, 30, 0)))
 	f.Add(pngHeader(40000, 40000))
+	f.Add(testdocs.JPEG(40, 30))
+	var j bytes.Buffer
+	if err := jpeg.Encode(&j, receiptImage(64, 80, 4), nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(j.Bytes())
+	f.Add(testdocs.Damaged(j.Bytes(), 3))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		p := preparePage(src, limits.DefaultImagePixels)
 		if p.gray == nil {
