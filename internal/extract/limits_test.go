@@ -18,14 +18,13 @@ import (
 	"github.com/receipts-api/receipts/internal/testdocs"
 )
 
-// The processor's MemorySize in template.yaml.
-const functionMemoryMB = 1024
-
 // TestImageBombs feeds images that declare far more pixels than their bytes
 // hold to the extractor: refused from the header, and, when the pixel check
 // is lifted, stopped by the subprocess's memory limit. Each ends with a
-// permanent error within 30 s, and no process of ours grows past the
-// function's memory.
+// permanent error within 30 s. The memory they take, subprocesses included,
+// is measured by the local Lambda host in the localstack package's
+// TestImageBombs: the rusage of children here would count this test
+// process's own memory, which each child shares between fork and exec.
 func TestImageBombs(t *testing.T) {
 	bombs := []struct {
 		name string
@@ -55,15 +54,7 @@ func TestImageBombs(t *testing.T) {
 				if took > 30*time.Second {
 					t.Errorf("took %v, want under 30 s", took)
 				}
-				var ru syscall.Rusage
-				if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
-					t.Fatal(err)
-				}
-				child := ru.Maxrss >> 10 // KiB to MiB
-				t.Logf("%v in %v; largest subprocess so far %d MiB", err, took.Round(time.Millisecond), child)
-				if child > functionMemoryMB/2 {
-					t.Errorf("a subprocess reached %d MiB, want under %d (two run at once)", child, functionMemoryMB/2)
-				}
+				t.Logf("%v in %v", err, took.Round(time.Millisecond))
 			})
 		}
 	}

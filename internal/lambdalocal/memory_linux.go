@@ -22,10 +22,10 @@ func groupRSS(pgid int) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	var total int64
-	page := int64(os.Getpagesize())
+	group := map[int]proc{}
 	for _, name := range names {
-		if name[0] < '0' || name[0] > '9' {
+		pid, err := strconv.Atoi(name)
+		if err != nil {
 			continue
 		}
 		b, err := os.ReadFile("/proc/" + name + "/stat")
@@ -34,19 +34,41 @@ func groupRSS(pgid int) (int64, bool) {
 		}
 		// The command name is in parentheses and may hold anything;
 		// fields are counted after its closing one.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
+		open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+		if open < 0 || end < open {
 			continue
 		}
-		f := bytes.Fields(b[i+1:])
+		f := bytes.Fields(b[end+1:])
 		if len(f) < 22 {
 			continue
 		}
 		if g, _ := strconv.Atoi(string(f[2])); g != pgid { // field 5, pgrp
 			continue
 		}
-		rss, _ := strconv.ParseInt(string(f[21]), 10, 64) // field 24, rss in pages
-		total += rss * page
+		ppid, _ := strconv.Atoi(string(f[1]))             // field 4
+		rss, _ := strconv.ParseInt(string(f[21]), 10, 64) // field 24, in pages
+		group[pid] = proc{ppid: ppid, comm: string(b[open+1 : end]), rss: rss}
 	}
-	return total, true
+	return sumRSS(group) * int64(os.Getpagesize()), true
+}
+
+// proc is what groupRSS reads of one process.
+type proc struct {
+	ppid int
+	comm string
+	rss  int64
+}
+
+// sumRSS adds up the resident memory of a process group, by pid. Between
+// fork and exec a child shares its parent's memory (Go forks with CLONE_VM)
+// and reports the same name and figure: it is counted once.
+func sumRSS(group map[int]proc) int64 {
+	var total int64
+	for _, p := range group {
+		if parent, ok := group[p.ppid]; ok && parent.comm == p.comm && parent.rss == p.rss {
+			continue
+		}
+		total += p.rss
+	}
+	return total
 }
