@@ -171,7 +171,9 @@ func (t *Tesseract) ocr(ctx context.Context, image []byte, args ...string) (stri
 func (t *Tesseract) run(ctx context.Context, cmd *exec.Cmd, name string) (string, error) {
 	mb := t.Limits.ToolMemoryMB
 	if mb > 0 && cmd.Err == nil {
-		cmd.Args = append([]string{"sh", "-c", `ulimit -v "$0" && exec "$@"`, strconv.Itoa(mb << 10), cmd.Path}, cmd.Args[1:]...)
+		// Should the limit be refused (a lower hard limit is in force), the
+		// tool still runs, under that lower limit.
+		cmd.Args = append([]string{"sh", "-c", `ulimit -v "$0" 2>/dev/null; exec "$@"`, strconv.Itoa(mb << 10), cmd.Path}, cmd.Args[1:]...)
 		cmd.Path = "/bin/sh"
 	}
 	stdout, stderr := &capped{max: maxToolOutput}, &capped{max: 64 << 10}
