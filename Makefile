@@ -30,6 +30,7 @@ test: deps tools ## install what is missing, then run every test against the rea
 	go test -run='^$$' -fuzz=FuzzUpload -fuzztime=10s ./internal/api
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s ./internal/extract
 	go test -run='^$$' -fuzz=FuzzPreparePage -fuzztime=10s ./internal/extract
+	go test -run='^$$' -fuzz=FuzzReadImageHeader -fuzztime=10s ./internal/receipt
 
 unit: ## the tests alone: no lint, no fuzzing
 	go test -count=1 ./...

@@ -18,5 +18,7 @@ func main() {
 		slog.Error("init", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(uploads.New(deps.Receipts, deps.Files, slog.Default()).Handle)
+	h := uploads.New(deps.Receipts, deps.Files, slog.Default())
+	h.MaxPixels = deps.Limits.ImagePixels
+	lambda.Start(h.Handle)
 }

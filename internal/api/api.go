@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -45,6 +46,8 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	newID    func() (string, error)
+	// maxPixels is the most pixels an uploaded image may declare.
+	maxPixels int64
 }
 
 // Option changes a Server built by New.
@@ -59,6 +62,10 @@ func WithIDs(newID func() (string, error)) Option { return func(s *Server) { s.n
 // WithLogger makes the Server log to l.
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
+// WithMaxPixels sets the most pixels an uploaded image may declare
+// (limits.DefaultImagePixels unless set).
+func WithMaxPixels(n int64) Option { return func(s *Server) { s.maxPixels = n } }
+
 // New returns a Server over the given stores.
 func New(receipts Receipts, files Files, idem Idempotency, opts ...Option) *Server {
 	s := &Server{
@@ -68,6 +75,8 @@ func New(receipts Receipts, files Files, idem Idempotency, opts ...Option) *Serv
 		log:      slog.Default(),
 		now:      time.Now,
 		newID:    receipt.NewID,
+
+		maxPixels: limits.DefaultImagePixels,
 	}
 	for _, o := range opts {
 		o(s)

@@ -20,6 +20,7 @@ import (
 	"github.com/receipts-api/receipts/internal/files"
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/store"
+	"github.com/receipts-api/receipts/internal/testdocs"
 	"github.com/receipts-api/receipts/internal/testenv"
 )
 
@@ -132,6 +133,9 @@ func TestUploadContract(t *testing.T) {
 		{"jpeg magic, then text", upload{parts: map[string][]byte{"@file": []byte("\xff\xd8\xff\xe0 <?php system($_GET['c']); ?>")}}, 400, invalidFormat},
 		{"pdf that is also a zip", upload{parts: map[string][]byte{"@file": []byte("%PDF-1.4\nPK\x03\x04 polyglot")}}, 400, invalidFormat},
 		{"too large", upload{parts: map[string][]byte{"@file": append(append([]byte{}, pngBytes...), make([]byte, api.MaxUploadBytes)...)}}, 413, `{"error":"File too large. The maximum upload size is 4 MiB; use POST /receipt/uploads for files up to 10 MB."}`},
+		{"png declaring too many pixels", upload{parts: map[string][]byte{"@file": testdocs.PNG(6400, 6400, 0, 8)}}, 400, `{"error":"Image too large: 6400x6400 pixels is over the limit of 40000000 pixels."}`},
+		{"378-byte jpeg declaring 30000x30000", upload{parts: map[string][]byte{"@file": testdocs.JPEG(30000, 30000)}}, 400, `{"error":"Image too large: 30000x30000 pixels is over the limit of 40000000 pixels."}`},
+		{"jpeg of a 600 DPI A4 scan", upload{parts: map[string][]byte{"@file": testdocs.JPEG(4960, 7016)}}, 200, ""},
 		{"png", upload{parts: map[string][]byte{"@file": pngBytes}}, 200, ""},
 		{"jpeg", upload{parts: map[string][]byte{"@file": jpegBytes}}, 200, ""},
 		{"pdf", upload{parts: map[string][]byte{"@file": pdfBytes}}, 200, ""},

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/receipts-api/receipts/internal/receipt"
@@ -26,6 +27,13 @@ var (
 	errReceiptNotFound  = &clientError{http.StatusNotFound, "receipt not found"}
 	errUnauthorized     = &clientError{http.StatusUnauthorized, "unauthorized"}
 )
+
+// errTooManyPixels answers an image whose header declares more pixels than
+// the limit: refused before anything decodes it.
+func errTooManyPixels(e *receipt.PixelError) *clientError {
+	return &clientError{http.StatusBadRequest, fmt.Sprintf(
+		"Image too large: %dx%d pixels is over the limit of %d pixels.", e.Width, e.Height, e.Limit)}
+}
 
 // domainErrors maps the domain's errors to answers: the one place where a
 // store or service error becomes an HTTP status.

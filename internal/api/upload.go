@@ -28,6 +28,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errInvalidFormat)
 		return
 	}
+	var pixels *receipt.PixelError
+	if errors.As(receipt.CheckPixels(data, contentType, s.maxPixels), &pixels) {
+		s.fail(w, r, errTooManyPixels(pixels))
+		return
+	}
 	key := r.Header.Get("Idempotency-Key")
 	if key != "" {
 		if !validIdempotencyKey(key) {

@@ -15,6 +15,7 @@ import (
 	"github.com/receipts-api/receipts/internal/awsclient"
 	"github.com/receipts-api/receipts/internal/files"
 	"github.com/receipts-api/receipts/internal/lambdahttp"
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/store"
 )
 
@@ -24,12 +25,14 @@ type Deps struct {
 	Bucket   string
 	Receipts *store.Store
 	Files    *files.Store
+	Limits   limits.Limits
 }
 
-// FromEnv builds Deps from TABLE_NAME, BUCKET_NAME and the SDK's environment.
-// Every function starts here, so this is also where the default logger is
-// set: Lambda's format and level (AWS_LAMBDA_LOG_FORMAT, _LOG_LEVEL, from the
-// function's LoggingConfig), each record with the invocation's request id.
+// FromEnv builds Deps from TABLE_NAME, BUCKET_NAME, the limits' variables
+// (see limits.FromEnv) and the SDK's environment. Every function starts
+// here, so this is also where the default logger is set: Lambda's format and
+// level (AWS_LAMBDA_LOG_FORMAT, _LOG_LEVEL, from the function's
+// LoggingConfig), each record with the invocation's request id.
 func FromEnv() (*Deps, error) {
 	slog.SetDefault(lambdacontext.NewLogger())
 	table, err := awsclient.MustEnv("TABLE_NAME")
@@ -44,6 +47,10 @@ func FromEnv() (*Deps, error) {
 	if err != nil {
 		return nil, err
 	}
+	lim, err := limits.FromEnv()
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := awsclient.Load()
 	if err != nil {
 		return nil, fmt.Errorf("init: %w", err)
@@ -53,12 +60,13 @@ func FromEnv() (*Deps, error) {
 		Bucket:   bucket,
 		Receipts: store.New(awsclient.DynamoDB(cfg), table, store.WithListReadLimit(listReadLimit)),
 		Files:    files.New(awsclient.S3(cfg), bucket),
+		Limits:   lim,
 	}, nil
 }
 
 // API returns the HTTP API over d.
 func (d *Deps) API() *api.Server {
-	return api.New(d.Receipts, d.Files, d.Receipts)
+	return api.New(d.Receipts, d.Files, d.Receipts, api.WithMaxPixels(d.Limits.ImagePixels))
 }
 
 // ServeAPI builds the API from the environment and serves, as this

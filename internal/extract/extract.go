@@ -6,6 +6,7 @@ package extract
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/receipts-api/receipts/internal/receipt"
 )
@@ -33,6 +34,7 @@ type Extractor interface {
 // text): trying again cannot help. Any other error may be transient.
 var ErrUnreadable = errors.New("document unreadable")
 
-// ErrOverLimit means the document asks for more than a limit allows (pages,
-// pixels, memory): trying again cannot help either.
-var ErrOverLimit = errors.New("document over a limit")
+// ErrOverLimit means the document is over one of the limits on what a
+// document may cost (pixels, a subprocess's memory). It wraps ErrUnreadable:
+// the same document would exceed the limit again, so it is never retried.
+var ErrOverLimit = fmt.Errorf("%w: over a limit", ErrUnreadable)

@@ -7,6 +7,9 @@ import (
 	"image/draw"
 	_ "image/jpeg" // decoders for the formats we accept
 	"image/png"
+
+	"github.com/receipts-api/receipts/internal/lenientjpeg"
+	"github.com/receipts-api/receipts/internal/receipt"
 )
 
 // page is an image ready for tesseract: the bytes to hand it, and the
@@ -15,6 +18,9 @@ import (
 type page struct {
 	bytes []byte
 	gray  *image.Gray
+	// damage is what cut the decoding of a damaged image short; what
+	// decoded before it is in gray.
+	damage error
 }
 
 // maxSide bounds the longer side of what tesseract reads. An A4 page
@@ -22,9 +28,33 @@ type page struct {
 // at 300 DPI, and reads no better; phone photos are as large.
 const maxSide = 4000
 
-// maxPixels bounds what we decode ourselves: a small file can claim a huge
-// image, and tesseract applies its own limits to what it decodes.
-const maxPixels = 80_000_000
+// maxDecodeBytes bounds the memory of decoding an image ourselves, two of
+// which may run at once in the processor. The pixel limit alone is not
+// enough: at 40 megapixels a 16-bit PNG decodes to 320 MB and a progressive
+// colour JPEG holds 480 MB of coefficients. An image over it goes to
+// tesseract as uploaded, and tesseract decodes it under its memory limit.
+const maxDecodeBytes = 192 << 20
+
+// decodeBytes estimates what decoding an image with Go's decoders costs, in
+// bytes, from its header: the decoded image, the grey copy we make of it,
+// and for a progressive JPEG the coefficients kept until its last scan.
+func decodeBytes(h receipt.ImageHeader) int64 {
+	var perPixel int64
+	switch {
+	case h.Components <= 1 && h.BitDepth <= 8: // grey, paletted, JPEG luma
+		perPixel = 1
+	case h.Components == 1: // 16-bit grey
+		perPixel = 2
+	case h.BitDepth > 8: // 16-bit colour decodes to 8 bytes a pixel
+		perPixel = 8
+	default: // 8-bit colour, 4:4:4 at worst for a JPEG
+		perPixel = 4
+	}
+	if h.Progressive {
+		perPixel += 4 * int64(h.Components) // one int32 per coefficient
+	}
+	return h.Pixels() * (perPixel + 1)
+}
 
 // borderShare is how much of an image's edge must be dark before it counts
 // as a scanner's or a table's border around the receipt.
@@ -36,19 +66,29 @@ const borderShare = 0.2
 // border and the paper, so faint print goes white with the paper and a
 // legible receipt reads as empty. An image that needs neither is handed
 // over untouched, so tesseract decodes it as it always would.
-func preparePage(src []byte) page {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(src))
-	if err != nil || cfg.Width*cfg.Height > maxPixels {
+//
+// Nothing is decoded beyond maxPixels, or beyond maxDecodeBytes of memory.
+// A damaged JPEG (a few bad bytes in its entropy-coded data, a scan cut
+// short) is decoded as far as its data goes, the rest left white, and
+// handed over as decoded: Leptonica refuses such a file outright.
+func preparePage(src []byte, maxPixels int64) page {
+	typ := receipt.Sniff(src)
+	h, err := receipt.ReadImageHeader(src, typ)
+	if err != nil || h.Pixels() > maxPixels || decodeBytes(h) > maxDecodeBytes {
 		return page{bytes: src}
 	}
+	var damage error
 	img, _, err := image.Decode(bytes.NewReader(src))
-	if err != nil {
+	if err != nil && typ == receipt.JPEG {
+		img, damage = lenientjpeg.Decode(bytes.NewReader(src))
+	}
+	if img == nil {
 		return page{bytes: src}
 	}
 	g := grayOf(img)
 	// Tesseract may see what a transparent pixel hides, often black; ours
-	// are composed on white.
-	changed := !opaque(img)
+	// are composed on white. It cannot read a damaged file at all.
+	changed := !opaque(img) || damage != nil
 	if long := max(g.Rect.Dx(), g.Rect.Dy()); long > maxSide {
 		g = shrink(g, (long+maxSide-1)/maxSide)
 		changed = true
@@ -60,7 +100,7 @@ func preparePage(src []byte) page {
 	if !changed {
 		return page{bytes: src, gray: g}
 	}
-	return page{bytes: pgm(g), gray: g}
+	return page{bytes: pgm(g), gray: g, damage: damage}
 }
 
 // grayOf returns an image's grey levels. A JPEG's luma plane already is

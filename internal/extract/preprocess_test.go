@@ -9,7 +9,12 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"runtime"
 	"testing"
+
+	"github.com/receipts-api/receipts/internal/limits"
+	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/testdocs"
 )
 
 // receiptImage draws a receipt: paper at 230 with a dark frame of the given
@@ -84,10 +89,13 @@ func TestPreparePage(t *testing.T) {
 		{"very large image", huge, false, true, image.Pt(2700, 40)},
 		{"print on a transparent background", encodePNG(t, transparentReceipt(300, 400)), false, true, image.Pt(300, 400)},
 		{"not an image", []byte("hello"), true, false, image.Point{}},
+		{"over the pixel limit", testdocs.PNG(6400, 6400, 0, 8), true, false, image.Point{}},
+		// 16-bit colour at the pixel limit decodes to 320 MB: tesseract's.
+		{"16-bit colour at the pixel limit", testdocs.PNG(6324, 6324, 2, 16), true, false, image.Point{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := preparePage(tt.src)
+			p := preparePage(tt.src, limits.DefaultImagePixels)
 			if got := bytes.Equal(p.bytes, tt.src); got != tt.untouched {
 				t.Errorf("untouched = %v, want %v", got, tt.untouched)
 			}
@@ -193,8 +201,15 @@ func FuzzPreparePage(f *testing.F) {
 	f.Add(encodePNG(f, receiptImage(40, 60, 3)))
 	f.Add(encodePNG(f, receiptImage(60, 30, 0)))
 	f.Add(pngHeader(40000, 40000))
+	f.Add(testdocs.JPEG(40, 30))
+	var j bytes.Buffer
+	if err := jpeg.Encode(&j, receiptImage(64, 80, 4), nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(j.Bytes())
+	f.Add(testdocs.Damaged(j.Bytes(), 3))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		p := preparePage(src)
+		p := preparePage(src, limits.DefaultImagePixels)
 		if p.gray == nil {
 			if !bytes.Equal(p.bytes, src) {
 				t.Fatal("an image we could not decode was changed")
@@ -208,11 +223,61 @@ func FuzzPreparePage(f *testing.F) {
 }
 
 func TestTransparencyIsPaper(t *testing.T) {
-	p := preparePage(encodePNG(t, transparentReceipt(30, 40)))
+	p := preparePage(encodePNG(t, transparentReceipt(30, 40)), limits.DefaultImagePixels)
 	if got := p.gray.GrayAt(0, 0).Y; got != 255 {
 		t.Errorf("background = %d, want 255", got)
 	}
 	if got := p.gray.GrayAt(30/4, 40/3).Y; got != 0 {
 		t.Errorf("print = %d, want 0", got)
+	}
+}
+
+// TestPreparePageMemory holds what preparing an image at the pixel limit
+// allocates (an upper bound of its peak) under the decode budget, so that
+// the processor's two workers stay well inside its memory.
+func TestPreparePageMemory(t *testing.T) {
+	side := 6324 // 39.99 megapixels
+	tests := []struct {
+		name    string
+		src     []byte
+		maxHeap int64
+	}{
+		{"grey 8-bit", testdocs.PNG(side, side, 0, 8), maxDecodeBytes},
+		{"colour 8-bit", testdocs.PNG(side, side, 2, 8), maxDecodeBytes * 5 / 4},
+		{"colour 16-bit", testdocs.PNG(side, side, 2, 16), 1 << 20},
+		{"grey 16-bit", testdocs.PNG(side, side, 0, 16), maxDecodeBytes},
+		{"jpeg bomb", testdocs.JPEG(30000, 30000), 1 << 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			p := preparePage(tt.src, limits.DefaultImagePixels)
+			runtime.ReadMemStats(&after)
+			got := int64(after.TotalAlloc - before.TotalAlloc)
+			t.Logf("%s: %d MiB allocated, decoded %v", tt.name, got>>20, p.gray != nil)
+			if got > tt.maxHeap {
+				t.Errorf("preparePage allocated %d MiB, want at most %d MiB", got>>20, tt.maxHeap>>20)
+			}
+		})
+	}
+}
+
+func TestDecodeBytes(t *testing.T) {
+	tests := []struct {
+		h    receipt.ImageHeader
+		want int64
+	}{
+		{receipt.ImageHeader{Width: 10, Height: 10, Components: 1, BitDepth: 8}, 200},
+		{receipt.ImageHeader{Width: 10, Height: 10, Components: 1, BitDepth: 16}, 300},
+		{receipt.ImageHeader{Width: 10, Height: 10, Components: 3, BitDepth: 8}, 500},
+		{receipt.ImageHeader{Width: 10, Height: 10, Components: 4, BitDepth: 16}, 900},
+		{receipt.ImageHeader{Width: 10, Height: 10, Components: 3, BitDepth: 8, Progressive: true}, 1700},
+	}
+	for _, tt := range tests {
+		if got := decodeBytes(tt.h); got != tt.want {
+			t.Errorf("decodeBytes(%+v) = %d, want %d", tt.h, got, tt.want)
+		}
 	}
 }

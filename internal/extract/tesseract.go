@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -27,6 +27,9 @@ type Tesseract struct {
 	// longer side: ~300 DPI for A4, more for a narrow receipt, and bounded
 	// for scans whose pages claim to be a metre long.
 	PagePixels int
+	// Limits bound the pixels decoded, the pages read and the memory of
+	// every subprocess.
+	Limits limits.Limits
 }
 
 var _ Extractor = (*Tesseract)(nil)
@@ -43,22 +46,29 @@ func NewTesseract(languages string) *Tesseract {
 	if languages == "" {
 		languages = "eng"
 	}
-	return &Tesseract{Languages: languages, PageSegMode: DefaultPageSegMode, PagePixels: 3500}
+	return &Tesseract{Languages: languages, PageSegMode: DefaultPageSegMode, PagePixels: 3500, Limits: limits.Default()}
 }
 
 // Extract returns the document's text and the fields parsed from it.
 func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	var (
-		text string
-		img  page
-		err  error
+		text     string
+		img      page
+		warnings []string
+		err      error
 	)
 	switch doc.ContentType {
 	case receipt.PNG, receipt.JPEG:
-		img = preparePage(doc.Bytes)
+		if err := receipt.CheckPixels(doc.Bytes, doc.ContentType, t.Limits.ImagePixels); err != nil {
+			return Result{}, fmt.Errorf("%w: %w", err, ErrOverLimit)
+		}
+		img = preparePage(doc.Bytes, t.Limits.ImagePixels)
+		if img.damage != nil {
+			warnings = append(warnings, fmt.Sprintf("image: damaged (%v), read as far as it decodes", img.damage))
+		}
 		text, err = t.image(ctx, img)
 	case receipt.PDF:
-		text, err = t.pdf(ctx, doc.Bytes)
+		text, warnings, err = t.pdf(ctx, doc.Bytes)
 	default:
 		return Result{}, fmt.Errorf("content type %q: %w", doc.ContentType, ErrUnreadable)
 	}
@@ -73,6 +83,7 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	if doc.ContentType != receipt.PDF && t.PageSegMode != "" {
 		fields = t.fillIn(ctx, img.bytes, fields)
 	}
+	fields.Warnings = append(fields.Warnings, warnings...)
 	return Result{Text: text, Fields: fields}, nil
 }
 
@@ -145,60 +156,28 @@ func (t *Tesseract) ocr(ctx context.Context, image []byte, args ...string) (stri
 	// Tesseract's OpenMP threads cost more than they give on one page and
 	// fight the other invocations for the cores.
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-	return run(ctx, cmd, "tesseract")
-}
-
-func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, error) {
-	dir, err := os.MkdirTemp("", "receipt-pdf")
-	if err != nil {
-		return "", fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "doc.pdf")
-	if err := os.WriteFile(in, doc, 0o600); err != nil {
-		return "", fmt.Errorf("write pdf: %w", err)
-	}
-	text, err := run(ctx, exec.CommandContext(ctx, "pdftotext", "-layout", "-enc", "UTF-8", in, "-"), "pdftotext")
-	if err != nil {
-		return "", err
-	}
-	if strings.TrimSpace(text) != "" {
-		return text, nil
-	}
-	// No text layer: a scan. Render every page and read it.
-	prefix := filepath.Join(dir, "page")
-	if _, err := run(ctx, exec.CommandContext(ctx, "pdftoppm", "-scale-to", fmt.Sprint(t.PagePixels), "-gray", "-png", in, prefix), "pdftoppm"); err != nil {
-		return "", err
-	}
-	pages, _ := filepath.Glob(prefix + "*.png")
-	sort.Strings(pages)
-	if len(pages) == 0 {
-		return "", fmt.Errorf("pdf has no pages: %w", ErrUnreadable)
-	}
-	var out strings.Builder
-	for i, p := range pages {
-		img, err := os.ReadFile(p)
-		if err != nil {
-			return "", fmt.Errorf("read page %d: %w", i+1, err)
-		}
-		text, err := t.image(ctx, preparePage(img))
-		if err != nil {
-			return "", fmt.Errorf("page %d: %w", i+1, err)
-		}
-		if i > 0 {
-			out.WriteString("\n\f\n")
-		}
-		out.WriteString(text)
-	}
-	return out.String(), nil
+	return t.run(ctx, cmd, "tesseract")
 }
 
 // run runs cmd and returns its stdout. A tool that rejects its input makes
-// the document unreadable; a tool that is missing or was stopped is not the
-// document's fault.
-func run(ctx context.Context, cmd *exec.Cmd, name string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+// the document unreadable, and so does one that runs out of its memory
+// limit; a tool that is missing or was stopped is not the document's fault.
+//
+// Every tool runs under an address-space limit (RLIMIT_AS) of
+// Limits.ToolMemoryMB: Go cannot set a child's limit between fork and exec,
+// and prlimit(1) is not in every image, so a POSIX shell sets it with
+// ulimit and replaces itself with the tool, which keeps its PID (a cancelled
+// context kills the tool itself).
+func (t *Tesseract) run(ctx context.Context, cmd *exec.Cmd, name string) (string, error) {
+	mb := t.Limits.ToolMemoryMB
+	if mb > 0 && cmd.Err == nil {
+		// Should the limit be refused (a lower hard limit is in force), the
+		// tool still runs, under that lower limit.
+		cmd.Args = append([]string{"sh", "-c", `ulimit -v "$0" 2>/dev/null; exec "$@"`, strconv.Itoa(mb << 10), cmd.Path}, cmd.Args[1:]...)
+		cmd.Path = "/bin/sh"
+	}
+	stdout, stderr := &capped{max: maxToolOutput}, &capped{max: 64 << 10}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	if err == nil {
 		return stdout.String(), nil
@@ -207,10 +186,48 @@ func run(ctx context.Context, cmd *exec.Cmd, name string) (string, error) {
 		return "", fmt.Errorf("%s: %w", name, ctx.Err())
 	}
 	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() > 0 {
+	if !errors.As(err, &exit) {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	if mb > 0 && outOfMemory(stderr.String()) {
+		return "", fmt.Errorf("%s: over its %d MiB memory limit (%s): %w", name, mb, firstLine(stderr.String()), ErrOverLimit)
+	}
+	if exit.ExitCode() > 0 {
 		return "", fmt.Errorf("%s: %s: %w", name, firstLine(stderr.String()), ErrUnreadable)
 	}
 	return "", fmt.Errorf("%s: %w", name, err)
+}
+
+// maxToolOutput caps what a tool may print: a rendered page's PNG (3500 px
+// square, grey) or a document's text; past it, output is dropped.
+const maxToolOutput = 32 << 20
+
+// outOfMemory reports whether a tool's error output says an allocation
+// failed: Leptonica's and libpng's messages, C++'s bad_alloc, Poppler's,
+// the C library's, and the dynamic loader's when not even the tool's
+// libraries fit.
+func outOfMemory(stderr string) bool {
+	for _, s := range []string{"malloc fail", "Out of memory", "out of memory", "bad_alloc", "Cannot allocate memory", "failed to map segment"} {
+		if strings.Contains(stderr, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// capped keeps the first max bytes written to it and drops the rest,
+// claiming to have written them, so the tool is not stopped by a broken
+// pipe while its output is bounded.
+type capped struct {
+	bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
 }
 
 func firstLine(s string) string {

@@ -231,9 +231,13 @@ func (h *Host) run(ctx context.Context, in *instance, res Result, payload []byte
 	timer := time.NewTimer(h.fn.Timeout)
 	defer timer.Stop()
 	begin := time.Now()
-	defer func() { out.Duration = time.Since(begin) }()
+	defer func() {
+		out.Duration = time.Since(begin)
+		out.MaxMemoryMB = in.maxMemoryMB()
+	}()
 	select {
 	case in.work <- inv:
+		defer in.watch(h.fn.MemoryMB)()
 	case <-in.exited:
 		return res, false, &FunctionError{Type: "Runtime.ExitError", Payload: exitPayload(in.exitErr)}
 	case <-timer.C:
@@ -243,7 +247,6 @@ func (h *Host) run(ctx context.Context, in *instance, res Result, payload []byte
 	}
 	select {
 	case o := <-inv.done:
-		res.MaxMemoryMB = in.maxMemoryMB()
 		res.Payload = o.payload
 		if o.errorType != "" {
 			// A runtime that reported an error survives it and stays warm.
@@ -251,6 +254,9 @@ func (h *Host) run(ctx context.Context, in *instance, res Result, payload []byte
 		}
 		return res, true, nil
 	case <-in.exited:
+		if in.oom.Load() {
+			return res, false, outOfMemory(res.RequestID)
+		}
 		return res, false, &FunctionError{Type: "Runtime.ExitError", Payload: exitPayload(in.exitErr)}
 	case <-timer.C:
 		return res, false, timeoutError(h.fn.Timeout)
@@ -267,7 +273,7 @@ func (h *Host) report(res Result, in *instance, err error) {
 		line += fmt.Sprintf("\tInit Duration: %.2f ms", ms(res.InitDuration))
 	}
 	var fe *FunctionError
-	if errors.As(err, &fe) && (fe.Type == "Sandbox.Timedout" || fe.Type == "Runtime.ExitError" || fe.Init) {
+	if errors.As(err, &fe) && (fe.Type == "Sandbox.Timedout" || fe.Type == "Runtime.ExitError" || fe.Type == "Runtime.OutOfMemory" || fe.Init) {
 		line += "\tStatus: error\tError Type: " + fe.Type
 	}
 	fmt.Fprintf(h.logs, "END RequestId: %s\n%s\n", res.RequestID, line)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -54,6 +55,11 @@ type instance struct {
 	current  *invocation
 	once     sync.Once
 	stopOnce sync.Once
+
+	// peak is the most memory the process group was seen to hold, in
+	// bytes; oom says the instance was killed for going over MemorySize.
+	peak atomic.Int64
+	oom  atomic.Bool
 }
 
 func startInstance(fn *Function, logs io.Writer) (*instance, error) {
@@ -199,19 +205,77 @@ func writeRuntimeError(w http.ResponseWriter, status int, typ, msg string) {
 	_, _ = fmt.Fprintf(w, `{"errorType":%q,"errorMessage":%q}`, typ, msg)
 }
 
-// maxMemoryMB is the process's peak resident memory, as Lambda reports it.
+// maxMemoryMB is the instance's peak memory, as Lambda reports it: its
+// process's own peak, or the most its whole process group (the function's
+// subprocesses included) was seen to hold, whichever is larger.
 func (in *instance) maxMemoryMB() int {
+	peak := in.peak.Load()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", in.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-			return (kb + 1023) / 1024
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				peak = max(peak, kb<<10)
+			}
 		}
 	}
-	return 0
+	return int((peak + 1<<20 - 1) >> 20)
+}
+
+// memoryInterval is how often an invocation's memory is sampled. Lambda's
+// cgroup sees every page at once; sampling can miss a spike shorter than
+// this, which is as much as a local stand-in can do without cgroups.
+const memoryInterval = 20 * time.Millisecond
+
+// watch samples the memory of the instance's process group until the
+// returned stop is called, keeping the peak, and kills the whole group when
+// it holds more than limitMB, as Lambda does when a function's memory runs
+// out.
+func (in *instance) watch(limitMB int) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(memoryInterval)
+		defer tick.Stop()
+		for {
+			in.sample(int64(limitMB) << 20)
+			select {
+			case <-done:
+				return
+			case <-in.exited:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+func (in *instance) sample(limit int64) {
+	pid := in.cmd.Process.Pid
+	rss, ok := groupRSS(pid)
+	if !ok {
+		return
+	}
+	for old := in.peak.Load(); rss > old && !in.peak.CompareAndSwap(old, rss); old = in.peak.Load() {
+	}
+	if rss > limit {
+		in.oom.Store(true)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+}
+
+// outOfMemory is Lambda's error for an invocation that ran out of memory.
+func outOfMemory(requestID string) *FunctionError {
+	return &FunctionError{
+		Type:    "Runtime.OutOfMemory",
+		Payload: []byte(fmt.Sprintf(`{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: %s Error: Runtime exited with error: signal: killed"}`, requestID)),
+	}
 }
 
 // stop kills the process group and closes the endpoint.

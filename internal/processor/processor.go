@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/receipts-api/receipts/internal/extract"
+	imagelimits "github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -66,12 +67,16 @@ type Processor struct {
 	// TempDir, if set, is emptied after each batch: whatever an extraction
 	// or a subprocess it killed left behind.
 	TempDir string
+	// MaxPixels is the most pixels an image may declare; checked again
+	// here, before any engine decodes it, as the upload may predate the
+	// limit or have come another way.
+	MaxPixels int64
 }
 
 // New returns a Processor over documents stored in bucket.
 func New(receipts Receipts, files Files, bucket string, extractor extract.Extractor, limits Limits, log *slog.Logger) *Processor {
 	return &Processor{receipts: receipts, files: files, bucket: bucket, extractor: extractor, limits: limits,
-		log: log, now: time.Now, Workers: 2}
+		log: log, now: time.Now, Workers: 2, MaxPixels: imagelimits.DefaultImagePixels}
 }
 
 // Handle processes a batch of work queue messages. Each message whose
@@ -197,6 +202,9 @@ func (p *Processor) document(ctx context.Context, job Job, rc *receipt.Receipt) 
 	got := sha256.Sum256(doc)
 	if int64(len(doc)) != size || hex.EncodeToString(got[:]) != sum {
 		return nil, fatal("stored file (%d bytes) is not the file validated at upload (%d bytes, sha256 %s)", len(doc), size, sum)
+	}
+	if err := receipt.CheckPixels(doc, job.ContentType, p.MaxPixels); err != nil {
+		return nil, fatal("%v", err)
 	}
 	return doc, nil
 }

@@ -15,6 +15,9 @@ type Fields struct {
 	// Confidence is the engine's confidence in each field, 0 to 1, keyed by
 	// the field's JSON name ("total", "date", ...), where the engine gives one.
 	Confidence map[string]float64
+	// Warnings say what a client should know about how the fields were
+	// read, e.g. that only the first pages of a long document were.
+	Warnings []string
 }
 
 // LineItem is one line of a receipt.
@@ -28,5 +31,6 @@ type LineItem struct {
 // IsZero reports whether nothing was extracted.
 func (f Fields) IsZero() bool {
 	return f.Vendor == "" && f.Address == "" && f.Date == "" && f.Total == "" &&
-		f.Subtotal == "" && f.Tax == "" && f.Currency == "" && len(f.LineItems) == 0
+		f.Subtotal == "" && f.Tax == "" && f.Currency == "" && len(f.LineItems) == 0 &&
+		len(f.Warnings) == 0
 }

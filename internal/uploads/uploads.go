@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -43,11 +44,13 @@ type Handler struct {
 	files    Files
 	log      *slog.Logger
 	now      func() time.Time
+	// MaxPixels is the most pixels an uploaded image may declare.
+	MaxPixels int64
 }
 
 // New returns a Handler.
 func New(receipts Receipts, files Files, log *slog.Logger) *Handler {
-	return &Handler{receipts: receipts, files: files, log: log, now: time.Now}
+	return &Handler{receipts: receipts, files: files, log: log, now: time.Now, MaxPixels: limits.DefaultImagePixels}
 }
 
 // Handle checks each uploaded file. An error makes Lambda retry the event
@@ -173,6 +176,9 @@ func (h *Handler) check(ctx context.Context, rc *receipt.Receipt) (data []byte, 
 	}
 	if !receipt.Wellformed(data, rc.ContentType) {
 		return nil, "", "file is truncated or malformed", nil
+	}
+	if err := receipt.CheckPixels(data, rc.ContentType, h.MaxPixels); err != nil {
+		return nil, "", err.Error(), nil
 	}
 	return data, etag, "", nil
 }

@@ -17,15 +17,18 @@ import (
 	"github.com/receipts-api/receipts/internal/app"
 	"github.com/receipts-api/receipts/internal/awsclient"
 	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/processor"
 )
 
 // Extractor returns the extraction engine EXTRACTOR names: "tesseract"
-// (OCR_LANGUAGES, default eng; OCR_PSM, default 6) or "textract".
-func Extractor(cfg aws.Config) (extract.Extractor, error) {
+// (OCR_LANGUAGES, default eng; OCR_PSM, default 6; bounded by lim) or
+// "textract".
+func Extractor(cfg aws.Config, lim limits.Limits) (extract.Extractor, error) {
 	switch e := os.Getenv("EXTRACTOR"); e {
 	case "tesseract":
 		t := extract.NewTesseract(os.Getenv("OCR_LANGUAGES"))
+		t.Limits = lim
 		if psm := os.Getenv("OCR_PSM"); psm != "" {
 			t.PageSegMode = psm
 		}
@@ -90,7 +93,7 @@ func Processor() (*processor.Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex, err := Extractor(d.AWS)
+	ex, err := Extractor(d.AWS, d.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +103,7 @@ func Processor() (*processor.Processor, error) {
 	}
 	p := processor.New(d.Receipts, d.Files, d.Bucket, ex, limits, slog.Default())
 	p.TempDir = tmp
+	p.MaxPixels = d.Limits.ImagePixels
 	return p, nil
 }
 
