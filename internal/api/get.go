@@ -23,6 +23,8 @@ type receiptBody struct {
 	Status           receipt.Status `json:"status"`
 	DetailsTruncated bool           `json:"detailsTruncated,omitempty"`
 	Fields           *fieldsBody    `json:"fields,omitempty"`
+	Engine           string         `json:"engine,omitempty"`
+	Timings          *timingsBody   `json:"timings,omitempty"`
 	Filename         string         `json:"filename,omitempty"`
 	ContentType      string         `json:"contentType"`
 	Size             int64          `json:"size"`
@@ -41,6 +43,9 @@ func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
 		IsProcessing: r.Status == receipt.Processing || r.Status == receipt.Uploading,
 		Filename:     r.Filename, ContentType: r.ContentType, Size: r.Size,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Fields: fieldsOf(r.Fields),
+	}
+	if r.Status == receipt.Completed {
+		b.Engine, b.Timings = r.Engine, timingsOf(r.Timings)
 	}
 	switch r.Status {
 	case receipt.Processing, receipt.Uploading:
@@ -89,4 +94,22 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 		rc.Details = string(text)
 	}
 	writeJSON(w, http.StatusOK, s.bodyOf(rc))
+}
+
+// timingsBody says, in milliseconds, where a finished receipt's processing
+// time went.
+type timingsBody struct {
+	Queued int64 `json:"queued"`
+	Fetch  int64 `json:"fetch"`
+	OCR    int64 `json:"ocr"`
+	Parse  int64 `json:"parse"`
+	Total  int64 `json:"total"`
+}
+
+func timingsOf(t receipt.Timings) *timingsBody {
+	if t == (receipt.Timings{}) {
+		return nil
+	}
+	return &timingsBody{Queued: t.Queued.Milliseconds(), Fetch: t.Fetch.Milliseconds(), OCR: t.OCR.Milliseconds(),
+		Parse: t.Parse.Milliseconds(), Total: t.Total.Milliseconds()}
 }

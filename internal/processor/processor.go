@@ -20,14 +20,14 @@ import (
 
 	"github.com/receipts-api/receipts/internal/extract"
 	imagelimits "github.com/receipts-api/receipts/internal/limits"
+	"github.com/receipts-api/receipts/internal/metrics"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
 // Receipts reads receipts and records the outcome of processing.
 type Receipts interface {
 	Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error)
-	Complete(ctx context.Context, tenant, id, details string, f receipt.Fields, now time.Time) error
-	CompleteOffloaded(ctx context.Context, tenant, id, detailsKey string, truncated bool, f receipt.Fields, now time.Time) error
+	Complete(ctx context.Context, tenant, id string, res receipt.Result, now time.Time) error
 	Fail(ctx context.Context, tenant, id, reason string, now time.Time) error
 }
 
@@ -71,6 +71,10 @@ type Processor struct {
 	// here, before any engine decodes it, as the upload may predate the
 	// limit or have come another way.
 	MaxPixels int64
+	// Engine names the extractor in results and metrics.
+	Engine string
+	// Metrics, if set, receives one record per receipt processed.
+	Metrics *metrics.Writer
 }
 
 // New returns a Processor over documents stored in bucket.
@@ -119,11 +123,14 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 }
 
 // permanent is a failure that no retry can mend: the receipt ends FAILED.
-type permanent struct{ reason string }
+// code is a short, fixed name of its kind, for metrics.
+type permanent struct{ code, reason string }
 
 func (e *permanent) Error() string { return e.reason }
 
-func fatal(format string, args ...any) error { return &permanent{reason: fmt.Sprintf(format, args...)} }
+func fatal(code, format string, args ...any) error {
+	return &permanent{code: code, reason: fmt.Sprintf(format, args...)}
+}
 
 // Process extracts one receipt and records the result. It returns an error
 // only when trying again may succeed; a permanent failure marks the receipt
@@ -131,31 +138,46 @@ func fatal(format string, args ...any) error { return &permanent{reason: fmt.Spr
 // cause.
 func (p *Processor) Process(ctx context.Context, job Job) error {
 	log := p.log.With("tenant", job.Tenant, "id", job.ID)
-	start := time.Now()
-	err := p.process(ctx, job)
+	r := &run{start: time.Now()}
+	err := p.process(ctx, job, r)
 	var perm *permanent
 	switch {
 	case errors.As(err, &perm):
-		log.WarnContext(ctx, "receipt failed", "reason", perm.reason, "ms", time.Since(start).Milliseconds())
+		log.WarnContext(ctx, "receipt failed", "reason", perm.reason, "ms", time.Since(r.start).Milliseconds())
+		p.record(job, r, "FAILED", perm.code)
 		if err := p.fail(ctx, job, perm.reason); err != nil {
 			log.ErrorContext(ctx, "record failure, will retry", "err", err)
 			return err
 		}
 		return nil
 	case err != nil:
-		log.ErrorContext(ctx, "process receipt, will retry", "err", err, "ms", time.Since(start).Milliseconds())
+		log.ErrorContext(ctx, "process receipt, will retry", "err", err, "ms", time.Since(r.start).Milliseconds())
+		p.record(job, r, "RETRY", "transient")
 		return err
+	case r.skipped:
+		return nil
 	}
+	p.record(job, r, "COMPLETED", "none")
 	return nil
 }
 
-func (p *Processor) process(ctx context.Context, job Job) error {
+// run is one receipt's trip through the processor: where its time went.
+type run struct {
+	start    time.Time
+	uploaded time.Time // the receipt's creation, once read
+	size     int
+	timings  receipt.Timings
+	skipped  bool // finished or deleted before this delivery
+}
+
+func (p *Processor) process(ctx context.Context, job Job, r *run) error {
 	log := p.log.With("tenant", job.Tenant, "id", job.ID)
 	// A redelivered or replayed message for a finished receipt must not
 	// cost another extraction.
 	rc, err := p.receipts.Get(ctx, job.Tenant, job.ID)
 	if errors.Is(err, receipt.ErrNotFound) {
 		log.InfoContext(ctx, "receipt deleted; not extracted")
+		r.skipped = true
 		return nil
 	}
 	if err != nil {
@@ -163,22 +185,56 @@ func (p *Processor) process(ctx context.Context, job Job) error {
 	}
 	if rc.Status != receipt.Processing {
 		log.InfoContext(ctx, "receipt already finished; not extracted", "status", rc.Status)
+		r.skipped = true
 		return nil
 	}
+	r.uploaded = rc.CreatedAt
+	r.timings.Queued = max(0, r.start.Sub(rc.CreatedAt))
+	t := time.Now()
 	doc, err := p.document(ctx, job, rc)
+	r.timings.Fetch, r.size = time.Since(t), len(doc)
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	t = time.Now()
 	res, err := p.extract(ctx, job, doc)
+	r.timings.Parse = res.ParseTime
+	r.timings.OCR = max(0, time.Since(t)-res.ParseTime)
 	if err != nil {
 		return err
 	}
-	if err := p.complete(ctx, job, res); err != nil {
+	r.timings.Total = max(0, time.Since(r.start)+r.timings.Queued)
+	if err := p.complete(ctx, job, res, r.timings); err != nil {
 		return err
 	}
-	log.InfoContext(ctx, "receipt completed", "ms", time.Since(start).Milliseconds(), "textBytes", len(res.Text))
+	log.InfoContext(ctx, "receipt completed", "ms", time.Since(r.start).Milliseconds(), "textBytes", len(res.Text))
 	return nil
+}
+
+// record writes the receipt's metrics: where its time went and how it
+// ended. Dimensions are the engine, the outcome and a short reason code,
+// never a tenant or a receipt; those go in the record's properties.
+func (p *Processor) record(job Job, r *run, outcome, reason string) {
+	if p.Metrics == nil {
+		return
+	}
+	if r.timings.Total == 0 {
+		r.timings.Total = time.Since(r.start) + r.timings.Queued
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	_ = p.Metrics.Write(metrics.Record{
+		Dimensions: map[string]string{"Engine": p.Engine, "Outcome": outcome, "Reason": reason},
+		Values: []metrics.Value{
+			{Name: "Receipts", Unit: metrics.Count, Value: 1},
+			{Name: "QueuedTime", Unit: metrics.Milliseconds, Value: ms(r.timings.Queued)},
+			{Name: "FetchTime", Unit: metrics.Milliseconds, Value: ms(r.timings.Fetch)},
+			{Name: "OcrTime", Unit: metrics.Milliseconds, Value: ms(r.timings.OCR)},
+			{Name: "ParseTime", Unit: metrics.Milliseconds, Value: ms(r.timings.Parse)},
+			{Name: "TotalTime", Unit: metrics.Milliseconds, Value: ms(r.timings.Total)},
+			{Name: "FileSize", Unit: metrics.Bytes, Value: float64(r.size)},
+		},
+		Properties: map[string]any{"tenant": job.Tenant, "id": job.ID, "contentType": job.ContentType},
+	})
 }
 
 // document reads the receipt's file and checks that it is the file that was
@@ -191,20 +247,20 @@ func (p *Processor) document(ctx context.Context, job Job, rc *receipt.Receipt) 
 	}
 	doc, err := p.files.Get(ctx, job.FileKey)
 	if errors.Is(err, receipt.ErrNotFound) {
-		return nil, fatal("stored file is missing")
+		return nil, fatal("file_missing", "stored file is missing")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read file of receipt %s: %w", job.ID, err)
 	}
 	if sum == "" {
-		return nil, fatal("no checksum recorded for the file")
+		return nil, fatal("file_mismatch", "no checksum recorded for the file")
 	}
 	got := sha256.Sum256(doc)
 	if int64(len(doc)) != size || hex.EncodeToString(got[:]) != sum {
-		return nil, fatal("stored file (%d bytes) is not the file validated at upload (%d bytes, sha256 %s)", len(doc), size, sum)
+		return nil, fatal("file_mismatch", "stored file (%d bytes) is not the file validated at upload (%d bytes, sha256 %s)", len(doc), size, sum)
 	}
 	if err := receipt.CheckPixels(doc, job.ContentType, p.MaxPixels); err != nil {
-		return nil, fatal("%v", err)
+		return nil, fatal("over_limit", "%v", err)
 	}
 	return doc, nil
 }
@@ -227,37 +283,38 @@ func (p *Processor) extract(ctx context.Context, job Job, doc []byte) (extract.R
 	case err == nil:
 		return res, nil
 	case errors.Is(context.Cause(dctx), errDocTime) && ctx.Err() == nil:
-		return res, fatal("extraction took longer than the %s limit (DOC_TIME_LIMIT)", p.limits.DocTime)
-	case errors.Is(err, extract.ErrUnreadable), errors.Is(err, extract.ErrOverLimit):
-		return res, fatal("%v", err)
+		return res, fatal("time_limit", "extraction took longer than the %s limit (DOC_TIME_LIMIT)", p.limits.DocTime)
+	case errors.Is(err, extract.ErrOverLimit):
+		return res, fatal("over_limit", "%v", err)
+	case errors.Is(err, extract.ErrUnreadable):
+		return res, fatal("unreadable", "%v", err)
 	}
 	return res, fmt.Errorf("extract receipt %s: %w", job.ID, err)
 }
 
 // complete stores the result: the text in the item, or beside the file
 // when it is too long for an item.
-func (p *Processor) complete(ctx context.Context, job Job, res extract.Result) error {
-	now := p.now()
+func (p *Processor) complete(ctx context.Context, job Job, res extract.Result, timings receipt.Timings) error {
 	text, truncated := truncate(res.Text, p.limits.Details)
-	var err error
-	if truncated || (p.limits.InlineDetails > 0 && len(text) > p.limits.InlineDetails) {
+	result := receipt.Result{Details: text, Fields: res.Fields, Engine: p.Engine, Timings: timings}
+	offloaded := truncated || (p.limits.InlineDetails > 0 && len(text) > p.limits.InlineDetails)
+	if offloaded {
 		key := receipt.DetailsKey(job.Tenant, job.ID)
 		if err := p.files.Put(ctx, key, []byte(text), "text/plain; charset=utf-8"); err != nil {
 			return fmt.Errorf("store text of receipt %s: %w", job.ID, err)
 		}
-		err = p.receipts.CompleteOffloaded(ctx, job.Tenant, job.ID, key, truncated, res.Fields, now)
-		if errors.Is(err, receipt.ErrConflict) {
-			p.dropOrphan(ctx, job, key)
-		}
-	} else {
-		err = p.receipts.Complete(ctx, job.Tenant, job.ID, res.Text, res.Fields, now)
+		result.Details, result.DetailsKey, result.DetailsTruncated = "", key, truncated
+	}
+	err := p.receipts.Complete(ctx, job.Tenant, job.ID, result, p.now())
+	if offloaded && errors.Is(err, receipt.ErrConflict) {
+		p.dropOrphan(ctx, job, result.DetailsKey)
 	}
 	switch {
 	case errors.Is(err, receipt.ErrConflict):
 		p.log.InfoContext(ctx, "receipt finished or deleted meanwhile; result dropped", "tenant", job.Tenant, "id", job.ID)
 		return nil
 	case errors.Is(err, receipt.ErrTooLarge):
-		return fatal("result too large to store: %v", err)
+		return fatal("too_large", "result too large to store: %v", err)
 	case err != nil:
 		return fmt.Errorf("complete receipt %s: %w", job.ID, err)
 	}

@@ -57,13 +57,10 @@ func (r *receipts) finish(id string, set func(*receipt.Receipt), err error) erro
 	return nil
 }
 
-func (r *receipts) Complete(_ context.Context, _, id, details string, f receipt.Fields, _ time.Time) error {
-	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Details, rc.Fields = receipt.Completed, details, f }, r.completeErr)
-}
-
-func (r *receipts) CompleteOffloaded(_ context.Context, _, id, key string, truncated bool, f receipt.Fields, _ time.Time) error {
+func (r *receipts) Complete(_ context.Context, _, id string, res receipt.Result, _ time.Time) error {
 	return r.finish(id, func(rc *receipt.Receipt) {
-		rc.Status, rc.DetailsKey, rc.DetailsTruncated, rc.Fields = receipt.Completed, key, truncated, f
+		rc.Status, rc.Details, rc.DetailsKey, rc.DetailsTruncated, rc.Fields = receipt.Completed, res.Details, res.DetailsKey, res.DetailsTruncated, res.Fields
+		rc.Engine, rc.Timings = res.Engine, res.Timings
 	}, r.completeErr)
 }
 
@@ -303,7 +300,7 @@ func TestLongTextGoesBesideTheFile(t *testing.T) {
 // racing the processor would.
 type deletingStore struct{ *receipts }
 
-func (d *deletingStore) CompleteOffloaded(_ context.Context, _, id, _ string, _ bool, _ receipt.Fields, _ time.Time) error {
+func (d *deletingStore) Complete(_ context.Context, _, id string, _ receipt.Result, _ time.Time) error {
 	d.mu.Lock()
 	delete(d.byID, id)
 	d.mu.Unlock()

@@ -43,10 +43,14 @@ type Receipt struct {
 	// DetailsTruncated says the text was cut at the size limit.
 	DetailsTruncated bool
 	Fields           Fields
-	Error            string
-	Attempts         int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Engine is the extraction engine that read it (tesseract, textract).
+	Engine string
+	// Timings says where its processing time went, once finished.
+	Timings   Timings
+	Error     string
+	Attempts  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// UploadExpiresAt is when an UPLOADING receipt's upload URL expires.
 	UploadExpiresAt time.Time
 }
@@ -130,4 +134,23 @@ func NewID() (string, error) {
 		return "", err
 	}
 	return id.String(), nil
+}
+
+// Timings says where a receipt's processing time went: waiting to be
+// processed after its upload, reading the file, the engine's reading
+// (OCR), parsing text into fields, and all of it from upload to result.
+type Timings struct {
+	Queued, Fetch, OCR, Parse, Total time.Duration
+}
+
+// Result is what processing found out about a receipt, as it is stored.
+type Result struct {
+	// Details is the text, when it is kept with the receipt; else it is at
+	// DetailsKey, cut at the size limit when DetailsTruncated.
+	Details          string
+	DetailsKey       string
+	DetailsTruncated bool
+	Fields           Fields
+	Engine           string
+	Timings          Timings
 }

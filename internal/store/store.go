@@ -44,25 +44,27 @@ func New(db *dynamodb.Client, table string, opts ...Option) *Store {
 
 // item is a receipt as it is laid out in the table (DESIGN §4).
 type item struct {
-	PK          string  `dynamodbav:"PK"`
-	SK          string  `dynamodbav:"SK"`
-	ID          string  `dynamodbav:"id"`
-	Tenant      string  `dynamodbav:"tenant"`
-	Status      string  `dynamodbav:"status"`
-	Filename    string  `dynamodbav:"filename,omitempty"`
-	FileKey     string  `dynamodbav:"fileKey"`
-	ContentType string  `dynamodbav:"contentType"`
-	Size        int64   `dynamodbav:"size"`
-	SHA256      string  `dynamodbav:"sha256"`
-	Details     string  `dynamodbav:"details,omitempty"`
-	DetailsKey  string  `dynamodbav:"detailsKey,omitempty"`
-	Truncated   bool    `dynamodbav:"detailsTruncated,omitempty"`
-	Fields      *fields `dynamodbav:"fields,omitempty"`
-	Error       string  `dynamodbav:"error,omitempty"`
-	Attempts    int     `dynamodbav:"attempts"`
-	CreatedAt   string  `dynamodbav:"createdAt"`
-	UpdatedAt   string  `dynamodbav:"updatedAt"`
-	UploadUntil string  `dynamodbav:"uploadExpiresAt,omitempty"`
+	PK          string   `dynamodbav:"PK"`
+	SK          string   `dynamodbav:"SK"`
+	ID          string   `dynamodbav:"id"`
+	Tenant      string   `dynamodbav:"tenant"`
+	Status      string   `dynamodbav:"status"`
+	Filename    string   `dynamodbav:"filename,omitempty"`
+	FileKey     string   `dynamodbav:"fileKey"`
+	ContentType string   `dynamodbav:"contentType"`
+	Size        int64    `dynamodbav:"size"`
+	SHA256      string   `dynamodbav:"sha256"`
+	Details     string   `dynamodbav:"details,omitempty"`
+	DetailsKey  string   `dynamodbav:"detailsKey,omitempty"`
+	Truncated   bool     `dynamodbav:"detailsTruncated,omitempty"`
+	Fields      *fields  `dynamodbav:"fields,omitempty"`
+	Engine      string   `dynamodbav:"engine,omitempty"`
+	Timings     *timings `dynamodbav:"timings,omitempty"`
+	Error       string   `dynamodbav:"error,omitempty"`
+	Attempts    int      `dynamodbav:"attempts"`
+	CreatedAt   string   `dynamodbav:"createdAt"`
+	UpdatedAt   string   `dynamodbav:"updatedAt"`
+	UploadUntil string   `dynamodbav:"uploadExpiresAt,omitempty"`
 }
 
 const timeLayout = time.RFC3339Nano
@@ -114,6 +116,7 @@ func fromItem(it item) (*receipt.Receipt, error) {
 		ID:              it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
 		Filename: it.Filename, FileKey: it.FileKey, ContentType: it.ContentType,
 		Size: it.Size, SHA256: it.SHA256, Details: it.Details, DetailsKey: it.DetailsKey, DetailsTruncated: it.Truncated, Fields: it.Fields.domain(), Error: it.Error,
+		Engine: it.Engine, Timings: it.Timings.domain(),
 		Attempts: it.Attempts, CreatedAt: created, UpdatedAt: updated,
 	}, nil
 }
@@ -158,32 +161,34 @@ func (s *Store) Get(ctx context.Context, tenant, id string) (*receipt.Receipt, e
 	return fromItem(it)
 }
 
-// Complete records a receipt's extracted text and fields. Only a receipt
-// still processing can complete: a replayed or late event cannot overwrite a
-// finished result, and loses with ErrConflict. A result over DynamoDB's item
-// size is ErrTooLarge.
-func (s *Store) Complete(ctx context.Context, tenant, id, details string, f receipt.Fields, now time.Time) error {
-	return s.complete(ctx, tenant, id, "#details", details, false, f, now)
-}
-
-// CompleteOffloaded is Complete for a text too long for the item, stored at
-// detailsKey instead; truncated says it was cut at the size limit.
-func (s *Store) CompleteOffloaded(ctx context.Context, tenant, id, detailsKey string, truncated bool, f receipt.Fields, now time.Time) error {
-	return s.complete(ctx, tenant, id, "#detailsKey", detailsKey, truncated, f, now)
-}
-
-func (s *Store) complete(ctx context.Context, tenant, id, attr, details string, truncated bool, f receipt.Fields, now time.Time) error {
-	values := map[string]any{
-		":done": string(receipt.Completed), ":details": details, ":now": now.UTC().Format(timeLayout),
+// Complete records a receipt's result and moves it from PROCESSING to
+// COMPLETED, in one conditional write: a receipt that is no longer processing
+// (finished, failed or deleted) is receipt.ErrConflict, so a late or replayed
+// result never overwrites another. The text is in the item (res.Details) or,
+// too long for it, stored elsewhere (res.DetailsKey).
+func (s *Store) Complete(ctx context.Context, tenant, id string, res receipt.Result, now time.Time) error {
+	values := map[string]any{":done": string(receipt.Completed), ":now": now.UTC().Format(timeLayout)}
+	update := "SET #status = :done, #updatedAt = :now, #attempts = #attempts + :one"
+	set := func(attr string, v any) {
+		update += ", #" + attr + " = :" + attr
+		values[":"+attr] = v
 	}
-	update := "SET #status = :done, " + attr + " = :details, #updatedAt = :now, #attempts = #attempts + :one"
-	if truncated {
-		update += ", #detailsTruncated = :truncated"
-		values[":truncated"] = true
+	if res.DetailsKey != "" {
+		set("detailsKey", res.DetailsKey)
+	} else {
+		set("details", res.Details)
 	}
-	if fi := fieldsItem(f); fi != nil {
-		update += ", #fields = :fields"
-		values[":fields"] = fi
+	if res.DetailsTruncated {
+		set("detailsTruncated", true)
+	}
+	if fi := fieldsItem(res.Fields); fi != nil {
+		set("fields", fi)
+	}
+	if res.Engine != "" {
+		set("engine", res.Engine)
+	}
+	if ti := timingsItem(res.Timings); ti != nil {
+		set("timings", ti)
 	}
 	return s.finish(ctx, tenant, id, update, values)
 }

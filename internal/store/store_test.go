@@ -111,7 +111,10 @@ func TestFinishMovesOnlyProcessingReceipts(t *testing.T) {
 		if err := s.Create(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Complete(ctx, "t1", r.ID, "text", fields, now); err != nil {
+		timings := receipt.Timings{Queued: 1500 * time.Millisecond, Fetch: 12 * time.Millisecond, OCR: 900 * time.Millisecond,
+			Parse: 3 * time.Millisecond, Total: 2420 * time.Millisecond}
+		res := receipt.Result{Details: "text", Fields: fields, Engine: "tesseract", Timings: timings}
+		if err := s.Complete(ctx, "t1", r.ID, res, now); err != nil {
 			t.Fatalf("Complete: %v", err)
 		}
 		got, err := s.Get(ctx, "t1", r.ID)
@@ -121,8 +124,11 @@ func TestFinishMovesOnlyProcessingReceipts(t *testing.T) {
 		if got.Status != receipt.Completed || got.Details != "text" || !reflect.DeepEqual(got.Fields, fields) || got.Attempts != 1 {
 			t.Errorf("after Complete: %+v", got)
 		}
+		if got.Engine != "tesseract" || got.Timings != timings {
+			t.Errorf("engine %q, timings %+v; want tesseract, %+v", got.Engine, got.Timings, timings)
+		}
 		// A replayed event, or a late failure, must not touch the result.
-		if err := s.Complete(ctx, "t1", r.ID, "other", receipt.Fields{}, now); !errors.Is(err, receipt.ErrConflict) {
+		if err := s.Complete(ctx, "t1", r.ID, receipt.Result{Details: "other", Fields: receipt.Fields{}}, now); !errors.Is(err, receipt.ErrConflict) {
 			t.Errorf("second Complete = %v, want ErrConflict", err)
 		}
 		if err := s.Fail(ctx, "t1", r.ID, "late", now); !errors.Is(err, receipt.ErrConflict) {
@@ -146,13 +152,13 @@ func TestFinishMovesOnlyProcessingReceipts(t *testing.T) {
 		if got.Status != receipt.Failed || got.Error != "corrupt image" {
 			t.Errorf("after Fail: %+v", got)
 		}
-		if err := s.Complete(ctx, "t1", r.ID, "text", fields, now); !errors.Is(err, receipt.ErrConflict) {
+		if err := s.Complete(ctx, "t1", r.ID, receipt.Result{Details: "text", Fields: fields}, now); !errors.Is(err, receipt.ErrConflict) {
 			t.Errorf("Complete after Fail = %v, want ErrConflict", err)
 		}
 	})
 
 	t.Run("missing receipt", func(t *testing.T) {
-		if err := s.Complete(ctx, "t1", "0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", "x", fields, now); !errors.Is(err, receipt.ErrConflict) {
+		if err := s.Complete(ctx, "t1", "0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", receipt.Result{Details: "x", Fields: fields}, now); !errors.Is(err, receipt.ErrConflict) {
 			t.Errorf("Complete of a missing receipt = %v, want ErrConflict", err)
 		}
 	})
@@ -165,7 +171,7 @@ func TestFinishMovesOnlyProcessingReceipts(t *testing.T) {
 		const n = 8
 		errs := make(chan error, n)
 		for i := range n {
-			go func() { errs <- s.Complete(ctx, "t1", r.ID, fmt.Sprint("result ", i), fields, now) }()
+			go func() { errs <- s.Complete(ctx, "t1", r.ID, receipt.Result{Details: fmt.Sprint("result ", i), Fields: fields}, now) }()
 		}
 		won := 0
 		for range n {
@@ -305,19 +311,19 @@ func TestResultSize(t *testing.T) {
 	}{
 		{"a text over DynamoDB's 400 KB is ErrTooLarge",
 			func(id string) error {
-				return s.Complete(ctx, "t1", id, strings.Repeat("x", 450<<10), receipt.Fields{}, now)
+				return s.Complete(ctx, "t1", id, receipt.Result{Details: strings.Repeat("x", 450<<10), Fields: receipt.Fields{}}, now)
 			},
 			receipt.ErrTooLarge, func(r *receipt.Receipt) bool { return r.Status == receipt.Processing }},
 		{"a text stored elsewhere is named by its key",
 			func(id string) error {
-				return s.CompleteOffloaded(ctx, "t1", id, "t1/"+id+".details.txt", false, receipt.Fields{Total: "1.00"}, now)
+				return s.Complete(ctx, "t1", id, receipt.Result{DetailsKey: "t1/"+id+".details.txt", DetailsTruncated: false, Fields: receipt.Fields{Total: "1.00"}}, now)
 			},
 			nil, func(r *receipt.Receipt) bool {
 				return r.Status == receipt.Completed && r.DetailsKey == "t1/"+r.ID+".details.txt" && r.Details == "" && !r.DetailsTruncated
 			}},
 		{"and marked when it was cut",
 			func(id string) error {
-				return s.CompleteOffloaded(ctx, "t1", id, "t1/"+id+".details.txt", true, receipt.Fields{}, now)
+				return s.Complete(ctx, "t1", id, receipt.Result{DetailsKey: "t1/"+id+".details.txt", DetailsTruncated: true, Fields: receipt.Fields{}}, now)
 			},
 			nil, func(r *receipt.Receipt) bool { return r.Status == receipt.Completed && r.DetailsTruncated }},
 	}

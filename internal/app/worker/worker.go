@@ -5,6 +5,7 @@
 package worker
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/receipts-api/receipts/internal/awsclient"
 	"github.com/receipts-api/receipts/internal/extract"
 	"github.com/receipts-api/receipts/internal/limits"
+	"github.com/receipts-api/receipts/internal/metrics"
 	"github.com/receipts-api/receipts/internal/processor"
 )
 
@@ -104,6 +106,8 @@ func Processor() (*processor.Processor, error) {
 	p := processor.New(d.Receipts, d.Files, d.Bucket, ex, limits, slog.Default())
 	p.TempDir = tmp
 	p.MaxPixels = d.Limits.ImagePixels
+	p.Engine = cmp.Or(os.Getenv("EXTRACTOR"), "textract")
+	p.Metrics = metrics.New(os.Stdout)
 	return p, nil
 }
 
