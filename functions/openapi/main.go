@@ -5,12 +5,16 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/receipts-api/receipts/docs"
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/lambdahttp"
 )
 
 func main() {
+	// Lambda's logger, as app.SetLogger sets it, without linking the SDK.
+	slog.SetDefault(lambdacontext.NewLogger())
 	doc, err := docs.OpenAPIJSON()
 	if err != nil {
 		slog.Error("init", "err", err)

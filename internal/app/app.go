@@ -28,13 +28,16 @@ type Deps struct {
 	Limits   limits.Limits
 }
 
+// SetLogger makes Lambda's logger the default: the format and level Lambda
+// gives the function (AWS_LAMBDA_LOG_FORMAT, _LOG_LEVEL, from its
+// LoggingConfig), each record with the invocation's request id. Every
+// function calls it first, through FromEnv or directly.
+func SetLogger() { slog.SetDefault(lambdacontext.NewLogger()) }
+
 // FromEnv builds Deps from TABLE_NAME, BUCKET_NAME, the limits' variables
-// (see limits.FromEnv) and the SDK's environment. Every function starts
-// here, so this is also where the default logger is set: Lambda's format and
-// level (AWS_LAMBDA_LOG_FORMAT, _LOG_LEVEL, from the function's
-// LoggingConfig), each record with the invocation's request id.
+// (see limits.FromEnv) and the SDK's environment, after setting the logger.
 func FromEnv() (*Deps, error) {
-	slog.SetDefault(lambdacontext.NewLogger())
+	SetLogger()
 	table, err := awsclient.MustEnv("TABLE_NAME")
 	if err != nil {
 		return nil, err

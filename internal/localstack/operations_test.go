@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/receipts-api/receipts/internal/localstack"
 	"github.com/receipts-api/receipts/internal/testenv"
@@ -43,7 +44,24 @@ func TestProcessorLogsAndMetrics(t *testing.T) {
 		t.Errorf("timings %v: want a total covering ocr", timings)
 	}
 
+	// The result is written before the processor logs it and writes its
+	// metrics: give those lines a moment.
 	var logged, measured bool
+	for deadline := time.Now().Add(30 * time.Second); !(logged && measured) && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		logged, measured = processorLines(t, logs, id)
+	}
+	if !logged {
+		t.Error("no JSON log line of the processor with the request id, tenant and receipt id")
+	}
+	if !measured {
+		t.Error("no EMF record of the receipt's outcome and stage timings")
+	}
+}
+
+// processorLines says whether the processor logged a JSON line about
+// receipt id with its request id, and wrote its EMF record.
+func processorLines(t *testing.T, logs *logBuffer, id string) (logged, measured bool) {
+	t.Helper()
 	logs.mu.Lock()
 	defer logs.mu.Unlock()
 	for _, line := range logs.lines {
@@ -60,17 +78,12 @@ func TestProcessorLogsAndMetrics(t *testing.T) {
 			continue
 		}
 		if _, emf := rec["_aws"]; emf {
-			measured = rec["Outcome"] == "COMPLETED" && rec["TotalTime"] != nil && rec["OcrTime"] != nil && rec["QueuedTime"] != nil
+			measured = measured || rec["Outcome"] == "COMPLETED" && rec["TotalTime"] != nil && rec["OcrTime"] != nil && rec["QueuedTime"] != nil
 			continue
 		}
 		if rid, _ := rec["requestId"].(string); rid != "" && rec["level"] != nil && rec["tenant"] == "tenant-ops" {
 			logged = true
 		}
 	}
-	if !logged {
-		t.Error("no JSON log line of the processor with the request id, tenant and receipt id")
-	}
-	if !measured {
-		t.Error("no EMF record of the receipt's outcome and stage timings")
-	}
+	return logged, measured
 }

@@ -114,6 +114,7 @@ func Processor() (*processor.Processor, error) {
 // Dispatcher builds the stream's dispatcher onto the queue WORK_QUEUE_URL
 // names.
 func Dispatcher() (*processor.Dispatcher, error) {
+	app.SetLogger()
 	url, err := awsclient.MustEnv("WORK_QUEUE_URL")
 	if err != nil {
 		return nil, err
