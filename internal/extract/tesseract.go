@@ -3,6 +3,8 @@ package extract
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +29,16 @@ type Tesseract struct {
 	// longer side: ~300 DPI for A4, more for a narrow receipt, and bounded
 	// for scans whose pages claim to be a metre long.
 	PagePixels int
+	// Cache, when set, keeps tesseract's output by its input (image and
+	// arguments), for measurements that read the same images again and
+	// again. The service leaves it nil.
+	Cache Cache
+}
+
+// Cache keeps OCR output by a key that names its input.
+type Cache interface {
+	Get(key string) (string, bool)
+	Put(key, value string)
 }
 
 var _ Extractor = (*Tesseract)(nil)
@@ -140,12 +152,26 @@ func (t *Tesseract) ocr(ctx context.Context, image []byte, args ...string) (stri
 	// A fixed resolution: scans often carry none, or a wrong one, and
 	// tesseract's own estimate can make a whole page "empty".
 	args = append([]string{"stdin", "stdout", "-l", t.Languages, "--dpi", "300"}, args...)
+	var key string
+	if t.Cache != nil {
+		h := sha256.New()
+		h.Write(image)
+		h.Write([]byte(strings.Join(args, "\x00")))
+		key = hex.EncodeToString(h.Sum(nil))
+		if out, ok := t.Cache.Get(key); ok {
+			return out, nil
+		}
+	}
 	cmd := exec.CommandContext(ctx, "tesseract", args...)
 	cmd.Stdin = bytes.NewReader(image)
 	// Tesseract's OpenMP threads cost more than they give on one page and
 	// fight the other invocations for the cores.
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-	return run(ctx, cmd, "tesseract")
+	out, err := run(ctx, cmd, "tesseract")
+	if err == nil && t.Cache != nil {
+		t.Cache.Put(key, out)
+	}
+	return out, err
 }
 
 func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, error) {
