@@ -23,6 +23,7 @@ type amount struct {
 	percent  bool  // followed by '%': a rate, not money
 	start    int   // byte offsets in the line
 	end      int
+	conf     float64 // the engine's confidence in its digits, 0 to 1; 0 when unset
 }
 
 // isInteger reports whether the amount was written without decimals.

@@ -32,8 +32,10 @@ func checkFields(t *testing.T, got, want receipt.Fields) {
 	if want.LineItems != nil && !reflect.DeepEqual(got.LineItems, want.LineItems) {
 		t.Errorf("LineItems = %+v, want %+v", got.LineItems, want.LineItems)
 	}
-	if got.Confidence != nil {
-		t.Errorf("Confidence = %v, want nil", got.Confidence)
+	for name, c := range got.Confidence {
+		if c <= 0 || c > 1 {
+			t.Errorf("Confidence[%q] = %v, want above 0, at most 1", name, c)
+		}
 	}
 }
 

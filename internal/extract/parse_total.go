@@ -54,6 +54,7 @@ type receiptMoney struct {
 	change   []amount
 	itemVals map[int64]bool // amounts printed among the items
 	taxLines []amount       // amounts on tax lines that have no TOTAL
+	taxRows  []amount       // amount excluding tax plus tax, where the rate proves the pair
 	itemsTo  int            // first line with a total: where items end
 	decimals int            // how many decimals the receipt's amounts have
 }
@@ -76,6 +77,7 @@ func readMoney(lines []textLine) receiptMoney {
 		}
 		m.readUnlabelled(l)
 	}
+	m.taxRows = taxRows(lines)
 	m.itemsTo = len(lines)
 	for _, lb := range m.labels {
 		// A TOTAL without an amount may be a column of the items table.
@@ -124,6 +126,7 @@ func (m *receiptMoney) readUnlabelled(l textLine) {
 	if !ok || a.isInteger() {
 		return
 	}
+	a.conf = l.confIn(a.start, a.end)
 	switch {
 	case containsAny(l.up, "ROUND", "ADJ"):
 		if a.units > -amountScale && a.units < amountScale {
@@ -181,6 +184,7 @@ func labelsInLine(lines []textLine, i int) []labelled {
 		lb.rounded = containsAny(lastToken(before)+" "+label, "ROUND", "ADJ")
 		if len(seg) > 0 {
 			lb.amt = seg[len(seg)-1]
+			lb.amt.conf = lines[i].confIn(lb.amt.start, lb.amt.end)
 		} else if k == len(occ)-1 {
 			lb.amt, _ = amountBelow(lines, i)
 		}
@@ -201,6 +205,7 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 		lb := labelled{kind: kindFinal, line: i}
 		if seg := amountsIn(amts, k+len(w), len(up)); len(seg) > 0 {
 			lb.amt = seg[len(seg)-1]
+			lb.amt.conf = lines[i].confIn(lb.amt.start, lb.amt.end)
 		} else {
 			lb.amt, _ = amountBelow(lines, i)
 		}
@@ -278,7 +283,9 @@ func amountBelow(lines []textLine, i int) (amount, bool) {
 		if len(moneyAmounts(lines[j].up)) != 1 {
 			return amount{}, false
 		}
-		return amountOnly(lines[j].up)
+		a, ok := amountOnly(lines[j].up)
+		a.conf = lines[j].confIn(a.start, a.end)
+		return a, ok
 	}
 	return amount{}, false
 }
@@ -311,171 +318,6 @@ func amountOnly(up string) (amount, bool) {
 
 // notLetter splits text into ASCII words.
 func notLetter(r rune) bool { return r > 0x7f || !isLetter(byte(r)) }
-
-// Scores for choosing the total. A label says what an amount should be;
-// agreement with other numbers on the receipt says the OCR read it right.
-const (
-	scoreTotal       = 20  // labelled total
-	scoreFinal       = 30  // labelled rounded, nett, payable...
-	scoreOddDecimals = -10 // not written like the receipt's other amounts
-	scoreInconsist   = -15 // a "rounded" total too far from any total to be a rounding
-	scoreDerived     = 20  // equals a total plus the rounding, or cash less change
-	scorePaid        = 20  // equals an amount paid
-	scoreAmongItems  = 5   // equals an amount among the items
-)
-
-// maxRoundingUnits is the most a rounding moves a total: a whole unit
-// covers rounding to 0.05 and to whole dinars alike.
-const maxRoundingUnits = amountScale
-
-// totalChoice is one value the total may have.
-type totalChoice struct {
-	text    string
-	units   int64
-	base    int
-	score   int
-	line    int
-	rounded bool // some label calls it a rounded total
-}
-
-// pickTotal chooses the amount paid: the best-supported labelled total,
-// else the subtotal when no tax is added to it, else cash less change
-// when that is not below the subtotal.
-func pickTotal(m receiptMoney) (amount, bool) {
-	if t, ok := bestTotal(m); ok {
-		return t, true
-	}
-	sub, hasSub := pickSubtotal(m)
-	if hasSub && sub.taxIncluded {
-		return sub.amt, true
-	}
-	if c, ok := cashLessChange(m); ok && (!hasSub || c.units >= sub.amt.units) {
-		return c, true
-	}
-	return amount{}, false
-}
-
-// bestTotal scores the labelled totals outside tax summaries.
-func bestTotal(m receiptMoney) (amount, bool) {
-	choices := map[int64]*totalChoice{}
-	var plain []amount
-	for _, lb := range m.labels {
-		if lb.summary || lb.kind != kindTotal && lb.kind != kindFinal || lb.amt.text == "" || lb.amt.neg || lb.amt.units == 0 {
-			continue
-		}
-		base := scoreTotal
-		if lb.kind == kindFinal {
-			base = scoreFinal
-		} else {
-			plain = append(plain, lb.amt)
-		}
-		if lb.amt.decimals != m.decimals {
-			base += scoreOddDecimals
-		}
-		c := choices[lb.amt.units]
-		if c == nil {
-			c = &totalChoice{text: lb.amt.text, units: lb.amt.units, base: base, line: lb.line}
-			choices[lb.amt.units] = c
-		}
-		if base > c.base {
-			c.base = base
-		}
-		c.line = max(c.line, lb.line)
-		c.rounded = c.rounded || lb.rounded
-	}
-	if len(choices) == 0 {
-		return amount{}, false
-	}
-	markInconsistentFinals(m, choices, plain)
-	addDerived(m, choices, plain)
-	if v, ok := cashLessChange(m); ok {
-		addChoice(choices, v, scoreDerived)
-	}
-	return best(m, choices), true
-}
-
-// markInconsistentFinals penalises a rounded total that no rounding of a
-// printed total explains: Tesseract misread one of its digits.
-func markInconsistentFinals(m receiptMoney, choices map[int64]*totalChoice, plain []amount) {
-	if len(plain) == 0 {
-		return
-	}
-	for _, c := range choices {
-		if !c.rounded {
-			continue
-		}
-		near := false
-		for _, p := range plain {
-			d := c.units - p.units
-			near = near || d >= -maxRoundingUnits && d <= maxRoundingUnits
-		}
-		if !near {
-			c.base += scoreInconsist
-		}
-	}
-}
-
-// addDerived adds each printed total plus each printed rounding
-// adjustment: the amount the rounding line says was paid.
-func addDerived(m receiptMoney, choices map[int64]*totalChoice, plain []amount) {
-	for _, p := range plain {
-		for _, r := range m.rounding {
-			v := p.units + r.units
-			if v > 0 {
-				addChoice(choices, amount{text: formatUnits(v, max(p.decimals, r.decimals)), units: v}, scoreDerived)
-			}
-		}
-	}
-}
-
-// addChoice records a computed total, once however many ways it is
-// computed.
-func addChoice(choices map[int64]*totalChoice, a amount, score int) {
-	c := choices[a.units]
-	if c == nil {
-		c = &totalChoice{text: a.text, units: a.units, line: -1}
-		choices[a.units] = c
-	}
-	c.score = max(c.score, score)
-}
-
-// best adds the evidence to each choice and returns the winner: highest
-// score, then the stronger label, then the later line.
-func best(m receiptMoney, choices map[int64]*totalChoice) amount {
-	paid := map[int64]bool{}
-	for _, p := range m.payments {
-		paid[p.units] = true
-	}
-	var win *totalChoice
-	for _, c := range choices {
-		c.score += c.base
-		if paid[c.units] {
-			c.score += scorePaid
-		}
-		if m.itemVals[c.units] {
-			c.score += scoreAmongItems
-		}
-		if win == nil || better(c, win) {
-			win = c
-		}
-	}
-	return amount{text: win.text, units: win.units}
-}
-
-// better orders choices; the last rule only keeps the result independent
-// of map order.
-func better(a, b *totalChoice) bool {
-	if a.score != b.score {
-		return a.score > b.score
-	}
-	if a.base != b.base {
-		return a.base > b.base
-	}
-	if a.line != b.line {
-		return a.line > b.line
-	}
-	return a.units < b.units
-}
 
 // subtotal is the amount before tax.
 type subtotal struct {

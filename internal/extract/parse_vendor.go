@@ -78,9 +78,11 @@ const maxAddressLines = 6
 
 // header is the vendor block at the top of a receipt.
 type header struct {
-	vendor  string
-	address string
-	end     int // the line after the block
+	vendor      string
+	address     string
+	vendorConf  float64
+	addressConf float64
+	end         int // the line after the block
 }
 
 // findHeader reads the vendor name and its address. The name is the first
@@ -95,8 +97,10 @@ func findHeader(lines []textLine) header {
 	}
 	name, last := joinVendor(lines, v)
 	h := header{vendor: cleanVendor(name), end: last + 1}
+	h.vendorConf = vendorSupport(lines, v, last, h.vendor)
 	addr, end := addressAfter(lines, last)
 	h.address = addr
+	h.addressConf = meanConf(lines[last+1:end]) * 0.8
 	h.end = max(h.end, end)
 	return h
 }
@@ -492,4 +496,30 @@ func fixOCRName(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// vendorSupport rates a vendor name: the engine's confidence in its
+// words, scaled by what marks it as a business name.
+func vendorSupport(lines []textLine, first, last int, name string) float64 {
+	s := 0.6
+	if isCompany(keyUpper(name)) {
+		s = 0.85
+	}
+	return meanConf(lines[first:last+1]) * s
+}
+
+// meanConf is the mean word confidence over lines, 1 when the engine gave
+// none.
+func meanConf(lines []textLine) float64 {
+	sum, n := 0.0, 0
+	for _, l := range lines {
+		for _, w := range l.conf {
+			sum += w.conf
+			n++
+		}
+	}
+	if n == 0 {
+		return 1
+	}
+	return sum / float64(n)
 }

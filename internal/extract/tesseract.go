@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/receipts-api/receipts/internal/receipt"
 )
@@ -60,32 +61,54 @@ func NewTesseract(languages string) *Tesseract {
 
 // Extract returns the document's text and the fields parsed from it.
 func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
+	opt := Options{Now: doc.Received}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
 	var (
-		text string
-		img  page
-		err  error
+		lines []textLine
+		img   page
+		err   error
 	)
 	switch doc.ContentType {
 	case receipt.PNG, receipt.JPEG:
 		img = preparePage(doc.Bytes)
-		text, err = t.image(ctx, img)
+		lines, err = t.image(ctx, img)
 	case receipt.PDF:
-		text, err = t.pdf(ctx, doc.Bytes)
+		// Parsed from text: a text layer carries no confidences, and
+		// pages are read one by one.
+		text, err := t.pdf(ctx, doc.Bytes)
+		if err != nil {
+			return Result{}, err
+		}
+		return textResult(text, opt)
 	default:
 		return Result{}, fmt.Errorf("content type %q: %w", doc.ContentType, ErrUnreadable)
 	}
 	if err != nil {
 		return Result{}, err
 	}
+	text := strings.TrimSpace(linesText(lines))
+	if text == "" {
+		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
+	}
+	if len(text) > MaxParseBytes {
+		return textResult(text, opt)
+	}
+	fields := parseLines(lines, opt)
+	if doc.ContentType != receipt.PDF && t.PageSegMode != "" {
+		fields = t.fillIn(ctx, img.bytes, fields, opt)
+	}
+	return Result{Text: text, Fields: fields}, nil
+}
+
+// textResult parses text that carries no word confidences.
+func textResult(text string, opt Options) (Result, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
 	}
-	fields := Parse(text)
-	if doc.ContentType != receipt.PDF && t.PageSegMode != "" {
-		fields = t.fillIn(ctx, img.bytes, fields)
-	}
-	return Result{Text: text, Fields: fields}, nil
+	return Result{Text: text, Fields: ParseWith(text, opt)}, nil
 }
 
 // secondLooks are the readings tried, in order, for a date or total the
@@ -99,7 +122,7 @@ var secondLooks = [][]string{
 }
 
 // fillIn reads an image again while the date or the total is missing.
-func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields) receipt.Fields {
+func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields, opt Options) receipt.Fields {
 	for _, args := range secondLooks {
 		if f.Date != "" && f.Total != "" {
 			break
@@ -107,16 +130,18 @@ func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields) re
 		if len(args) == 2 && args[1] == t.PageSegMode {
 			continue // the first reading was this one
 		}
-		text, err := t.ocr(ctx, img, args...)
+		lines, err := t.read(ctx, img, args...)
 		if err != nil {
 			return f
 		}
-		more := Parse(text)
-		if f.Date == "" {
+		more := parseLines(lines, opt)
+		if f.Date == "" && more.Date != "" {
 			f.Date = more.Date
+			setConf(&f, "date", more.Confidence["date"])
 		}
-		if f.Total == "" {
+		if f.Total == "" && more.Total != "" {
 			f.Total = more.Total
+			setConf(&f, "total", more.Confidence["total"])
 			if f.Currency == "" {
 				f.Currency = more.Currency
 			}
@@ -125,26 +150,43 @@ func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields) re
 	return f
 }
 
+// setConf records a field's confidence.
+func setConf(f *receipt.Fields, name string, c float64) {
+	if f.Confidence == nil {
+		f.Confidence = map[string]float64{}
+	}
+	f.Confidence[name] = c
+}
+
 // minText is how much text a first pass must find before we trust it.
 const minText = 20
 
 // image reads one image: as prepared first, since most receipts need
 // nothing more; binarized, with tesseract told to expect a column of text,
 // when that finds next to nothing.
-func (t *Tesseract) image(ctx context.Context, img page) (string, error) {
+func (t *Tesseract) image(ctx context.Context, img page) ([]textLine, error) {
 	var first []string
 	if t.PageSegMode != "" {
 		first = []string{"--psm", t.PageSegMode}
 	}
-	text, err := t.ocr(ctx, img.bytes, first...)
-	if err != nil || len(strings.TrimSpace(text)) >= minText || img.gray == nil {
-		return text, err
+	lines, err := t.read(ctx, img.bytes, first...)
+	if err != nil || len(strings.TrimSpace(linesText(lines))) >= minText || img.gray == nil {
+		return lines, err
 	}
 	clean, err := binarize(img.gray)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return t.ocr(ctx, clean, "--psm", "4")
+	return t.read(ctx, clean, "--psm", "4")
+}
+
+// read runs tesseract on one image and returns its words, line by line.
+func (t *Tesseract) read(ctx context.Context, image []byte, args ...string) ([]textLine, error) {
+	out, err := t.ocr(ctx, image, append(args, "tsv")...)
+	if err != nil {
+		return nil, err
+	}
+	return readTSV(out), nil
 }
 
 // ocr runs tesseract on one image given on stdin.
@@ -207,14 +249,14 @@ func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read page %d: %w", i+1, err)
 		}
-		text, err := t.image(ctx, preparePage(img))
+		lines, err := t.image(ctx, preparePage(img))
 		if err != nil {
 			return "", fmt.Errorf("page %d: %w", i+1, err)
 		}
 		if i > 0 {
 			out.WriteString("\n\f\n")
 		}
-		out.WriteString(text)
+		out.WriteString(linesText(lines))
 	}
 	return out.String(), nil
 }

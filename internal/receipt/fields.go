@@ -15,6 +15,9 @@ type Fields struct {
 	// Confidence is the engine's confidence in each field, 0 to 1, keyed by
 	// the field's JSON name ("total", "date", ...), where the engine gives one.
 	Confidence map[string]float64
+	// Warnings name what did not add up on the receipt ("total: line
+	// items sum to 31.50"), so a reader knows which receipts to check.
+	Warnings []string
 }
 
 // LineItem is one line of a receipt.
