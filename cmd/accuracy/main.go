@@ -39,6 +39,7 @@ type outcome struct {
 	got     receipt.Fields
 	err     error
 	elapsed time.Duration
+	text    string
 }
 
 func main() {
@@ -48,9 +49,16 @@ func main() {
 	psm := flag.String("psm", extract.DefaultPageSegMode, "tesseract page segmentation mode for the first pass")
 	cache := flag.String("cache", "", "keep tesseract's output in this folder and reuse it (for iterating on the parser; timings are then meaningless)")
 	show := flag.String("misses", "tuning", "which part's misses to print: tuning, validation, all or none")
+	only := flag.String("only", "", "comma-separated receipt names to read alone, printing their text and fields")
 	flag.Parse()
 
 	imgs, _ := filepath.Glob(filepath.Join(*dir, "img", "*.jpg"))
+	if *only != "" {
+		imgs = nil
+		for _, n := range strings.Split(*only, ",") {
+			imgs = append(imgs, filepath.Join(*dir, "img", n+".jpg"))
+		}
+	}
 	if len(imgs) == 0 {
 		fmt.Fprintf(os.Stderr, "accuracy: no images in %s/img\n", *dir)
 		os.Exit(1)
@@ -66,6 +74,11 @@ func main() {
 		tess.Cache = dirCache(*cache)
 	}
 	results := run(tess, *dir, imgs, *workers)
+	if *only != "" {
+		for _, o := range results {
+			fmt.Printf("== %s (%s)\n%s\n-- want %+v\n-- got %+v\n\n", o.name, o.part, o.text, o.want, o.got)
+		}
+	}
 	fmt.Printf("%d receipts in %s (%.1fs)\n\n", len(results), *dir, time.Since(start).Seconds())
 	report(results, *show)
 }
@@ -155,6 +168,7 @@ func run(ex extract.Extractor, dir string, imgs []string, workers int) []outcome
 			start := time.Now()
 			res, err := ex.Extract(context.Background(), extract.Document{Bytes: doc, ContentType: receipt.Sniff(doc)})
 			o.got, o.err, o.elapsed = res.Fields, err, time.Since(start)
+			o.text = res.Text
 		}()
 	}
 	wg.Wait()

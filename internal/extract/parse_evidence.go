@@ -32,7 +32,6 @@ const arithmetic = evRounding | evCashChange | evSubtotalTax | evTaxSummary | ev
 const (
 	scoreTotal       = 20  // labelled total
 	scoreFinal       = 30  // labelled rounded, nett, payable...
-	scoreAgain       = 10  // each further line labelling the same value, up to two
 	scoreOddDecimals = -10 // not written like the receipt's other amounts
 	scoreInconsist   = -15 // a "rounded" total too far from any total to be a rounding
 	scoreArithmetic  = 20  // computed from other lines
@@ -103,7 +102,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		base, ev := scoreTotal, evLabel
 		if lb.kind == kindFinal {
 			base, ev = scoreFinal, evFinal
-		} else if len(plain) < maxTotalLabels {
+		} else if len(plain) < maxTotalLabels && lb.amt.decimals == m.decimals {
 			plain = append(plain, lb.amt)
 		}
 		if lb.amt.decimals != m.decimals {
@@ -134,15 +133,24 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		if labelled || r.ev != evItems {
 			addComputed(cands, r.amt, r.ev)
 		}
+		if r.ev == evSubtotalTax || r.ev == evTaxSummary {
+			for _, rd := range distinct(m.rounding, maxRoundings) {
+				if rd.units != 0 {
+					addComputed(cands, amountOf(r.amt.units+rd.units, r.amt.decimals), evRounding)
+				}
+			}
+		}
 	}
+	supersede(cands, m.rounding)
 	if len(cands) == 0 {
 		return fallbackTotal(m)
 	}
 	win := bestCand(m, cands)
+	win.amt = usualForm(win.amt, m.decimals)
 	res := totalResult{amt: win.amt, found: true}
 	if fix := provedCorrection(win, cands); fix != nil {
 		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", win.amt.text, fix.amt.text, describe(fix.ev, rels)))
-		res.amt, res.conf = fix.amt, 0.6*ocrConf(win.amt)
+		res.amt, res.conf = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt)
 		return res
 	}
 	res.conf = ocrConf(win.amt) * support(win)
@@ -158,12 +166,34 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 }
 
 // fallbackTotal is used when no line labels a total and nothing computes
-// one: the subtotal when no tax is added to it.
+// one: the subtotal when no tax is added to it, else the one amount paid.
 func fallbackTotal(m receiptMoney) totalResult {
 	if sub, ok := pickSubtotal(m); ok && sub.taxIncluded {
 		return totalResult{amt: sub.amt, found: true, conf: 0.5 * ocrConf(sub.amt), warnings: []string{"total: only a subtotal found"}}
 	}
+	if p := distinct(m.payments, 2); len(p) == 1 && !p[0].neg && p[0].units > 0 && p[0].decimals == m.decimals {
+		return totalResult{amt: p[0], found: true, conf: 0.4 * ocrConf(p[0]), warnings: []string{"total: only the amount paid found"}}
+	}
 	return totalResult{}
+}
+
+// scoreSuperseded marks a total that a printed rounding turns into
+// another candidate: the amount paid is the rounded one.
+const scoreSuperseded = -15
+
+// supersede penalises the totals before a non-zero rounding when the
+// rounded amount is itself a candidate.
+func supersede(cands map[int64]*totalCand, rounding []amount) {
+	for _, r := range distinct(rounding, maxRoundings) {
+		if r.units == 0 {
+			continue
+		}
+		for units, c := range cands {
+			if v, ok := cands[units+r.units]; ok && v != c && c.ev&evRounding == 0 {
+				c.base += scoreSuperseded
+			}
+		}
+	}
 }
 
 // relations computes the totals the receipt's other lines imply.
@@ -172,7 +202,7 @@ func relations(m receiptMoney, items []amount) []relation {
 	if c, ok := cashLessChange(m); ok {
 		out = append(out, relation{evCashChange, "cash less change is", c})
 	}
-	if sub, ok := pickSubtotal(m); ok && !sub.taxIncluded {
+	if sub, ok := pickSubtotal(m); ok && sub.labelled && !sub.taxIncluded {
 		for _, t := range distinct(taxAmounts(m), maxTaxes) {
 			if t.units > 0 && t.units < sub.amt.units {
 				out = append(out, relation{evSubtotalTax, "subtotal plus tax is", amountOf(sub.amt.units+t.units, sub.amt.decimals)})
@@ -275,7 +305,7 @@ func bestCand(m receiptMoney, cands map[int64]*totalCand) *totalCand {
 		if m.itemVals[c.amt.units] {
 			c.ev |= evAmongItems
 		}
-		c.score = c.base + scoreAgain*min(max(c.labels-1, 0), 2)
+		c.score = c.base
 		for _, e := range []struct {
 			ev    evidence
 			score int
@@ -463,4 +493,20 @@ func itemAmounts(items []receipt.LineItem) []amount {
 		}
 	}
 	return out
+}
+
+// usualForm writes an amount with the receipt's usual decimals when that
+// loses nothing: "177.2000" read beside "177.20" is 177.20.
+func usualForm(a amount, decimals int) amount {
+	if decimals == 0 || a.decimals == decimals {
+		return a
+	}
+	step := int64(1)
+	for range 4 - min(decimals, 4) {
+		step *= 10
+	}
+	if a.units%step == 0 {
+		a.text, a.decimals = formatUnits(a.units, decimals), decimals
+	}
+	return a
 }

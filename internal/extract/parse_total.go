@@ -40,7 +40,7 @@ var exclWords = []string{"EXC", "XCL", "BEFORE", "WITHOUT", "W/O", "TAXABLE"}
 
 // dueLabels name the amount due without the word TOTAL.
 var dueLabels = []string{
-	"AMOUNT DUE", "AMT DUE", "BALANCE DUE", "AMOUNT PAYABLE", "AMT PAYABLE",
+	"AMOUNT DUE", "AMT DUE", "BALANCE DUE", "AMOUNT PAYABLE", "AMT PAYABLE", "TO BE PAID", "AMOUNT TO PAY",
 	"NET AMOUNT", "NETT AMOUNT", "UKUPNO", "UKUPAN IZNOS", "ZA UPLATU", "ZA PLACANJE",
 	"УКУПНО", "УКУПАН ИЗНОС", "ЗА УПЛАТУ", "ЗА ПЛАЋАЊЕ", "GESAMT", "SUMME",
 }
@@ -75,7 +75,7 @@ func readMoney(lines []textLine) receiptMoney {
 		if len(found) > 0 || inSummary {
 			continue
 		}
-		m.readUnlabelled(l)
+		m.readUnlabelled(l, i)
 	}
 	m.taxRows = taxRows(lines)
 	m.itemsTo = len(lines)
@@ -121,7 +121,7 @@ func usualDecimals(lines []textLine) int {
 
 // readUnlabelled notes rounding, payment, change and tax lines: lines that
 // carry no TOTAL label but help decide which total is right.
-func (m *receiptMoney) readUnlabelled(l textLine) {
+func (m *receiptMoney) readUnlabelled(l textLine, i int) {
 	a, ok := lastAmount(l.up)
 	if !ok || a.isInteger() {
 		return
@@ -131,6 +131,9 @@ func (m *receiptMoney) readUnlabelled(l textLine) {
 	case containsAny(l.up, "ROUND", "ADJ"):
 		if a.units > -amountScale && a.units < amountScale {
 			m.rounding = append(m.rounding, a)
+		} else if !a.neg {
+			// "Rounding 72.75": the rounded total itself.
+			m.labels = append(m.labels, labelled{kind: kindFinal, amt: a, line: i, rounded: true, count: 1})
 		}
 	case containsAny(l.up, "CHANGE", "BALANCE", "POVRACAJ", "KUSUR", "RUCKGELD"):
 		m.change = append(m.change, a)
@@ -249,10 +252,11 @@ func classifyTotal(sub bool, before, label string) moneyKind {
 		return kindOther
 	case containsAny(ctx, exclWords...):
 		return kindSubtotal
+	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
+		// "Total After Adj Incl GST": the tax is only mentioned.
+		return kindFinal
 	case hasTaxWord(label) && !containsAny(label, "INC", "WITH", "OF"):
 		return kindTax
-	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
-		return kindFinal
 	}
 	return kindTotal
 }
@@ -323,6 +327,7 @@ func notLetter(r rune) bool { return r > 0x7f || !isLetter(byte(r)) }
 type subtotal struct {
 	amt         amount
 	taxIncluded bool // the subtotal already includes any tax
+	labelled    bool // labelled SUBTOTAL, not "total excl. tax"
 }
 
 // pickSubtotal returns the first SUBTOTAL amount, else the first total
@@ -334,7 +339,7 @@ func pickSubtotal(m receiptMoney) (subtotal, bool) {
 			continue
 		}
 		if lb.sub {
-			return subtotal{amt: lb.amt, taxIncluded: subIncludesTax(m, lb)}, true
+			return subtotal{amt: lb.amt, taxIncluded: subIncludesTax(m, lb), labelled: true}, true
 		}
 		if excl == nil {
 			excl = &m.labels[k]
