@@ -85,7 +85,7 @@ func main() {
 
 // fields are the scored fields: the key's value and ours, both normalised.
 var fields = []struct {
-	name      string
+	name      string // the key in receipt.Fields.Confidence
 	want, got func(outcome) string
 }{
 	{"total", func(o outcome) string { return normAmount(o.want.Total) }, func(o outcome) string { return o.got.Total }},
@@ -96,6 +96,7 @@ var fields = []struct {
 
 func report(results []outcome, show string) {
 	var summary []string
+	hitConf := map[string][]float64{}
 	for _, f := range fields {
 		var hits, count [2]int
 		var misses []string
@@ -104,17 +105,25 @@ func report(results []outcome, show string) {
 			want, got := f.want(o), f.got(o)
 			if o.err == nil && want == got {
 				hits[o.part]++
+				if o.part == tuning {
+					hitConf[f.name] = append(hitConf[f.name], o.got.Confidence[f.name])
+				}
 				continue
 			}
 			if o.err != nil {
 				got = "error: " + o.err.Error()
 			}
 			if show == "all" || show == o.part.String() {
-				misses = append(misses, fmt.Sprintf("  %s (%s): want %q, got %q", o.name, o.part, want, got))
+				misses = append(misses, fmt.Sprintf("  %s (%s): want %q, got %q (confidence %.2f)", o.name, o.part, want, got, o.got.Confidence[f.name]))
 			}
 		}
 		if show != "none" {
 			fmt.Printf("%s misses (%d):\n%s\n\n", f.name, len(misses), strings.Join(misses, "\n"))
+			c := hitConf[f.name]
+			slices.Sort(c)
+			if len(c) > 0 {
+				fmt.Printf("%s confidence of the tuning part's hits: lowest %.2f, lower quartile %.2f, median %.2f\n\n", f.name, c[0], c[len(c)/4], c[len(c)/2])
+			}
 		}
 		summary = append(summary, fmt.Sprintf("%-8s %5.1f%% (%d/%d)   %5.1f%% (%d/%d)", f.name,
 			rate(hits[tuning], count[tuning]), hits[tuning], count[tuning],
