@@ -2,6 +2,7 @@ package extract
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -505,7 +506,28 @@ func vendorSupport(lines []textLine, first, last int, name string) float64 {
 	if isCompany(keyUpper(name)) {
 		s = 0.85
 	}
+	if printedAgain(lines[last+1:], name) {
+		s += 0.15
+	}
 	return meanConf(lines[first:last+1]) * s
+}
+
+// printedAgain reports whether a distinctive word of the name (four
+// letters or more, not a legal form or trade) appears again below the
+// header: in a footer ("Thank you for shopping at PREMIO") or an e-mail
+// or web address ("premiostationery.com").
+func printedAgain(lines []textLine, name string) bool {
+	for _, w := range strings.FieldsFunc(keyUpper(name), notLetter) {
+		if len(w) < 4 || slices.Contains(legalSuffixes, w) || slices.Contains(businessWords, w) {
+			continue
+		}
+		for _, l := range lines {
+			if strings.Contains(l.up, w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // meanConf is the mean word confidence over lines, 1 when the engine gave
