@@ -54,6 +54,17 @@ func ParseWith(text string, opt Options) receipt.Fields {
 // dates are read; the header ends where items may start; the totals end
 // the items.
 func parseLines(lines []textLine, opt Options) receipt.Fields {
+	return parse(lines, opt).fields
+}
+
+// parsed is what Parse found and which lines it read the date and the
+// total from (-1 when not read from one line), for a second look.
+type parsed struct {
+	fields              receipt.Fields
+	dateLine, totalLine int
+}
+
+func parse(lines []textLine, opt Options) parsed {
 	var warnings []string
 	if len(lines) > maxParseLines {
 		lines = lines[:maxParseLines]
@@ -64,6 +75,7 @@ func parseLines(lines []textLine, opt Options) receipt.Fields {
 	f.Currency = parseCurrency(lines)
 	d := parseDate(lines, f.Currency, opt.Now)
 	f.Date = d.iso
+	p := parsed{dateLine: d.line, totalLine: -1}
 	if d.iso != "" {
 		conf["date"] = d.conf
 	}
@@ -80,6 +92,7 @@ func parseLines(lines []textLine, opt Options) receipt.Fields {
 	f.LineItems = parseItems(lines, h.end, m.itemsTo)
 	t := pickTotal(m, itemAmounts(f.LineItems))
 	f.Total = t.amt.text
+	p.totalLine = t.line
 	if t.found {
 		conf["total"] = t.conf
 	}
@@ -92,5 +105,6 @@ func parseLines(lines []textLine, opt Options) receipt.Fields {
 		f.Confidence = conf
 	}
 	f.Warnings = warnings
-	return f
+	p.fields = f
+	return p
 }

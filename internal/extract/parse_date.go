@@ -64,6 +64,7 @@ const maxDateVotes = 64
 // aside on the way.
 type dateResult struct {
 	iso      string
+	line     int // where it is first printed; -1 when none
 	conf     float64
 	warnings []string
 }
@@ -85,7 +86,7 @@ type dateResult struct {
 func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	monthFirst := currency == "USD"
 	var (
-		res    dateResult
+		res    = dateResult{line: -1}
 		cands  []*dateCand
 		byISO  = map[string]*dateCand{}
 		latest string
@@ -124,7 +125,7 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	if win == nil {
 		return res
 	}
-	res.iso = win.iso
+	res.iso, res.line = win.iso, win.line
 	res.conf = win.conf * dateSupport(win, len(cands))
 	return res
 }

@@ -67,6 +67,7 @@ type totalCand struct {
 // totalResult is the chosen total, how sure we are, and what disagreed.
 type totalResult struct {
 	amt      amount
+	line     int // the line labelling it; -1 when computed
 	found    bool
 	conf     float64
 	warnings []string
@@ -147,7 +148,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 	}
 	win := bestCand(m, cands)
 	win.amt = usualForm(win.amt, m.decimals)
-	res := totalResult{amt: win.amt, found: true}
+	res := totalResult{amt: win.amt, found: true, line: win.line}
 	if fix := provedCorrection(win, cands); fix != nil {
 		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", win.amt.text, fix.amt.text, describe(fix.ev, rels)))
 		res.amt, res.conf = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt)
@@ -169,12 +170,12 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 // one: the subtotal when no tax is added to it, else the one amount paid.
 func fallbackTotal(m receiptMoney) totalResult {
 	if sub, ok := pickSubtotal(m); ok && sub.taxIncluded {
-		return totalResult{amt: sub.amt, found: true, conf: 0.5 * ocrConf(sub.amt), warnings: []string{"total: only a subtotal found"}}
+		return totalResult{amt: sub.amt, found: true, line: -1, conf: 0.5 * ocrConf(sub.amt), warnings: []string{"total: only a subtotal found"}}
 	}
 	if p := distinct(m.payments, 2); len(p) == 1 && !p[0].neg && p[0].units > 0 && p[0].decimals == m.decimals {
-		return totalResult{amt: p[0], found: true, conf: 0.4 * ocrConf(p[0]), warnings: []string{"total: only the amount paid found"}}
+		return totalResult{amt: p[0], found: true, line: -1, conf: 0.4 * ocrConf(p[0]), warnings: []string{"total: only the amount paid found"}}
 	}
-	return totalResult{}
+	return totalResult{line: -1}
 }
 
 // scoreSuperseded marks a total that a printed rounding turns into

@@ -95,8 +95,8 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	if len(text) > MaxParseBytes {
 		return textResult(text, opt)
 	}
-	fields := parseLines(lines, opt)
-	if doc.ContentType != receipt.PDF && t.PageSegMode != "" {
+	fields := t.lookAgain(ctx, img.gray, lines, parse(lines, opt), opt)
+	if t.PageSegMode != "" {
 		fields = t.fillIn(ctx, img.bytes, fields, opt)
 	}
 	return Result{Text: text, Fields: fields}, nil
