@@ -61,7 +61,9 @@ var (
 	clock      = regexp.MustCompile(`(^|[^0-9])\d{1,2}:\d{2}([^0-9]|$)`)
 	phone      = regexp.MustCompile(`\d{2,4}\s?-\s?\d{3,4}\s?\d{3,5}|\(\d{2,4}\)\s?\d{3,4}[-\s]?\d{3,4}|\+\d{2,3}[\s-]?\d|(^|[^0-9])0\d{8,10}([^0-9]|$)`)
 	regNumber  = regexp.MustCompile(`\d{5,}\s?[-~]\s?[A-Z)]|\(\d{5,}\s[A-Z]\)`)
-	regParens  = regexp.MustCompile(`\s*[(\[{][^()]*\d{4,}[^()]*[)\]}]?`)
+	// A registration number in brackets, digits misread as letters
+	// included: "(519537-X)", "{519S37-X)".
+	regParens  = regexp.MustCompile(`\s*[(\[{][^()\[\]{}]*?(?:\d[^()\[\]{}\d]*){4,}[)\]}]?`)
 	vendorJunk = `\[]|<>=_^~*"#@`
 )
 
@@ -96,6 +98,9 @@ func findHeader(lines []textLine) header {
 	if v < 0 {
 		return header{}
 	}
+	if p := prevNonEmpty(lines, v); p >= 0 && onlyLegalForm(strings.Trim(lines[v].up, nameTrim)) && continuesName(lines[p]) {
+		v = p // "MPH BOOKSTORES" / "SDN BHD"
+	}
 	name, last := joinVendor(lines, v)
 	h := header{vendor: cleanVendor(name), end: last + 1}
 	h.vendorConf = vendorSupport(lines, v, last, h.vendor)
@@ -126,10 +131,13 @@ func vendorLine(lines []textLine) int {
 		if isCompany(name) {
 			return i
 		}
-		// Debris can hold an address word ("ST"); a real address line
-		// near the top has a number in it.
-		if isContact(l.up) || isAddress(l.up) && strings.ContainsAny(l.up, "0123456789") {
+		// Debris can hold an address or contact word ("ST", "ID"); a real
+		// address or contact line near the top has a number in it.
+		if (isContact(l.up) || isAddress(l.up)) && strings.ContainsAny(l.up, "0123456789") {
 			break
+		}
+		if isContact(l.up) {
+			continue
 		}
 		if first < 0 && plausibleName(regParens.ReplaceAllString(name, "")) {
 			first = i
@@ -402,6 +410,7 @@ func cleanVendor(s string) string {
 	s = dropDebrisWords(s)
 	s = fixOCRName(s)
 	s = fixLegalForm(s)
+	s = fixConfusions(s)
 	s = cutAfterLegalForm(s)
 	return strings.Trim(s, nameTrim)
 }
@@ -456,8 +465,8 @@ func cutAfterLegalForm(s string) string {
 func fixLegalForm(s string) string {
 	f := strings.Fields(s)
 	for i := 1; i < len(f); i++ {
-		prev := keyUpper(strings.TrimRight(f[i-1], "."))
-		w := keyUpper(strings.TrimRight(f[i], "."))
+		prev := keyUpper(strings.TrimRight(f[i-1], ".,"))
+		w := keyUpper(strings.TrimRight(f[i], ".,"))
 		if !near(w, "BHD") || !near(prev, "SDN") && prev != "(M)" {
 			continue
 		}
