@@ -13,6 +13,7 @@ type fieldsBody struct {
 	Currency   string             `json:"currency,omitempty"`
 	LineItems  []lineItemBody     `json:"lineItems,omitempty"`
 	Confidence map[string]float64 `json:"confidence,omitempty"`
+	Warnings   []string           `json:"warnings,omitempty"`
 }
 
 type lineItemBody struct {
@@ -30,6 +31,7 @@ func fieldsOf(f receipt.Fields) *fieldsBody {
 	b := &fieldsBody{
 		Vendor: f.Vendor, Address: f.Address, Date: f.Date, Total: f.Total,
 		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Confidence: f.Confidence,
+		Warnings: f.Warnings,
 	}
 	for _, li := range f.LineItems {
 		b.LineItems = append(b.LineItems, lineItemBody(li))

@@ -55,12 +55,12 @@ var stateNames = []string{
 }
 
 var (
-	postcode   = regexp.MustCompile(`(^|[\s,])\d{5}([\s,.]|$)`)
-	houseNo    = regexp.MustCompile(`^[A-Z]?\d+[A-Z]?(-[A-Z]?\d+[A-Z]?)?\s?[,-]`)
-	email      = regexp.MustCompile(`[A-Z0-9._-]@[A-Z0-9-]+\.[A-Z]`)
-	clock      = regexp.MustCompile(`(^|[^0-9])\d{1,2}:\d{2}([^0-9]|$)`)
-	phone      = regexp.MustCompile(`\d{2,4}\s?-\s?\d{3,4}\s?\d{3,5}|\(\d{2,4}\)\s?\d{3,4}[-\s]?\d{3,4}|\+\d{2,3}[\s-]?\d|(^|[^0-9])0\d{8,10}([^0-9]|$)`)
-	regNumber  = regexp.MustCompile(`\d{5,}\s?[-~]\s?[A-Z)]|\(\d{5,}\s[A-Z]\)`)
+	postcode  = regexp.MustCompile(`(^|[\s,])\d{5}([\s,.]|$)`)
+	houseNo   = regexp.MustCompile(`^[A-Z]?\d+[A-Z]?(-[A-Z]?\d+[A-Z]?)?\s?[,-]`)
+	email     = regexp.MustCompile(`[A-Z0-9._-]@[A-Z0-9-]+\.[A-Z]`)
+	clock     = regexp.MustCompile(`(^|[^0-9])\d{1,2}:\d{2}([^0-9]|$)`)
+	phone     = regexp.MustCompile(`\d{2,4}\s?-\s?\d{3,4}\s?\d{3,5}|\(\d{2,4}\)\s?\d{3,4}[-\s]?\d{3,4}|\+\d{2,3}[\s-]?\d|(^|[^0-9])0\d{8,10}([^0-9]|$)`)
+	regNumber = regexp.MustCompile(`\d{5,}\s?[-~]\s?[A-Z)]|\(\d{5,}\s[A-Z]\)`)
 	// A registration number in brackets, digits misread as letters
 	// included: "(519537-X)", "{519S37-X)".
 	regParens  = regexp.MustCompile(`\s*[(\[{][^()\[\]{}]*?(?:\d[^()\[\]{}\d]*){4,}[)\]}]?`)

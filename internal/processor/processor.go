@@ -123,7 +123,7 @@ func (p *Processor) Process(ctx context.Context, job Job) error {
 	}
 	start := time.Now()
 	res, err := p.extractor.Extract(ctx, extract.Document{
-		Bytes: doc, ContentType: job.ContentType, Bucket: p.bucket, Key: job.FileKey,
+		Bytes: doc, ContentType: job.ContentType, Bucket: p.bucket, Key: job.FileKey, Received: p.now(),
 	})
 	if errors.Is(err, extract.ErrUnreadable) {
 		log.InfoContext(ctx, "document unreadable", "err", err)

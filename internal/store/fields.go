@@ -13,6 +13,7 @@ type fields struct {
 	Currency   string             `dynamodbav:"currency,omitempty"`
 	LineItems  []lineItem         `dynamodbav:"lineItems,omitempty"`
 	Confidence map[string]float64 `dynamodbav:"confidence,omitempty"`
+	Warnings   []string           `dynamodbav:"warnings,omitempty"`
 }
 
 type lineItem struct {
@@ -29,6 +30,7 @@ func fieldsItem(f receipt.Fields) *fields {
 	out := &fields{
 		Vendor: f.Vendor, Address: f.Address, Date: f.Date, Total: f.Total,
 		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Confidence: f.Confidence,
+		Warnings: f.Warnings,
 	}
 	for _, li := range f.LineItems {
 		out.LineItems = append(out.LineItems, lineItem(li))
@@ -43,6 +45,7 @@ func (f *fields) domain() receipt.Fields {
 	out := receipt.Fields{
 		Vendor: f.Vendor, Address: f.Address, Date: f.Date, Total: f.Total,
 		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Confidence: f.Confidence,
+		Warnings: f.Warnings,
 	}
 	for _, li := range f.LineItems {
 		out.LineItems = append(out.LineItems, receipt.LineItem(li))
