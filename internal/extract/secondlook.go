@@ -16,9 +16,10 @@ const lookBelow = 0.8
 // print read at twice its size loses fewer digits.
 const lookScale = 2
 
-// lookAgain reads the lines the date and the total came from again, when
-// their confidence is low: cropped to the line, enlarged, as a single line
-// of text. The page is parsed again with the new reading in place of the
+// lookAgain reads the line the total came from again, when its confidence
+// is low: cropped to the line, enlarged, as a single line of text. (Dates
+// read this way were no better: on the SROIE receipts' validation part,
+// trusting them lost two dates, so a date gets no second look.) The page is parsed again with the new reading in place of the
 // old, and a field takes the new value when it is better supported. It
 // costs a fraction of a page's reading, and only for receipts that need it.
 func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []textLine, p parsed, opt Options) receipt.Fields {
@@ -33,7 +34,6 @@ func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []textLi
 		val  func(receipt.Fields) string
 		set  func(*receipt.Fields, receipt.Fields)
 	}{
-		{"date", p.dateLine, func(p parsed) int { return p.dateLine }, func(f receipt.Fields) string { return f.Date }, func(f *receipt.Fields, n receipt.Fields) { f.Date = n.Date }},
 		{"total", p.totalLine, func(p parsed) int { return p.totalLine }, func(f receipt.Fields) string { return f.Total }, func(f *receipt.Fields, n receipt.Fields) { f.Total = n.Total }},
 	} {
 		if field.line < 0 || field.val(f) == "" || f.Confidence[field.name] >= lookBelow || lines[field.line].box.Empty() {
@@ -54,9 +54,7 @@ func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []textLi
 		case field.val(n) == field.val(f):
 			// Two readings agree.
 			setConf(&f, field.name, min(1, max(old, now)+0.1))
-		case field.name == "total" && field.val(n) != "" && now > old:
-			// A date read again is not better read: on the SROIE
-			// receipts' validation part, trusting it lost two dates.
+		case field.val(n) != "" && now > old:
 			field.set(&f, n)
 			setConf(&f, field.name, now)
 		}
