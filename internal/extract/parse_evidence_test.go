@@ -39,6 +39,8 @@ func TestTotalEvidence(t *testing.T) {
 		{"total after adjustment mentions the tax",
 			"Sub-total 122.78\nTotal Sales Incl GST 122.18\nRounding Adj 0.02\nTotal After Adj Incl GST 122.80", "122.80"},
 		{"amount to be paid", "Amount To Be Paid : 25.45", "25.45"},
+		{"label cut at the left edge, tax total misread",
+			"купан износ: 2.400,00\nлатна картица: 2.400,00\nкупан износ пораза: 400,00", "2400.00"},
 		{"only the amount paid", "TOTAL AMOUNT\nCASH RM 50.00", "50.00"},
 		{"four decimals written beside two", "Total 177.22\nRounding -.02\nRounding RM 177.2000\nCREDIT RM 177.20", "177.20"},
 		{"a symbol for a digit is no amount", "TOTAL INCL GST RM @.11\nROUNDING ADJUSTMENT -RM 0.01\nTOTAL ROUNDED RM 8.10", "8.10"},

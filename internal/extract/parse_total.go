@@ -1,6 +1,9 @@
 package extract
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // moneyKind is what a labelled amount on a receipt means.
 type moneyKind int
@@ -150,7 +153,7 @@ func (m *receiptMoney) readUnlabelled(l textLine, i int) {
 // isPaymentLine reports a line recording how the customer paid.
 func isPaymentLine(up string) bool {
 	return hasWord(up, "CASH") || hasWord(up, "PAID") || hasWord(up, "GOTOVINA") || hasWord(up, "BAR") ||
-		containsAny(up, "CARD", "VISA", "MASTER", "CREDIT", "DEBIT", "EDC", "PAYMENT", "TENDER", "AMEX", "KARTICA")
+		containsAny(up, "CARD", "VISA", "MASTER", "CREDIT", "DEBIT", "EDC", "PAYMENT", "TENDER", "AMEX", "KARTICA", "КАРТИЦА")
 }
 
 // isRegistration reports a tax registration number or document title,
@@ -202,6 +205,14 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 	up := lines[i].up
 	for _, w := range dueLabels {
 		k := strings.Index(up, w)
+		if k < 0 {
+			// A scan that cuts the left edge cuts the first letter of
+			// the label that starts a line ("купан износ" for "укупан").
+			_, size := utf8.DecodeRuneInString(w)
+			if cut := w[size:]; utf8.RuneCountInString(cut) >= 4 && strings.HasPrefix(up, cut) {
+				k, w = 0, cut
+			}
+		}
 		if k < 0 || startsWithTax(up[k+len(w):]) {
 			continue // "UKUPAN IZNOS POREZA" is the total of the tax
 		}
@@ -220,7 +231,8 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 // startsWithTax reports whether the first word of s names a tax.
 func startsWithTax(s string) bool {
 	f := strings.Fields(s)
-	return len(f) > 0 && (hasTaxWord(f[0]) || strings.HasPrefix(f[0], "POREZ") || strings.HasPrefix(f[0], "ПОРЕЗ"))
+	// "POR" and "ПОР": the rest of "POREZA" is often misread ("ПОРАЗА").
+	return len(f) > 0 && (hasTaxWord(f[0]) || strings.HasPrefix(f[0], "POR") || strings.HasPrefix(f[0], "ПОР"))
 }
 
 // amountsIn returns the amounts lying within [from, to).

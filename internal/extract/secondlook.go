@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"image"
+	"strings"
 
 	"github.com/receipts-api/receipts/internal/receipt"
 )
@@ -23,42 +24,31 @@ const lookScale = 2
 // old, and a field takes the new value when it is better supported. It
 // costs a fraction of a page's reading, and only for receipts that need it.
 func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []textLine, p parsed, opt Options) receipt.Fields {
-	f := p.fields
-	if g == nil {
+	f, at := p.fields, p.totalLine
+	old := f.Confidence["total"]
+	if g == nil || at < 0 || f.Total == "" || old >= lookBelow || lines[at].box.Empty() {
 		return f
 	}
-	for _, field := range []struct {
-		name string
-		line int
-		src  func(parsed) int
-		val  func(receipt.Fields) string
-		set  func(*receipt.Fields, receipt.Fields)
-	}{
-		{"total", p.totalLine, func(p parsed) int { return p.totalLine }, func(f receipt.Fields) string { return f.Total }, func(f *receipt.Fields, n receipt.Fields) { f.Total = n.Total }},
-	} {
-		if field.line < 0 || field.val(f) == "" || f.Confidence[field.name] >= lookBelow || lines[field.line].box.Empty() {
-			continue
-		}
-		again, err := t.readLine(ctx, g, lines[field.line].box)
-		if err != nil || again.raw == "" {
-			continue
-		}
-		swapped := append([]textLine(nil), lines...)
-		swapped[field.line] = again
-		np := parse(swapped, opt)
-		n := np.fields
-		if field.src(np) != field.line {
-			continue // the new reading lost the field: the old one stands
-		}
-		switch old, now := f.Confidence[field.name], n.Confidence[field.name]; {
-		case field.val(n) == field.val(f):
-			// Two readings agree.
-			setConf(&f, field.name, min(1, max(old, now)+0.1))
-		case field.val(n) != "" && now > old:
-			field.set(&f, n)
-			setConf(&f, field.name, now)
-		}
+	again, err := t.readLine(ctx, g, lines[at].box)
+	if err != nil || again.raw == "" {
+		return f
 	}
+	swapped := append([]textLine(nil), lines...)
+	swapped[at] = again
+	np := parse(swapped, opt)
+	n := np.fields
+	switch now := n.Confidence["total"]; {
+	case np.totalLine != at:
+		return f // the new reading lost the total: the old one stands
+	case n.Total == f.Total:
+		setConf(&f, "total", min(1, max(old, now)+0.1)) // two readings agree
+	case now > old:
+		f.Total = n.Total
+		setConf(&f, "total", now)
+	default:
+		return f
+	}
+	f.Warnings = replaceWarnings(f.Warnings, n.Warnings, "total:")
 	return f
 }
 
@@ -115,6 +105,23 @@ func enlarge(g *image.Gray, f int) *image.Gray {
 			top := at(x0, y0)*(256-fx) + at(x0+1, y0)*fx
 			bot := at(x0, y0+1)*(256-fx) + at(x0+1, y0+1)*fx
 			out.Pix[y*out.Stride+x] = uint8((top*(256-fy) + bot*fy) >> 16)
+		}
+	}
+	return out
+}
+
+// replaceWarnings swaps the warnings about one field (those starting with
+// prefix) for those of a better reading.
+func replaceWarnings(old, better []string, prefix string) []string {
+	var out []string
+	for _, w := range old {
+		if !strings.HasPrefix(w, prefix) {
+			out = append(out, w)
+		}
+	}
+	for _, w := range better {
+		if strings.HasPrefix(w, prefix) {
+			out = append(out, w)
 		}
 	}
 	return out
