@@ -28,23 +28,46 @@ func nameLexicon(w string) bool {
 	return slices.Contains(legalSuffixes, w) || slices.Contains(businessWords, w) || slices.Contains(tradeWords, w)
 }
 
+// maxElsewhere bounds the text searched for a name printed again.
+const maxElsewhere = 16 << 10
+
+// elsewhere returns the upper-cased text below the header, where a name
+// may be printed again (a footer, an e-mail or web address), bounded.
+func elsewhere(lines []textLine, from int) string {
+	var b strings.Builder
+	for _, l := range lines[min(from, len(lines)):] {
+		if b.Len()+len(l.up) > maxElsewhere {
+			break
+		}
+		b.WriteString(l.up)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
 // fixConfusions corrects the words of a name that are not known words but
 // become one by undoing an OCR confusion: digits read for letters ("5/8"
 // is "S/B") or one letter read for another ("BAKERLES" is "BAKERIES").
-// A word that more than one correction would explain is left alone.
-func fixConfusions(name string) string {
+// A known word is a business word, or a word of five letters or more
+// printed elsewhere on the receipt (the name again in a footer, or in an
+// e-mail or web address). A word that more than one correction would
+// explain is left alone.
+func fixConfusions(name, elsewhere string) string {
+	known := func(w string) bool {
+		return nameLexicon(w) || len(w) >= 5 && strings.Contains(elsewhere, w)
+	}
 	f := strings.Fields(name)
 	for i, tok := range f {
 		core := strings.Trim(tok, ".,;:()")
 		up := keyUpper(core)
-		if len(up) < 3 || nameLexicon(up) {
+		if len(up) < 3 || known(up) {
 			continue
 		}
 		fix := ""
-		if d := digitLetters.Replace(up); d != up && nameLexicon(d) && strings.ContainsAny(up, "0123456789") {
+		if d := digitLetters.Replace(up); d != up && known(d) && strings.ContainsAny(up, "0123456789") {
 			fix = d
 		} else if len(up) >= 4 && !strings.ContainsAny(up, "0123456789") {
-			fix = oneSwap(up)
+			fix = oneSwap(up, known)
 		}
 		if fix == "" {
 			continue
@@ -59,7 +82,7 @@ func fixConfusions(name string) string {
 
 // oneSwap returns the only known word that one letter confusion makes of
 // w, or "".
-func oneSwap(w string) string {
+func oneSwap(w string, known func(string) bool) string {
 	found := ""
 	for _, s := range letterSwaps {
 		for k := 0; ; {
@@ -69,7 +92,7 @@ func oneSwap(w string) string {
 			}
 			j += k
 			c := w[:j] + s[1] + w[j+len(s[0]):]
-			if nameLexicon(c) && c != found {
+			if known(c) && c != found {
 				if found != "" {
 					return ""
 				}

@@ -181,3 +181,25 @@ func BenchmarkParseRepeatedTotals(b *testing.B) {
 		extract.Parse(text)
 	}
 }
+
+// TestVendorConfusions checks that an OCR confusion in a vendor name is
+// undone only where a business-word lexicon or the receipt itself confirms
+// the correction.
+func TestVendorConfusions(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"lexicon confirms a letter", "GARDENIA BAKERLES (KL) SDN BHD\nLOT 3, JALAN PELABUR 23/1", "GARDENIA BAKERIES (KL) SDN BHD"},
+		{"lexicon confirms digits", "99 SPEED MART 5/8\nLOT P.T. 2811, JALAN ANGSA", "99 SPEED MART S/B"},
+		{"footer confirms", "PREMLO STATIONERY SDN BHD\nF-G-01 JALAN SS 6/5B\nTOTAL 9.00\nThank you for Shopping at PREMIO", "PREMIO STATIONERY SDN BHD"},
+		{"e-mail confirms", "SANYO STATIONERY SHOP\nNO 31G JALAN SETIA INDAH\nTOTAL 9.00\nsanyu@gmail.com", "SANYU STATIONERY SHOP"},
+		{"nothing confirms", "PREMLO STATIONERY SDN BHD\nF-G-01 JALAN SS 6/5B\nTOTAL 9.00", "PREMLO STATIONERY SDN BHD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := extract.Parse(tt.text).Vendor; got != tt.want {
+				t.Errorf("Parse(%q).Vendor = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}

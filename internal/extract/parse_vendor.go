@@ -102,7 +102,7 @@ func findHeader(lines []textLine) header {
 		v = p // "MPH BOOKSTORES" / "SDN BHD"
 	}
 	name, last := joinVendor(lines, v)
-	h := header{vendor: cleanVendor(name), end: last + 1}
+	h := header{vendor: fixConfusions(cleanVendor(name), elsewhere(lines, last+1)), end: last + 1}
 	h.vendorConf = vendorSupport(lines, v, last, h.vendor)
 	addr, end := addressAfter(lines, last)
 	h.address = addr
@@ -410,7 +410,6 @@ func cleanVendor(s string) string {
 	s = dropDebrisWords(s)
 	s = fixOCRName(s)
 	s = fixLegalForm(s)
-	s = fixConfusions(s)
 	s = cutAfterLegalForm(s)
 	return strings.Trim(s, nameTrim)
 }
