@@ -77,7 +77,8 @@ type totalResult struct {
 // disagreement.
 type relation struct {
 	ev   evidence
-	what string
+	name string // "cash less change"
+	what string // how a warning states it: "cash less change is"
 	amt  amount
 }
 
@@ -201,18 +202,18 @@ func supersede(cands map[int64]*totalCand, rounding []amount) {
 func relations(m receiptMoney, items []amount) []relation {
 	var out []relation
 	if c, ok := cashLessChange(m); ok {
-		out = append(out, relation{evCashChange, "cash less change is", c})
+		out = append(out, relation{evCashChange, "cash less change", "cash less change is", c})
 	}
 	if sub, ok := pickSubtotal(m); ok && sub.labelled && !sub.taxIncluded {
 		for _, t := range distinct(taxAmounts(m), maxTaxes) {
 			if t.units > 0 && t.units < sub.amt.units {
-				out = append(out, relation{evSubtotalTax, "subtotal plus tax is", amountOf(sub.amt.units+t.units, sub.amt.decimals)})
+				out = append(out, relation{evSubtotalTax, "subtotal plus tax", "subtotal plus tax is", amountOf(sub.amt.units+t.units, sub.amt.decimals)})
 				break
 			}
 		}
 	}
 	for _, r := range m.taxRows {
-		out = append(out, relation{evTaxSummary, "tax summary adds up to", r})
+		out = append(out, relation{evTaxSummary, "the tax summary", "tax summary adds up to", r})
 		break
 	}
 	if len(items) >= 2 {
@@ -220,7 +221,7 @@ func relations(m receiptMoney, items []amount) []relation {
 		for _, a := range items {
 			sum += a.units
 		}
-		out = append(out, relation{evItems, "line items sum to", amountOf(sum, items[0].decimals)})
+		out = append(out, relation{evItems, "the line items", "line items sum to", amountOf(sum, items[0].decimals)})
 	}
 	return out
 }
@@ -410,7 +411,7 @@ func describe(ev evidence, rels []relation) string {
 	var names []string
 	for _, r := range rels {
 		if ev&r.ev != 0 {
-			names = append(names, r.what[:len(r.what)-3]) // "cash less change"
+			names = append(names, r.name)
 		}
 	}
 	sort.Strings(names)

@@ -64,7 +64,7 @@ func TestTotalCorrection(t *testing.T) {
 		{"cash less change proves the digit",
 			"TOTAL 34.00\nCASH 50.00\nCHANGE 19.00", "31.00", "total: read as 34.00, corrected to 31.00 by cash less change"},
 		{"tax summary proves the digit",
-			"TOTAL 58.20\nGST SUMMARY Amount Tax\nSR 6% 50.19 3.01", "53.20", "corrected to 53.20 by tax summary adds up"},
+			"TOTAL 58.20\nGST SUMMARY Amount Tax\nSR 6% 50.19 3.01", "53.20", "total: read as 58.20, corrected to 53.20 by the tax summary"},
 		{"refused: the amount paid agrees with what was read",
 			"TOTAL 34.00\nVISA 34.00\nCASH 50.00\nCHANGE 19.00", "34.00", "total: cash less change is 31.00"},
 		{"refused: two labels agree with what was read",
