@@ -466,13 +466,15 @@ func fixLegalForm(s string) string {
 	for i := 1; i < len(f); i++ {
 		prev := keyUpper(strings.TrimRight(f[i-1], ".,"))
 		w := keyUpper(strings.TrimRight(f[i], ".,"))
-		if !near(w, "BHD") || !near(prev, "SDN") && prev != "(M)" {
+		// After SDN, a B..D of four letters is BHD too ("SDN BELD").
+		long := len(w) == 4 && w[0] == 'B' && w[3] == 'D' && near(prev, "SDN")
+		if !near(w, "BHD") && !long || !near(prev, "SDN") && prev != "(M)" {
 			continue
 		}
 		if prev != "(M)" {
 			f[i-1] = "SDN" + f[i-1][3:]
 		}
-		f[i] = "BHD" + f[i][3:]
+		f[i] = "BHD" + f[i][len(w):]
 	}
 	return strings.Join(f, " ")
 }
