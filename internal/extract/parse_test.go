@@ -149,7 +149,7 @@ func TestParseReceipts(t *testing.T) {
 		}},
 		{"435.txt", receipt.Fields{
 			// TOTAL lost its amount; cash 100.00 less change 24. 30.
-			Vendor:   "VERBENA CONFECTIONERY SDN BHD", // "CONFECTIUNERY" in the text: U for O, a lexicon word,
+			Vendor:   "VERBENA CONFECTIONERY SDN BHD", // read "CONFECTIUNERY": U for O, a lexicon word
 			Address:  "1, Jalan Sutera Tanjung 8/4, Tmn Sutera Utama, 81300 Skudai, JB.",
 			Date:     "2018-05-12",
 			Total:    "75.70",
