@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/receipts-api/receipts/internal/receipt"
 )
@@ -15,6 +16,9 @@ import (
 type Result struct {
 	Text   string
 	Fields receipt.Fields
+	// ParseTime is the part of the engine's time spent turning text into
+	// fields, where the engine measures it.
+	ParseTime time.Duration
 }
 
 // Document is a stored receipt document.
@@ -23,6 +27,9 @@ type Document struct {
 	ContentType string // receipt.PNG, JPEG or PDF
 	// Bucket and Key say where it is stored, for engines that read it there.
 	Bucket, Key string
+	// Received is when the receipt was uploaded: a date after it is a
+	// misreading. Zero means now.
+	Received time.Time
 }
 
 // Extractor reads a document.
