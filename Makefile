@@ -43,12 +43,13 @@ lint: tools ## gofmt, go vet, staticcheck
 bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
 	@mkdir -p $(LOCAL)
 	go test -run '^$$' -bench 'ColdStart|Get' -benchtime 30x -count 3 -timeout 30m ./internal/bench | tee $(LOCAL)/bench.txt
-	go test -run '^$$' -bench 'Extract' -benchtime 42x -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
+	go test -run '^$$' -bench 'ExtractPeakMemory' -benchtime 1x -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
+	go test -run '^$$' -bench 'Extract$$' -benchtime 42x -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	go test -run '^$$' -bench 'Throughput' -benchtime 1x -count 2 -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	@$(BENCHSTAT) $(LOCAL)/bench.txt
 
-accuracy: deps ## field accuracy of the Tesseract extractor on ../shared/receipts/sroie
-	go run ./cmd/accuracy -dir ../shared/receipts/sroie
+accuracy: deps ## field accuracy of the Tesseract extractor on ../shared/receipts/sroie, tuning and validation parts
+	go run ./cmd/accuracy -dir ../shared/receipts/sroie -misses none
 
 build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
 	@# Zip functions only: ProcessorImageFunction is built by Docker from its Dockerfile.

@@ -1,9 +1,11 @@
 // Command accuracy measures field extraction on labelled receipts: it runs
 // the Tesseract extractor over each image of a SROIE-style folder (img/*.jpg
 // with key/*.json holding company, date, address and total) and prints the
-// per-field exact-match rate after normalising both sides, and the misses.
+// per-field exact-match rate after normalising both sides, for the tuning
+// and the validation part of the receipts (a fixed split by file name), and
+// the tuning part's misses.
 //
-//	go run ./cmd/accuracy [-dir ../shared/receipts/sroie] [-lang eng]
+//	go run ./cmd/accuracy [-dir ../shared/receipts/sroie] [-lang eng] [-cache .local/ocr-cache]
 package main
 
 import (
@@ -13,11 +15,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/receipts-api/receipts/internal/extract"
 	"github.com/receipts-api/receipts/internal/receipt"
@@ -31,10 +33,13 @@ type key struct {
 }
 
 type outcome struct {
-	name string
-	want key
-	got  receipt.Fields
-	err  error
+	name    string
+	part    part
+	want    key
+	got     receipt.Fields
+	err     error
+	elapsed time.Duration
+	text    string
 }
 
 func main() {
@@ -42,9 +47,18 @@ func main() {
 	lang := flag.String("lang", "eng", "tesseract languages")
 	workers := flag.Int("workers", 2, "receipts read at once")
 	psm := flag.String("psm", extract.DefaultPageSegMode, "tesseract page segmentation mode for the first pass")
+	cache := flag.String("cache", "", "keep tesseract's output in this folder and reuse it (for iterating on the parser; timings are then meaningless)")
+	show := flag.String("misses", "tuning", "which part's misses to print: tuning, validation, all or none")
+	only := flag.String("only", "", "comma-separated receipt names to read alone, printing their text and fields")
 	flag.Parse()
 
 	imgs, _ := filepath.Glob(filepath.Join(*dir, "img", "*.jpg"))
+	if *only != "" {
+		imgs = nil
+		for _, n := range strings.Split(*only, ",") {
+			imgs = append(imgs, filepath.Join(*dir, "img", n+".jpg"))
+		}
+	}
 	if len(imgs) == 0 {
 		fmt.Fprintf(os.Stderr, "accuracy: no images in %s/img\n", *dir)
 		os.Exit(1)
@@ -52,38 +66,86 @@ func main() {
 	start := time.Now()
 	tess := extract.NewTesseract(*lang)
 	tess.PageSegMode = *psm
+	if *cache != "" {
+		if err := os.MkdirAll(*cache, 0o755); err != nil {
+			fmt.Fprintf(os.Stderr, "accuracy: %v\n", err)
+			os.Exit(1)
+		}
+		tess.Cache = dirCache(*cache)
+	}
 	results := run(tess, *dir, imgs, *workers)
-	fields := []struct {
-		name      string
-		want, got func(outcome) string
-	}{
-		{"total", func(o outcome) string { return normAmount(o.want.Total) }, func(o outcome) string { return o.got.Total }},
-		{"date", func(o outcome) string { return normDate(o.want.Date) }, func(o outcome) string { return o.got.Date }},
-		{"vendor", func(o outcome) string { return normText(o.want.Company) }, func(o outcome) string { return normText(o.got.Vendor) }},
-		{"address", func(o outcome) string { return normText(o.want.Address) }, func(o outcome) string { return normText(o.got.Address) }},
+	if *only != "" {
+		for _, o := range results {
+			fmt.Printf("== %s (%s)\n%s\n-- want %+v\n-- got %+v\n\n", o.name, o.part, o.text, o.want, o.got)
+		}
 	}
 	fmt.Printf("%d receipts in %s (%.1fs)\n\n", len(results), *dir, time.Since(start).Seconds())
+	report(results, *show)
+}
+
+// fields are the scored fields: the key's value and ours, both normalised.
+var fields = []struct {
+	name      string // the key in receipt.Fields.Confidence
+	want, got func(outcome) string
+}{
+	{"total", func(o outcome) string { return normAmount(o.want.Total) }, func(o outcome) string { return o.got.Total }},
+	{"date", func(o outcome) string { return normDate(o.want.Date) }, func(o outcome) string { return o.got.Date }},
+	{"vendor", func(o outcome) string { return normText(o.want.Company) }, func(o outcome) string { return normText(o.got.Vendor) }},
+	{"address", func(o outcome) string { return normText(o.want.Address) }, func(o outcome) string { return normText(o.got.Address) }},
+}
+
+func report(results []outcome, show string) {
 	var summary []string
+	hitConf := map[string][]float64{}
 	for _, f := range fields {
-		hits := 0
+		var hits, count [2]int
 		var misses []string
 		for _, o := range results {
+			count[o.part]++
 			want, got := f.want(o), f.got(o)
 			if o.err == nil && want == got {
-				hits++
+				hits[o.part]++
+				if o.part == tuning {
+					hitConf[f.name] = append(hitConf[f.name], o.got.Confidence[f.name])
+				}
 				continue
 			}
 			if o.err != nil {
 				got = "error: " + o.err.Error()
 			}
-			misses = append(misses, fmt.Sprintf("  %s: want %q, got %q", o.name, want, got))
+			if show == "all" || show == o.part.String() {
+				misses = append(misses, fmt.Sprintf("  %s (%s): want %q, got %q (confidence %.2f)", o.name, o.part, want, got, o.got.Confidence[f.name]))
+			}
 		}
-		rate := 100 * float64(hits) / float64(len(results))
-		summary = append(summary, fmt.Sprintf("%-8s %5.1f%%  (%d/%d)", f.name, rate, hits, len(results)))
-		fmt.Printf("%s misses (%d):\n%s\n\n", f.name, len(misses), strings.Join(misses, "\n"))
+		if show != "none" {
+			fmt.Printf("%s misses (%d):\n%s\n\n", f.name, len(misses), strings.Join(misses, "\n"))
+			c := hitConf[f.name]
+			slices.Sort(c)
+			if len(c) > 0 {
+				fmt.Printf("%s confidence of the tuning part's hits: lowest %.2f, lower quartile %.2f, median %.2f\n\n", f.name, c[0], c[len(c)/4], c[len(c)/2])
+			}
+		}
+		summary = append(summary, fmt.Sprintf("%-8s %5.1f%% (%d/%d)   %5.1f%% (%d/%d)", f.name,
+			rate(hits[tuning], count[tuning]), hits[tuning], count[tuning],
+			rate(hits[validation], count[validation]), hits[validation], count[validation]))
 	}
 	fmt.Println("exact match after normalisation:")
+	fmt.Println("field    tuning           validation")
 	fmt.Println(strings.Join(summary, "\n"))
+	var times []time.Duration
+	for _, o := range results {
+		times = append(times, o.elapsed)
+	}
+	slices.Sort(times)
+	fmt.Printf("\nextraction time per receipt: median %v, slowest %v\n",
+		times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
+}
+
+func rate(hits, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return 100 * float64(hits) / float64(n)
 }
 
 func run(ex extract.Extractor, dir string, imgs []string, workers int) []outcome {
@@ -97,7 +159,7 @@ func run(ex extract.Extractor, dir string, imgs []string, workers int) []outcome
 			defer wg.Done()
 			defer func() { <-sem }()
 			name := strings.TrimSuffix(filepath.Base(img), ".jpg")
-			o := outcome{name: name}
+			o := outcome{name: name, part: partOf(name)}
 			defer func() { out[i] = o }()
 			b, err := os.ReadFile(filepath.Join(dir, "key", name+".json"))
 			if err == nil {
@@ -112,8 +174,10 @@ func run(ex extract.Extractor, dir string, imgs []string, workers int) []outcome
 				o.err = err
 				return
 			}
+			start := time.Now()
 			res, err := ex.Extract(context.Background(), extract.Document{Bytes: doc, ContentType: receipt.Sniff(doc)})
-			o.got, o.err = res.Fields, err
+			o.got, o.err, o.elapsed = res.Fields, err, time.Since(start)
+			o.text = res.Text
 		}()
 	}
 	wg.Wait()
@@ -121,37 +185,23 @@ func run(ex extract.Extractor, dir string, imgs []string, workers int) []outcome
 	return out
 }
 
-// normText keeps letters and digits only, upper-cased: the keys themselves
-// carry OCR noise in spacing and punctuation ("BOOK TA .K").
-func normText(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+// dirCache keeps tesseract's output in files named by their key.
+type dirCache string
+
+func (d dirCache) Get(key string) (string, bool) {
+	b, err := os.ReadFile(filepath.Join(string(d), key))
+	return string(b), err == nil
 }
 
-// normAmount strips currency marks and separators: "RM 7,838.80" -> "7838.80".
-func normAmount(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsDigit(r) || r == '.' {
-			b.WriteRune(r)
-		}
+func (d dirCache) Put(key, value string) {
+	tmp, err := os.CreateTemp(string(d), "tmp-")
+	if err != nil {
+		return
 	}
-	return b.String()
-}
-
-// normDate reads a key's date (day first, as on these receipts) as ISO.
-func normDate(s string) string {
-	s = strings.Join(strings.Fields(strings.ToUpper(s)), " ")
-	for _, layout := range []string{"02/01/2006", "02-01-2006", "02.01.2006", "02/01/06", "02-01-06", "2006-01-02", "02 Jan 2006", "2 Jan 2006"} {
-		// Month names match in any case.
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.Format("2006-01-02")
-		}
+	_, err = tmp.WriteString(value)
+	if cerr := tmp.Close(); err != nil || cerr != nil {
+		os.Remove(tmp.Name())
+		return
 	}
-	return s
+	_ = os.Rename(tmp.Name(), filepath.Join(string(d), key))
 }

@@ -27,6 +27,9 @@ type Document struct {
 	ContentType string // receipt.PNG, JPEG or PDF
 	// Bucket and Key say where it is stored, for engines that read it there.
 	Bucket, Key string
+	// Received is when the receipt was uploaded: a date after it is a
+	// misreading. Zero means now.
+	Received time.Time
 }
 
 // Extractor reads a document.

@@ -1,36 +1,110 @@
 package extract
 
-import "github.com/receipts-api/receipts/internal/receipt"
+import (
+	"fmt"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
 
 // maxParseLines bounds the lines read: a receipt has a few hundred at
 // most, and the bound keeps Parse fast on any input.
 const maxParseLines = 2000
 
-// Parse reads the fields of a receipt from its OCR text. It tolerates
+// MaxParseBytes bounds the text the parser reads: a long till roll holds
+// a few kilobytes, and the bound keeps parsing time and memory small
+// whatever an engine returns. The rest is ignored, with a warning.
+const MaxParseBytes = 256 << 10
+
+// Options tell the parser what the text cannot.
+type Options struct {
+	// Now is the day the receipt was uploaded: a date after it (by more
+	// than a day, for time zones) is a misreading. Zero skips that check.
+	Now time.Time
+}
+
+// Parse reads the fields of a receipt from its OCR text with no reference
+// day; see ParseWith.
+func Parse(text string) receipt.Fields { return ParseWith(text, Options{}) }
+
+// ParseWith reads the fields of a receipt from its OCR text. It tolerates
 // Tesseract's misreadings (digits for letters, numbers split by spaces,
 // decimal commas) and leaves a field empty rather than guess it. Total is
-// the amount paid, chosen among the labelled totals by how well the
-// receipt's other numbers (rounding, payments, items) agree with each;
-// amounts are plain decimals with the receipt's own decimals; Date is
-// YYYY-MM-DD, its day and month order decided as parseDate describes.
-// Confidence is left nil: plain text carries none.
-func Parse(text string) receipt.Fields {
-	lines := splitLines(text)
+// the amount paid, chosen among the candidates the receipt's own
+// arithmetic gives (labelled totals, rounding, cash less change, subtotal
+// plus tax, the items' sum) by how much independent evidence agrees with
+// each; amounts are plain decimals with the receipt's own decimals; Date
+// is YYYY-MM-DD, its day and month order decided as parseDate describes.
+// Confidence rates each field found from the agreement of its evidence;
+// Warnings name what did not add up.
+func ParseWith(text string, opt Options) receipt.Fields {
+	var warnings []string
+	if len(text) > MaxParseBytes {
+		text = truncateUTF8(text, MaxParseBytes)
+		warnings = append(warnings, fmt.Sprintf("text: only the first %d KB read", MaxParseBytes>>10))
+	}
+	f := parseLines(splitLines(text), opt)
+	f.Warnings = append(warnings, f.Warnings...)
+	return f
+}
+
+// parseLines reads the fields from lines of text, with the engine's
+// confidence in each word where it gave one. The order of the steps is
+// the order of dependencies between fields: the currency decides how
+// dates are read; the header ends where items may start; the totals end
+// the items.
+func parseLines(lines []textLine, opt Options) receipt.Fields {
+	return parse(lines, opt).fields
+}
+
+// parsed is what Parse found and which lines it read the date and the
+// total from (-1 when not read from one line), for a second look.
+type parsed struct {
+	fields              receipt.Fields
+	dateLine, totalLine int
+}
+
+func parse(lines []textLine, opt Options) parsed {
+	var warnings []string
 	if len(lines) > maxParseLines {
 		lines = lines[:maxParseLines]
+		warnings = append(warnings, fmt.Sprintf("text: only the first %d lines read", maxParseLines))
 	}
 	var f receipt.Fields
+	conf := map[string]float64{}
 	f.Currency = parseCurrency(lines)
-	f.Date = parseDate(lines, f.Currency)
+	d := parseDate(lines, f.Currency, opt.Now)
+	f.Date = d.iso
+	p := parsed{dateLine: d.line, totalLine: -1}
+	if d.iso != "" {
+		conf["date"] = d.conf
+	}
+	warnings = append(warnings, d.warnings...)
 	h := findHeader(lines)
 	f.Vendor, f.Address = h.vendor, h.address
+	if h.vendor != "" {
+		conf["vendor"] = h.vendorConf
+	}
+	if h.address != "" {
+		conf["address"] = h.addressConf
+	}
 	m := readMoney(lines)
-	total, hasTotal := pickTotal(m)
-	f.Total = total.text
+	f.LineItems = parseItems(lines, h.end, m.itemsTo)
+	t := pickTotal(m, itemAmounts(f.LineItems))
+	f.Total = t.amt.text
+	p.totalLine = t.line
+	if t.found {
+		conf["total"] = t.conf
+	}
+	warnings = append(warnings, t.warnings...)
 	if s, ok := pickSubtotal(m); ok {
 		f.Subtotal = s.amt.text
 	}
-	f.Tax = pickTax(m, total, hasTotal)
-	f.LineItems = parseItems(lines, h.end, m.itemsTo)
-	return f
+	f.Tax = pickTax(m, t.amt, t.found)
+	if len(conf) > 0 {
+		f.Confidence = conf
+	}
+	f.Warnings = warnings
+	p.fields = f
+	return p
 }

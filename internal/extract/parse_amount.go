@@ -23,6 +23,7 @@ type amount struct {
 	percent  bool  // followed by '%': a rate, not money
 	start    int   // byte offsets in the line
 	end      int
+	conf     float64 // the engine's confidence in its digits, 0 to 1; 0 when unset
 }
 
 // isInteger reports whether the amount was written without decimals.
@@ -30,9 +31,9 @@ func (a amount) isInteger() bool { return a.decimals == 0 }
 
 // currencyPrefixes are letter runs that may sit directly before an amount
 // ("RM8.50"); any other letters glued to digits make a code, not money.
-// "RN" is how Tesseract often reads "RM".
+// "RN", "RH", "FM" and "XM" are how Tesseract often reads "RM".
 var currencyPrefixes = map[string]bool{
-	"RM": true, "RN": true, "MYR": true, "USD": true, "US": true, "EUR": true,
+	"RM": true, "RN": true, "RH": true, "FM": true, "XM": true, "MYR": true, "USD": true, "US": true, "EUR": true,
 	"GBP": true, "RSD": true, "DIN": true, "SGD": true, "AUD": true, "CAD": true,
 	"CHF": true, "KM": true, "RP": true, "RS": true, "INR": true, "HKD": true,
 }
@@ -121,6 +122,9 @@ func makeAmount(line, raw string, start, end int) (amount, bool) {
 	intPart, frac, ok := splitNumber(raw)
 	if !ok || !plausibleContext(line, start, end, len(frac)) {
 		return amount{}, false
+	}
+	if raw[0] == '.' && start > 0 && !strings.ContainsRune(" -~(", rune(line[start-1])) {
+		return amount{}, false // "RM @.11": a digit misread as a symbol, not ".11"
 	}
 	a := amount{decimals: len(frac), start: start, end: end}
 	a.text = intPart

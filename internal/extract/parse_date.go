@@ -39,19 +39,42 @@ var months = map[string]time.Month{
 // dateCand is a date found in the text.
 type dateCand struct {
 	iso      string
-	priority int // higher wins; then the earlier line
+	priority int // what its line says about it
+	line     int
+	votes    int     // how many times the receipt prints it
+	conf     float64 // the engine's confidence in its words
 }
 
 // Priorities of a date by what its line says about it.
 const (
 	dateOther    = 1 // expiry, due, printing: not the transaction
 	datePlain    = 2
-	dateLabelled = 3 // "Date:"
+	dateLabelled = 3 // "Date:", "Tarikh:", "Datum:"
 )
 
-// parseDate returns the receipt's date as YYYY-MM-DD: the first date on a
-// line labelled "date", else the first date anywhere; expiry, due and
-// print dates only when there is no other.
+// minYear is the earliest plausible receipt year: an earlier one is a
+// misread digit, not a receipt kept for decades.
+const minYear = 2000
+
+// maxDateVotes bounds the distinct dates weighed, so hostile text full of
+// dates stays cheap.
+const maxDateVotes = 64
+
+// dateResult is the receipt's date, how sure we are, and what was set
+// aside on the way.
+type dateResult struct {
+	iso      string
+	line     int // where it is first printed; -1 when none
+	conf     float64
+	warnings []string
+}
+
+// parseDate returns the receipt's date as YYYY-MM-DD. A date before 2000,
+// or after now (by more than a day) when now is known, is a misreading and
+// is set aside with a warning. Among the rest, a date on a line labelled
+// "date" wins over an unlabelled one, and expiry, due and print dates
+// count only when there is no other; at the same rank the date printed
+// most often wins, then the first.
 //
 // Numeric dates are read day first (25/12/2018) unless a part decides
 // otherwise: a first part above 12 can only be the day, a second part
@@ -60,21 +83,67 @@ const (
 // for everything else (MYR, EUR, GBP, RSD and an unknown currency), as
 // most of the world writes dates. Four-digit first parts are year first.
 // Two-digit years are 20yy. Impossible dates (31/02, month 16) are skipped.
-func parseDate(lines []textLine, currency string) string {
+func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	monthFirst := currency == "USD"
-	var win *dateCand
-	for _, l := range lines {
-		for _, iso := range datesInLine(l.up, monthFirst) {
-			c := dateCand{iso: iso, priority: datePriority(l.up)}
-			if win == nil || c.priority > win.priority {
-				win = &c
+	var (
+		res    = dateResult{line: -1}
+		cands  []*dateCand
+		byISO  = map[string]*dateCand{}
+		latest string
+	)
+	if !now.IsZero() {
+		latest = now.AddDate(0, 0, 1).Format("2006-01-02")
+	}
+	for i, l := range lines {
+		for _, d := range datesInLine(l.up, monthFirst) {
+			if d.iso < fmt.Sprintf("%d", minYear) || latest != "" && d.iso > latest {
+				if len(res.warnings) < 3 {
+					res.warnings = append(res.warnings, fmt.Sprintf("date: %s is not a plausible receipt date, ignored", d.iso))
+				}
+				continue
 			}
+			c := byISO[d.iso]
+			if c == nil {
+				if len(cands) >= maxDateVotes {
+					continue
+				}
+				c = &dateCand{iso: d.iso, line: i, conf: 1}
+				byISO[d.iso] = c
+				cands = append(cands, c)
+			}
+			c.votes++
+			c.priority = max(c.priority, datePriority(l.up))
+			c.conf = min(c.conf, l.confIn(d.start, d.end))
+		}
+	}
+	var win *dateCand
+	for _, c := range cands {
+		if win == nil || c.priority > win.priority || c.priority == win.priority && c.votes > win.votes {
+			win = c
 		}
 	}
 	if win == nil {
-		return ""
+		return res
 	}
-	return win.iso
+	res.iso, res.line = win.iso, win.line
+	res.conf = win.conf * dateSupport(win, len(cands))
+	return res
+}
+
+// dateSupport scales the OCR confidence in a date by its evidence: a label,
+// repetition, and no rival dates.
+func dateSupport(c *dateCand, distinct int) float64 {
+	s := 0.7
+	if c.priority == dateLabelled {
+		s += 0.15
+	}
+	if c.votes > 1 {
+		s += 0.15
+	}
+	if distinct > 1 && c.votes == 1 {
+		s -= 0.1
+	}
+	return min(s, 1)
 }
 
 // datePriority ranks a date by the words on its line.
@@ -88,25 +157,31 @@ func datePriority(up string) int {
 	return datePlain
 }
 
+// foundDate is a valid date in a line and where it is.
+type foundDate struct {
+	iso        string
+	start, end int
+}
+
 // datesInLine returns the valid dates in an upper-cased line, in order.
-func datesInLine(up string, monthFirst bool) []string {
-	var out []string
+func datesInLine(up string, monthFirst bool) []foundDate {
+	var out []foundDate
 	for _, m := range numericDate.FindAllStringSubmatchIndex(up, -1) {
 		if iso, ok := numericDateAt(up, m, monthFirst); ok {
-			out = append(out, iso)
+			out = append(out, foundDate{iso, m[0], m[1]})
 		}
 	}
 	if !hasMonthName(up) {
 		return out
 	}
-	for _, m := range dayMonthYear.FindAllStringSubmatch(up, -1) {
-		if iso, ok := textDate(m[1], m[2], m[3]); ok {
-			out = append(out, iso)
+	for _, m := range dayMonthYear.FindAllStringSubmatchIndex(up, -1) {
+		if iso, ok := textDate(up[m[2]:m[3]], up[m[4]:m[5]], up[m[6]:m[7]]); ok {
+			out = append(out, foundDate{iso, m[0], m[1]})
 		}
 	}
-	for _, m := range monthDayYear.FindAllStringSubmatch(up, -1) {
-		if iso, ok := textDate(m[2], m[1], m[3]); ok {
-			out = append(out, iso)
+	for _, m := range monthDayYear.FindAllStringSubmatchIndex(up, -1) {
+		if iso, ok := textDate(up[m[4]:m[5]], up[m[2]:m[3]], up[m[6]:m[7]]); ok {
+			out = append(out, foundDate{iso, m[0], m[1]})
 		}
 	}
 	return out

@@ -70,8 +70,15 @@ func FuzzParse(f *testing.F) {
 		if !utf8.ValidString(got.Vendor) || !utf8.ValidString(got.Address) {
 			t.Errorf("Vendor %q or Address %q is not UTF-8", got.Vendor, got.Address)
 		}
-		if got.Confidence != nil {
-			t.Errorf("Confidence = %v, want nil", got.Confidence)
+		for name, c := range got.Confidence {
+			if c < 0 || c > 1 {
+				t.Errorf("Confidence[%q] = %v, want 0 to 1", name, c)
+			}
+		}
+		for _, w := range got.Warnings {
+			if !utf8.ValidString(w) || w == "" {
+				t.Errorf("warning %q is empty or not UTF-8", w)
+			}
 		}
 	})
 }

@@ -32,8 +32,10 @@ func checkFields(t *testing.T, got, want receipt.Fields) {
 	if want.LineItems != nil && !reflect.DeepEqual(got.LineItems, want.LineItems) {
 		t.Errorf("LineItems = %+v, want %+v", got.LineItems, want.LineItems)
 	}
-	if got.Confidence != nil {
-		t.Errorf("Confidence = %v, want nil", got.Confidence)
+	for name, c := range got.Confidence {
+		if c <= 0 || c > 1 {
+			t.Errorf("Confidence[%q] = %v, want above 0, at most 1", name, c)
+		}
 	}
 }
 
@@ -147,7 +149,7 @@ func TestParseReceipts(t *testing.T) {
 		}},
 		{"435.txt", receipt.Fields{
 			// TOTAL lost its amount; cash 100.00 less change 24. 30.
-			Vendor:   "VERBENA CONFECTIUNERY SDN BHD",
+			Vendor:   "VERBENA CONFECTIONERY SDN BHD", // read "CONFECTIUNERY": U for O, a lexicon word
 			Address:  "1, Jalan Sutera Tanjung 8/4, Tmn Sutera Utama, 81300 Skudai, JB.",
 			Date:     "2018-05-12",
 			Total:    "75.70",

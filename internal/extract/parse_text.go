@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"image"
 	"strings"
 	"unicode/utf8"
 )
@@ -9,6 +10,10 @@ import (
 type textLine struct {
 	raw string // trimmed, as read
 	up  string // upper-cased (keyUpper), for keyword matching
+	// conf holds the line's words and the engine's confidence in each;
+	// nil when the engine gave none.
+	conf []wordSpan
+	box  image.Rectangle // where the line is on the page, when known
 }
 
 // maxLineBytes bounds a line: receipts are narrow, and a bound keeps every

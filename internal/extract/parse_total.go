@@ -1,6 +1,9 @@
 package extract
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // moneyKind is what a labelled amount on a receipt means.
 type moneyKind int
@@ -40,7 +43,7 @@ var exclWords = []string{"EXC", "XCL", "BEFORE", "WITHOUT", "W/O", "TAXABLE"}
 
 // dueLabels name the amount due without the word TOTAL.
 var dueLabels = []string{
-	"AMOUNT DUE", "AMT DUE", "BALANCE DUE", "AMOUNT PAYABLE", "AMT PAYABLE",
+	"AMOUNT DUE", "AMT DUE", "BALANCE DUE", "AMOUNT PAYABLE", "AMT PAYABLE", "TO BE PAID", "AMOUNT TO PAY",
 	"NET AMOUNT", "NETT AMOUNT", "UKUPNO", "UKUPAN IZNOS", "ZA UPLATU", "ZA PLACANJE",
 	"УКУПНО", "УКУПАН ИЗНОС", "ЗА УПЛАТУ", "ЗА ПЛАЋАЊЕ", "GESAMT", "SUMME",
 }
@@ -54,6 +57,7 @@ type receiptMoney struct {
 	change   []amount
 	itemVals map[int64]bool // amounts printed among the items
 	taxLines []amount       // amounts on tax lines that have no TOTAL
+	taxRows  []amount       // amount excluding tax plus tax, where the rate proves the pair
 	itemsTo  int            // first line with a total: where items end
 	decimals int            // how many decimals the receipt's amounts have
 }
@@ -74,8 +78,9 @@ func readMoney(lines []textLine) receiptMoney {
 		if len(found) > 0 || inSummary {
 			continue
 		}
-		m.readUnlabelled(l)
+		m.readUnlabelled(l, i)
 	}
+	m.taxRows = taxRows(lines)
 	m.itemsTo = len(lines)
 	for _, lb := range m.labels {
 		// A TOTAL without an amount may be a column of the items table.
@@ -119,15 +124,19 @@ func usualDecimals(lines []textLine) int {
 
 // readUnlabelled notes rounding, payment, change and tax lines: lines that
 // carry no TOTAL label but help decide which total is right.
-func (m *receiptMoney) readUnlabelled(l textLine) {
+func (m *receiptMoney) readUnlabelled(l textLine, i int) {
 	a, ok := lastAmount(l.up)
 	if !ok || a.isInteger() {
 		return
 	}
+	a.conf = l.confIn(a.start, a.end)
 	switch {
 	case containsAny(l.up, "ROUND", "ADJ"):
 		if a.units > -amountScale && a.units < amountScale {
 			m.rounding = append(m.rounding, a)
+		} else if !a.neg {
+			// "Rounding 72.75": the rounded total itself.
+			m.labels = append(m.labels, labelled{kind: kindFinal, amt: a, line: i, rounded: true, count: 1})
 		}
 	case containsAny(l.up, "CHANGE", "BALANCE", "POVRACAJ", "KUSUR", "RUCKGELD"):
 		m.change = append(m.change, a)
@@ -144,7 +153,7 @@ func (m *receiptMoney) readUnlabelled(l textLine) {
 // isPaymentLine reports a line recording how the customer paid.
 func isPaymentLine(up string) bool {
 	return hasWord(up, "CASH") || hasWord(up, "PAID") || hasWord(up, "GOTOVINA") || hasWord(up, "BAR") ||
-		containsAny(up, "CARD", "VISA", "MASTER", "CREDIT", "DEBIT", "EDC", "PAYMENT", "TENDER", "AMEX", "KARTICA")
+		containsAny(up, "CARD", "VISA", "MASTER", "CREDIT", "DEBIT", "EDC", "PAYMENT", "TENDER", "AMEX", "KARTICA", "КАРТИЦА")
 }
 
 // isRegistration reports a tax registration number or document title,
@@ -181,6 +190,7 @@ func labelsInLine(lines []textLine, i int) []labelled {
 		lb.rounded = containsAny(lastToken(before)+" "+label, "ROUND", "ADJ")
 		if len(seg) > 0 {
 			lb.amt = seg[len(seg)-1]
+			lb.amt.conf = lines[i].confIn(lb.amt.start, lb.amt.end)
 		} else if k == len(occ)-1 {
 			lb.amt, _ = amountBelow(lines, i)
 		}
@@ -195,12 +205,21 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 	up := lines[i].up
 	for _, w := range dueLabels {
 		k := strings.Index(up, w)
+		if k < 0 {
+			// A scan that cuts the left edge cuts the first letter of
+			// the label that starts a line ("купан износ" for "укупан").
+			_, size := utf8.DecodeRuneInString(w)
+			if cut := w[size:]; utf8.RuneCountInString(cut) >= 4 && strings.HasPrefix(up, cut) {
+				k, w = 0, cut
+			}
+		}
 		if k < 0 || startsWithTax(up[k+len(w):]) {
 			continue // "UKUPAN IZNOS POREZA" is the total of the tax
 		}
 		lb := labelled{kind: kindFinal, line: i}
 		if seg := amountsIn(amts, k+len(w), len(up)); len(seg) > 0 {
 			lb.amt = seg[len(seg)-1]
+			lb.amt.conf = lines[i].confIn(lb.amt.start, lb.amt.end)
 		} else {
 			lb.amt, _ = amountBelow(lines, i)
 		}
@@ -212,7 +231,8 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 // startsWithTax reports whether the first word of s names a tax.
 func startsWithTax(s string) bool {
 	f := strings.Fields(s)
-	return len(f) > 0 && (hasTaxWord(f[0]) || strings.HasPrefix(f[0], "POREZ") || strings.HasPrefix(f[0], "ПОРЕЗ"))
+	// "POR" and "ПОР": the rest of "POREZA" is often misread ("ПОРАЗА").
+	return len(f) > 0 && (hasTaxWord(f[0]) || strings.HasPrefix(f[0], "POR") || strings.HasPrefix(f[0], "ПОР"))
 }
 
 // amountsIn returns the amounts lying within [from, to).
@@ -244,10 +264,11 @@ func classifyTotal(sub bool, before, label string) moneyKind {
 		return kindOther
 	case containsAny(ctx, exclWords...):
 		return kindSubtotal
+	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
+		// "Total After Adj Incl GST": the tax is only mentioned.
+		return kindFinal
 	case hasTaxWord(label) && !containsAny(label, "INC", "WITH", "OF"):
 		return kindTax
-	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
-		return kindFinal
 	}
 	return kindTotal
 }
@@ -278,7 +299,9 @@ func amountBelow(lines []textLine, i int) (amount, bool) {
 		if len(moneyAmounts(lines[j].up)) != 1 {
 			return amount{}, false
 		}
-		return amountOnly(lines[j].up)
+		a, ok := amountOnly(lines[j].up)
+		a.conf = lines[j].confIn(a.start, a.end)
+		return a, ok
 	}
 	return amount{}, false
 }
@@ -312,175 +335,11 @@ func amountOnly(up string) (amount, bool) {
 // notLetter splits text into ASCII words.
 func notLetter(r rune) bool { return r > 0x7f || !isLetter(byte(r)) }
 
-// Scores for choosing the total. A label says what an amount should be;
-// agreement with other numbers on the receipt says the OCR read it right.
-const (
-	scoreTotal       = 20  // labelled total
-	scoreFinal       = 30  // labelled rounded, nett, payable...
-	scoreOddDecimals = -10 // not written like the receipt's other amounts
-	scoreInconsist   = -15 // a "rounded" total too far from any total to be a rounding
-	scoreDerived     = 20  // equals a total plus the rounding, or cash less change
-	scorePaid        = 20  // equals an amount paid
-	scoreAmongItems  = 5   // equals an amount among the items
-)
-
-// maxRoundingUnits is the most a rounding moves a total: a whole unit
-// covers rounding to 0.05 and to whole dinars alike.
-const maxRoundingUnits = amountScale
-
-// totalChoice is one value the total may have.
-type totalChoice struct {
-	text    string
-	units   int64
-	base    int
-	score   int
-	line    int
-	rounded bool // some label calls it a rounded total
-}
-
-// pickTotal chooses the amount paid: the best-supported labelled total,
-// else the subtotal when no tax is added to it, else cash less change
-// when that is not below the subtotal.
-func pickTotal(m receiptMoney) (amount, bool) {
-	if t, ok := bestTotal(m); ok {
-		return t, true
-	}
-	sub, hasSub := pickSubtotal(m)
-	if hasSub && sub.taxIncluded {
-		return sub.amt, true
-	}
-	if c, ok := cashLessChange(m); ok && (!hasSub || c.units >= sub.amt.units) {
-		return c, true
-	}
-	return amount{}, false
-}
-
-// bestTotal scores the labelled totals outside tax summaries.
-func bestTotal(m receiptMoney) (amount, bool) {
-	choices := map[int64]*totalChoice{}
-	var plain []amount
-	for _, lb := range m.labels {
-		if lb.summary || lb.kind != kindTotal && lb.kind != kindFinal || lb.amt.text == "" || lb.amt.neg || lb.amt.units == 0 {
-			continue
-		}
-		base := scoreTotal
-		if lb.kind == kindFinal {
-			base = scoreFinal
-		} else {
-			plain = append(plain, lb.amt)
-		}
-		if lb.amt.decimals != m.decimals {
-			base += scoreOddDecimals
-		}
-		c := choices[lb.amt.units]
-		if c == nil {
-			c = &totalChoice{text: lb.amt.text, units: lb.amt.units, base: base, line: lb.line}
-			choices[lb.amt.units] = c
-		}
-		if base > c.base {
-			c.base = base
-		}
-		c.line = max(c.line, lb.line)
-		c.rounded = c.rounded || lb.rounded
-	}
-	if len(choices) == 0 {
-		return amount{}, false
-	}
-	markInconsistentFinals(m, choices, plain)
-	addDerived(m, choices, plain)
-	if v, ok := cashLessChange(m); ok {
-		addChoice(choices, v, scoreDerived)
-	}
-	return best(m, choices), true
-}
-
-// markInconsistentFinals penalises a rounded total that no rounding of a
-// printed total explains: Tesseract misread one of its digits.
-func markInconsistentFinals(m receiptMoney, choices map[int64]*totalChoice, plain []amount) {
-	if len(plain) == 0 {
-		return
-	}
-	for _, c := range choices {
-		if !c.rounded {
-			continue
-		}
-		near := false
-		for _, p := range plain {
-			d := c.units - p.units
-			near = near || d >= -maxRoundingUnits && d <= maxRoundingUnits
-		}
-		if !near {
-			c.base += scoreInconsist
-		}
-	}
-}
-
-// addDerived adds each printed total plus each printed rounding
-// adjustment: the amount the rounding line says was paid.
-func addDerived(m receiptMoney, choices map[int64]*totalChoice, plain []amount) {
-	for _, p := range plain {
-		for _, r := range m.rounding {
-			v := p.units + r.units
-			if v > 0 {
-				addChoice(choices, amount{text: formatUnits(v, max(p.decimals, r.decimals)), units: v}, scoreDerived)
-			}
-		}
-	}
-}
-
-// addChoice records a computed total, once however many ways it is
-// computed.
-func addChoice(choices map[int64]*totalChoice, a amount, score int) {
-	c := choices[a.units]
-	if c == nil {
-		c = &totalChoice{text: a.text, units: a.units, line: -1}
-		choices[a.units] = c
-	}
-	c.score = max(c.score, score)
-}
-
-// best adds the evidence to each choice and returns the winner: highest
-// score, then the stronger label, then the later line.
-func best(m receiptMoney, choices map[int64]*totalChoice) amount {
-	paid := map[int64]bool{}
-	for _, p := range m.payments {
-		paid[p.units] = true
-	}
-	var win *totalChoice
-	for _, c := range choices {
-		c.score += c.base
-		if paid[c.units] {
-			c.score += scorePaid
-		}
-		if m.itemVals[c.units] {
-			c.score += scoreAmongItems
-		}
-		if win == nil || better(c, win) {
-			win = c
-		}
-	}
-	return amount{text: win.text, units: win.units}
-}
-
-// better orders choices; the last rule only keeps the result independent
-// of map order.
-func better(a, b *totalChoice) bool {
-	if a.score != b.score {
-		return a.score > b.score
-	}
-	if a.base != b.base {
-		return a.base > b.base
-	}
-	if a.line != b.line {
-		return a.line > b.line
-	}
-	return a.units < b.units
-}
-
 // subtotal is the amount before tax.
 type subtotal struct {
 	amt         amount
 	taxIncluded bool // the subtotal already includes any tax
+	labelled    bool // labelled SUBTOTAL, not "total excl. tax"
 }
 
 // pickSubtotal returns the first SUBTOTAL amount, else the first total
@@ -492,7 +351,7 @@ func pickSubtotal(m receiptMoney) (subtotal, bool) {
 			continue
 		}
 		if lb.sub {
-			return subtotal{amt: lb.amt, taxIncluded: subIncludesTax(m, lb)}, true
+			return subtotal{amt: lb.amt, taxIncluded: subIncludesTax(m, lb), labelled: true}, true
 		}
 		if excl == nil {
 			excl = &m.labels[k]

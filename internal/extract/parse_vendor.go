@@ -2,6 +2,7 @@ package extract
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -54,13 +55,15 @@ var stateNames = []string{
 }
 
 var (
-	postcode   = regexp.MustCompile(`(^|[\s,])\d{5}([\s,.]|$)`)
-	houseNo    = regexp.MustCompile(`^[A-Z]?\d+[A-Z]?(-[A-Z]?\d+[A-Z]?)?\s?[,-]`)
-	email      = regexp.MustCompile(`[A-Z0-9._-]@[A-Z0-9-]+\.[A-Z]`)
-	clock      = regexp.MustCompile(`(^|[^0-9])\d{1,2}:\d{2}([^0-9]|$)`)
-	phone      = regexp.MustCompile(`\d{2,4}\s?-\s?\d{3,4}\s?\d{3,5}|\(\d{2,4}\)\s?\d{3,4}[-\s]?\d{3,4}|\+\d{2,3}[\s-]?\d|(^|[^0-9])0\d{8,10}([^0-9]|$)`)
-	regNumber  = regexp.MustCompile(`\d{5,}\s?[-~]\s?[A-Z)]|\(\d{5,}\s[A-Z]\)`)
-	regParens  = regexp.MustCompile(`\s*[(\[{][^()]*\d{4,}[^()]*[)\]}]?`)
+	postcode  = regexp.MustCompile(`(^|[\s,])\d{5}([\s,.]|$)`)
+	houseNo   = regexp.MustCompile(`^[A-Z]?\d+[A-Z]?(-[A-Z]?\d+[A-Z]?)?\s?[,-]`)
+	email     = regexp.MustCompile(`[A-Z0-9._-]@[A-Z0-9-]+\.[A-Z]`)
+	clock     = regexp.MustCompile(`(^|[^0-9])\d{1,2}:\d{2}([^0-9]|$)`)
+	phone     = regexp.MustCompile(`\d{2,4}\s?-\s?\d{3,4}\s?\d{3,5}|\(\d{2,4}\)\s?\d{3,4}[-\s]?\d{3,4}|\+\d{2,3}[\s-]?\d|(^|[^0-9])0\d{8,10}([^0-9]|$)`)
+	regNumber = regexp.MustCompile(`\d{5,}\s?[-~]\s?[A-Z)]|\(\d{5,}\s[A-Z]\)`)
+	// A registration number in brackets, digits misread as letters
+	// included: "(519537-X)", "{519S37-X)".
+	regParens  = regexp.MustCompile(`\s*[(\[{][^()\[\]{}]*?(?:\d[^()\[\]{}\d]*){4,}[)\]}]?`)
 	vendorJunk = `\[]|<>=_^~*"#@`
 )
 
@@ -78,9 +81,11 @@ const maxAddressLines = 6
 
 // header is the vendor block at the top of a receipt.
 type header struct {
-	vendor  string
-	address string
-	end     int // the line after the block
+	vendor      string
+	address     string
+	vendorConf  float64
+	addressConf float64
+	end         int // the line after the block
 }
 
 // findHeader reads the vendor name and its address. The name is the first
@@ -93,10 +98,15 @@ func findHeader(lines []textLine) header {
 	if v < 0 {
 		return header{}
 	}
+	if p := prevNonEmpty(lines, v); p >= 0 && onlyLegalForm(strings.Trim(lines[v].up, nameTrim)) && continuesName(lines[p]) {
+		v = p // "MPH BOOKSTORES" / "SDN BHD"
+	}
 	name, last := joinVendor(lines, v)
-	h := header{vendor: cleanVendor(name), end: last + 1}
+	h := header{vendor: fixConfusions(cleanVendor(name), elsewhere(lines, last+1)), end: last + 1}
+	h.vendorConf = vendorSupport(lines, v, last, h.vendor)
 	addr, end := addressAfter(lines, last)
 	h.address = addr
+	h.addressConf = meanConf(lines[last+1:end]) * 0.8
 	h.end = max(h.end, end)
 	return h
 }
@@ -121,10 +131,13 @@ func vendorLine(lines []textLine) int {
 		if isCompany(name) {
 			return i
 		}
-		// Debris can hold an address word ("ST"); a real address line
-		// near the top has a number in it.
-		if isContact(l.up) || isAddress(l.up) && strings.ContainsAny(l.up, "0123456789") {
+		// Debris can hold an address or contact word ("ST", "ID"); a real
+		// address or contact line near the top has a number in it.
+		if (isContact(l.up) || isAddress(l.up)) && strings.ContainsAny(l.up, "0123456789") {
 			break
+		}
+		if isContact(l.up) {
+			continue
 		}
 		if first < 0 && plausibleName(regParens.ReplaceAllString(name, "")) {
 			first = i
@@ -451,15 +464,17 @@ func cutAfterLegalForm(s string) string {
 func fixLegalForm(s string) string {
 	f := strings.Fields(s)
 	for i := 1; i < len(f); i++ {
-		prev := keyUpper(strings.TrimRight(f[i-1], "."))
-		w := keyUpper(strings.TrimRight(f[i], "."))
-		if !near(w, "BHD") || !near(prev, "SDN") && prev != "(M)" {
+		prev := keyUpper(strings.TrimRight(f[i-1], ".,"))
+		w := keyUpper(strings.TrimRight(f[i], ".,"))
+		// After SDN, a B..D of four letters is BHD too ("SDN BELD").
+		long := len(w) == 4 && w[0] == 'B' && w[3] == 'D' && near(prev, "SDN")
+		if !near(w, "BHD") && !long || !near(prev, "SDN") && prev != "(M)" {
 			continue
 		}
 		if prev != "(M)" {
 			f[i-1] = "SDN" + f[i-1][3:]
 		}
-		f[i] = "BHD" + f[i][3:]
+		f[i] = "BHD" + f[i][len(w):]
 	}
 	return strings.Join(f, " ")
 }
@@ -492,4 +507,51 @@ func fixOCRName(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// vendorSupport rates a vendor name: the engine's confidence in its
+// words, scaled by what marks it as a business name.
+func vendorSupport(lines []textLine, first, last int, name string) float64 {
+	s := 0.6
+	if isCompany(keyUpper(name)) {
+		s = 0.85
+	}
+	if printedAgain(lines[last+1:], name) {
+		s += 0.15
+	}
+	return meanConf(lines[first:last+1]) * s
+}
+
+// printedAgain reports whether a distinctive word of the name (four
+// letters or more, not a legal form or trade) appears again below the
+// header: in a footer ("Thank you for shopping at PREMIO") or an e-mail
+// or web address ("premiostationery.com").
+func printedAgain(lines []textLine, name string) bool {
+	for _, w := range strings.FieldsFunc(keyUpper(name), notLetter) {
+		if len(w) < 4 || slices.Contains(legalSuffixes, w) || slices.Contains(businessWords, w) {
+			continue
+		}
+		for _, l := range lines {
+			if strings.Contains(l.up, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// meanConf is the mean word confidence over lines, 1 when the engine gave
+// none.
+func meanConf(lines []textLine) float64 {
+	sum, n := 0.0, 0
+	for _, l := range lines {
+		for _, w := range l.conf {
+			sum += w.conf
+			n++
+		}
+	}
+	if n == 0 {
+		return 1
+	}
+	return sum / float64(n)
 }

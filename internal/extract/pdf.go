@@ -49,14 +49,14 @@ func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, []string, erro
 		if err != nil {
 			return "", nil, fmt.Errorf("page %d: %w", i, err)
 		}
-		text, err := t.image(ctx, preparePage([]byte(img), t.Limits.ImagePixels))
+		lines, err := t.image(ctx, preparePage([]byte(img), t.Limits.ImagePixels))
 		if err != nil {
 			return "", nil, fmt.Errorf("page %d: %w", i, err)
 		}
 		if i > 1 {
 			out.WriteString("\n\f\n")
 		}
-		out.WriteString(text)
+		out.WriteString(linesText(lines))
 	}
 	var warnings []string
 	if total > n {

@@ -3,12 +3,15 @@ package extract
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/receipt"
@@ -30,6 +33,16 @@ type Tesseract struct {
 	// Limits bound the pixels decoded, the pages read and the memory of
 	// every subprocess.
 	Limits limits.Limits
+	// Cache, when set, keeps tesseract's output by its input (image and
+	// arguments), for measurements that read the same images again and
+	// again. The service leaves it nil.
+	Cache Cache
+}
+
+// Cache keeps OCR output by a key that names its input.
+type Cache interface {
+	Get(key string) (string, bool)
+	Put(key, value string)
 }
 
 var _ Extractor = (*Tesseract)(nil)
@@ -51,8 +64,12 @@ func NewTesseract(languages string) *Tesseract {
 
 // Extract returns the document's text and the fields parsed from it.
 func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
+	opt := Options{Now: doc.Received}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
 	var (
-		text     string
+		lines    []textLine
 		img      page
 		warnings []string
 		err      error
@@ -66,25 +83,51 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 		if img.damage != nil {
 			warnings = append(warnings, fmt.Sprintf("image: damaged (%v), read as far as it decodes", img.damage))
 		}
-		text, err = t.image(ctx, img)
+		lines, err = t.image(ctx, img)
 	case receipt.PDF:
-		text, warnings, err = t.pdf(ctx, doc.Bytes)
+		// Parsed from text: a text layer carries no confidences, and
+		// pages are read one by one.
+		text, warnings, err := t.pdf(ctx, doc.Bytes)
+		if err != nil {
+			return Result{}, err
+		}
+		return textResult(text, opt, warnings)
 	default:
 		return Result{}, fmt.Errorf("content type %q: %w", doc.ContentType, ErrUnreadable)
 	}
 	if err != nil {
 		return Result{}, err
 	}
+	text := strings.TrimSpace(linesText(lines))
+	if text == "" {
+		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
+	}
+	if len(text) > MaxParseBytes {
+		return textResult(text, opt, warnings)
+	}
+	start := time.Now()
+	first := parse(lines, opt)
+	parseTime := time.Since(start)
+	fields := t.lookAgain(ctx, img.gray, lines, first, opt)
+	if t.PageSegMode != "" {
+		fields = t.fillIn(ctx, img.bytes, fields, opt)
+	}
+	fields.Warnings = append(fields.Warnings, warnings...)
+	return Result{Text: text, Fields: fields, ParseTime: parseTime}, nil
+}
+
+// textResult parses text that carries no word confidences; warnings are
+// what reading it left out.
+func textResult(text string, opt Options, warnings []string) (Result, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
 	}
-	fields := Parse(text)
-	if doc.ContentType != receipt.PDF && t.PageSegMode != "" {
-		fields = t.fillIn(ctx, img.bytes, fields)
-	}
+	start := time.Now()
+	fields := ParseWith(text, opt)
+	parseTime := time.Since(start)
 	fields.Warnings = append(fields.Warnings, warnings...)
-	return Result{Text: text, Fields: fields}, nil
+	return Result{Text: text, Fields: fields, ParseTime: parseTime}, nil
 }
 
 // secondLooks are the readings tried, in order, for a date or total the
@@ -98,7 +141,7 @@ var secondLooks = [][]string{
 }
 
 // fillIn reads an image again while the date or the total is missing.
-func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields) receipt.Fields {
+func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields, opt Options) receipt.Fields {
 	for _, args := range secondLooks {
 		if f.Date != "" && f.Total != "" {
 			break
@@ -106,16 +149,18 @@ func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields) re
 		if len(args) == 2 && args[1] == t.PageSegMode {
 			continue // the first reading was this one
 		}
-		text, err := t.ocr(ctx, img, args...)
+		lines, err := t.read(ctx, img, args...)
 		if err != nil {
 			return f
 		}
-		more := Parse(text)
-		if f.Date == "" {
+		more := parseLines(lines, opt)
+		if f.Date == "" && more.Date != "" {
 			f.Date = more.Date
+			setConf(&f, "date", more.Confidence["date"])
 		}
-		if f.Total == "" {
+		if f.Total == "" && more.Total != "" {
 			f.Total = more.Total
+			setConf(&f, "total", more.Confidence["total"])
 			if f.Currency == "" {
 				f.Currency = more.Currency
 			}
@@ -124,26 +169,43 @@ func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields) re
 	return f
 }
 
+// setConf records a field's confidence.
+func setConf(f *receipt.Fields, name string, c float64) {
+	if f.Confidence == nil {
+		f.Confidence = map[string]float64{}
+	}
+	f.Confidence[name] = c
+}
+
 // minText is how much text a first pass must find before we trust it.
 const minText = 20
 
 // image reads one image: as prepared first, since most receipts need
 // nothing more; binarized, with tesseract told to expect a column of text,
 // when that finds next to nothing.
-func (t *Tesseract) image(ctx context.Context, img page) (string, error) {
+func (t *Tesseract) image(ctx context.Context, img page) ([]textLine, error) {
 	var first []string
 	if t.PageSegMode != "" {
 		first = []string{"--psm", t.PageSegMode}
 	}
-	text, err := t.ocr(ctx, img.bytes, first...)
-	if err != nil || len(strings.TrimSpace(text)) >= minText || img.gray == nil {
-		return text, err
+	lines, err := t.read(ctx, img.bytes, first...)
+	if err != nil || len(strings.TrimSpace(linesText(lines))) >= minText || img.gray == nil {
+		return lines, err
 	}
 	clean, err := binarize(img.gray)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return t.ocr(ctx, clean, "--psm", "4")
+	return t.read(ctx, clean, "--psm", "4")
+}
+
+// read runs tesseract on one image and returns its words, line by line.
+func (t *Tesseract) read(ctx context.Context, image []byte, args ...string) ([]textLine, error) {
+	out, err := t.ocr(ctx, image, append(args, "tsv")...)
+	if err != nil {
+		return nil, err
+	}
+	return readTSV(out), nil
 }
 
 // ocr runs tesseract on one image given on stdin.
@@ -151,12 +213,26 @@ func (t *Tesseract) ocr(ctx context.Context, image []byte, args ...string) (stri
 	// A fixed resolution: scans often carry none, or a wrong one, and
 	// tesseract's own estimate can make a whole page "empty".
 	args = append([]string{"stdin", "stdout", "-l", t.Languages, "--dpi", "300"}, args...)
+	var key string
+	if t.Cache != nil {
+		h := sha256.New()
+		h.Write(image)
+		h.Write([]byte(strings.Join(args, "\x00")))
+		key = hex.EncodeToString(h.Sum(nil))
+		if out, ok := t.Cache.Get(key); ok {
+			return out, nil
+		}
+	}
 	cmd := exec.CommandContext(ctx, "tesseract", args...)
 	cmd.Stdin = bytes.NewReader(image)
 	// Tesseract's OpenMP threads cost more than they give on one page and
 	// fight the other invocations for the cores.
 	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-	return t.run(ctx, cmd, "tesseract")
+	out, err := t.run(ctx, cmd, "tesseract")
+	if err == nil && t.Cache != nil {
+		t.Cache.Put(key, out)
+	}
+	return out, err
 }
 
 // run runs cmd and returns its stdout. A tool that rejects its input makes

@@ -3,6 +3,7 @@ package extract_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,6 +105,7 @@ echo "$*" >> "$FAKE_LOG"
 cat > /dev/null
 case "$*" in
 *"--psm 4"*) printf '%s' "$FAKE_BINARIZED" ;;
+*"--psm 7"*) printf '%s' "$FAKE_LINE" ;;
 *thresholding_method=2*) printf '%s' "$FAKE_SAUVOLA" ;;
 *"--psm 3"*) printf '%s' "$FAKE_AUTO" ;;
 *) printf '%s' "$FAKE_FIRST" ;;
@@ -115,14 +117,27 @@ esac
 	log := filepath.Join(dir, "calls")
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("FAKE_LOG", log)
-	t.Setenv("FAKE_FIRST", first)
-	t.Setenv("FAKE_AUTO", auto)
-	t.Setenv("FAKE_SAUVOLA", sauvola)
-	t.Setenv("FAKE_BINARIZED", binarized)
+	t.Setenv("FAKE_FIRST", tsvOf(first))
+	t.Setenv("FAKE_AUTO", tsvOf(auto))
+	t.Setenv("FAKE_SAUVOLA", tsvOf(sauvola))
+	t.Setenv("FAKE_BINARIZED", tsvOf(binarized))
 	return func() []string {
 		b, _ := os.ReadFile(log)
 		return strings.Split(strings.TrimSpace(string(b)), "\n")
 	}
+}
+
+// tsvOf writes text as tesseract's TSV: one word a row, every word read
+// with confidence 95, no boxes (so no line is looked at again).
+func tsvOf(text string) string {
+	var b strings.Builder
+	b.WriteString("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n")
+	for i, line := range strings.Split(text, "\n") {
+		for j, w := range strings.Fields(line) {
+			fmt.Fprintf(&b, "5\t1\t1\t1\t%d\t%d\t0\t0\t0\t0\t95\t%s\n", i+1, j+1, w)
+		}
+	}
+	return b.String()
 }
 
 func TestTesseractReadsAgainForWhatIsMissing(t *testing.T) {
@@ -168,5 +183,50 @@ func TestTesseractReadsAgainForWhatIsMissing(t *testing.T) {
 				t.Errorf("text = %q", res.Text)
 			}
 		})
+	}
+}
+
+// TestTesseractSerbianScan reads the scanned Serbian receipt, whose scan
+// cuts the first letter of every line ("купан износ" for "Укупан износ").
+func TestTesseractSerbianScan(t *testing.T) {
+	res, err := extract.NewTesseract("srp+srp_latn+eng").Extract(context.Background(),
+		extract.Document{Bytes: shared(t, "other", "scanned-serbian-receipt.pdf"), ContentType: receipt.PDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Fields
+	if f.Total != "2400.00" || f.Date != "2023-03-20" || f.Currency != "RSD" || f.Tax != "400.00" {
+		t.Errorf("total, date, currency, tax = %q, %q, %q, %q; want 2400.00, 2023-03-20, RSD, 400.00", f.Total, f.Date, f.Currency, f.Tax)
+	}
+}
+
+// TestTesseractLooksAgainAtALowConfidenceTotal checks the targeted second
+// look: the total's line alone is read again, and the reading that the
+// receipt's arithmetic supports wins.
+func TestTesseractLooksAgainAtALowConfidenceTotal(t *testing.T) {
+	row := func(line, word, top int, conf, text string) string {
+		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t10\t%d\t40\t12\t%s\t%s\n", line, word, top, conf, text)
+	}
+	first := row(1, 1, 10, "96", "CORNER") + row(1, 2, 10, "96", "SHOP") +
+		row(2, 1, 40, "96", "Date") + row(2, 2, 40, "96", "25/12/2018") +
+		row(3, 1, 70, "90", "TOTAL") + row(3, 2, 70, "41", "34.00") +
+		row(4, 1, 100, "95", "CASH") + row(4, 2, 100, "95", "50.00") +
+		row(5, 1, 130, "95", "CHANGE") + row(5, 2, 130, "95", "19.00")
+	calls := fakeTesseract(t, "", "", "", "")
+	t.Setenv("FAKE_FIRST", first)
+	t.Setenv("FAKE_LINE", row(1, 1, 5, "95", "TOTAL")+row(1, 2, 5, "93", "31.00"))
+	res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: blankPNG(t), ContentType: receipt.PNG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := calls(); len(got) != 2 || !strings.Contains(got[1], "--psm 7") {
+		t.Errorf("tesseract calls = %q, want the page then the total's line", got)
+	}
+	if res.Fields.Total != "31.00" || res.Fields.Confidence["total"] < 0.8 {
+		t.Errorf("total = %q (confidence %v), want 31.00 read again and agreeing with cash less change",
+			res.Fields.Total, res.Fields.Confidence["total"])
+	}
+	if len(res.Fields.Warnings) != 0 {
+		t.Errorf("warnings = %q, want none once the line reads right", res.Fields.Warnings)
 	}
 }

@@ -167,7 +167,7 @@ func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Field
 	case "VENDOR_ADDRESS", "ADDRESS":
 		set("address", &f.Address, joinLines(value))
 	case "INVOICE_RECEIPT_DATE":
-		set("date", &f.Date, parseDate(splitLines(value), pick(f.Currency, parsed.Currency)))
+		set("date", &f.Date, parseDate(splitLines(value), pick(f.Currency, parsed.Currency), time.Time{}).iso)
 	case "TOTAL", "AMOUNT_PAID":
 		set("total", &f.Total, textractAmount(value))
 	case "SUBTOTAL":

@@ -277,7 +277,7 @@ func (p *Processor) extract(ctx context.Context, job Job, doc []byte) (extract.R
 		defer cancel()
 	}
 	res, err := p.extractor.Extract(dctx, extract.Document{
-		Bytes: doc, ContentType: job.ContentType, Bucket: p.bucket, Key: job.FileKey,
+		Bytes: doc, ContentType: job.ContentType, Bucket: p.bucket, Key: job.FileKey, Received: p.now(),
 	})
 	switch {
 	case err == nil:

@@ -16,7 +16,8 @@ type Fields struct {
 	// the field's JSON name ("total", "date", ...), where the engine gives one.
 	Confidence map[string]float64
 	// Warnings say what a client should know about how the fields were
-	// read, e.g. that only the first pages of a long document were.
+	// read: what did not add up on the receipt ("total: line items sum to
+	// 31.50"), or that only the first pages of a long document were read.
 	Warnings []string
 }
 

@@ -1,0 +1,112 @@
+package extract
+
+import (
+	"slices"
+	"strings"
+)
+
+// tradeWords are words common in business names, beyond legal forms and
+// trades: a misread word of a name is corrected to one of them (or to a
+// legal form or trade) only when an OCR confusion explains the difference.
+var tradeWords = []string{
+	"BAKERIES", "BOOKSTORES", "BOOKSTORE", "HOLDINGS", "STATIONERY", "PHARMACY", "MARKETING",
+	"INDUSTRIES", "INDUSTRIAL", "CENTRE", "CENTER", "ELECTRICAL", "ELECTRONICS", "MOTOR", "MOTORS",
+	"SPEED", "RESOURCES", "INTERNATIONAL", "MALAYSIA", "GARDEN", "FOOD", "FOODS", "BEAUTY",
+	"HEALTH", "KITCHEN", "HOUSE", "FRESH", "COFFEE", "MACHINERY", "GLOBAL", "GROUP", "MEDICAL",
+	"OPTICAL", "SUPPLY", "SUPPLIES", "ENGINEERING", "FURNITURE", "TECHNOLOGY", "SYSTEMS",
+	"SOLUTIONS", "DEPARTMENT", "MINI", "HYPER", "SUPER", "TRADERS", "BROTHERS", "MEDIC",
+	"CONFECTIONERY", "ACCESSORIES", "AUTOMOBILE", "BOOKS", "FLORIST", "LAUNDRY", "TEXTILE",
+	"PRINTING", "COMPUTER", "MOBILE", "TELECOM", "CATERING", "NURSERY", "SPORTS", "FASHION",
+	"SALON", "CLINIC", "DENTAL", "HOSPITAL", "PHARMACEUTICAL", "CHEMICAL", "PLASTIC", "PAPER",
+	"DISTRIBUTOR", "DISTRIBUTION", "WHOLESALE", "RETAIL", "EXPRESS", "LOGISTICS", "TRANSPORT",
+	"TRAVEL", "AGENCY", "FRUITS", "SEAFOOD", "NOODLE", "KOPITIAM", "CHICKEN", "STEAMBOAT",
+	"CORPORATION", "MANAGEMENT", "DEVELOPMENT", "CONSTRUCTION", "HOLDING", "VENTURES",
+	"IMPORT", "EXPORT", "OUTLET", "GALLERY", "STUDIO", "CENTRAL", "CITY", "WORLD", "PLAZA",
+}
+
+// digitLetters are the letters Tesseract misreads as digits.
+var digitLetters = strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "2", "Z", "6", "G")
+
+// letterSwaps are letters Tesseract reads one for another.
+var letterSwaps = [][2]string{{"L", "I"}, {"I", "L"}, {"RN", "M"}, {"M", "RN"}, {"O", "D"}, {"D", "O"}, {"U", "O"}, {"O", "U"}, {"E", "F"}, {"F", "E"}, {"H", "M"}, {"M", "H"}}
+
+// nameLexicon reports a known word of business names.
+func nameLexicon(w string) bool {
+	return slices.Contains(legalSuffixes, w) || slices.Contains(businessWords, w) || slices.Contains(tradeWords, w)
+}
+
+// maxElsewhere bounds the text searched for a name printed again.
+const maxElsewhere = 16 << 10
+
+// elsewhere returns the upper-cased text below the header, where a name
+// may be printed again (a footer, an e-mail or web address), bounded.
+func elsewhere(lines []textLine, from int) string {
+	var b strings.Builder
+	for _, l := range lines[min(from, len(lines)):] {
+		if b.Len()+len(l.up) > maxElsewhere {
+			break
+		}
+		b.WriteString(l.up)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// fixConfusions corrects the words of a name that are not known words but
+// become one by undoing an OCR confusion: digits read for letters ("5/8"
+// is "S/B") or one letter read for another ("BAKERLES" is "BAKERIES").
+// A known word is a business word, or a word of five letters or more
+// printed elsewhere on the receipt (the name again in a footer, or in an
+// e-mail or web address). A word that more than one correction would
+// explain is left alone.
+func fixConfusions(name, elsewhere string) string {
+	known := func(w string) bool {
+		return nameLexicon(w) || len(w) >= 5 && strings.Contains(elsewhere, w)
+	}
+	f := strings.Fields(name)
+	for i, tok := range f {
+		core := strings.Trim(tok, ".,;:()")
+		up := keyUpper(core)
+		if len(up) < 3 || known(up) {
+			continue
+		}
+		fix := ""
+		if d := digitLetters.Replace(up); d != up && known(d) && strings.ContainsAny(up, "0123456789") {
+			fix = d
+		} else if len(up) >= 4 && !strings.ContainsAny(up, "0123456789") {
+			fix = oneSwap(up, known)
+		}
+		if fix == "" {
+			continue
+		}
+		if core != up {
+			fix = fix[:1] + strings.ToLower(fix[1:]) // "Bakerles" is "Bakeries"
+		}
+		f[i] = strings.Replace(tok, core, fix, 1)
+	}
+	return strings.Join(f, " ")
+}
+
+// oneSwap returns the only known word that one letter confusion makes of
+// w, or "".
+func oneSwap(w string, known func(string) bool) string {
+	found := ""
+	for _, s := range letterSwaps {
+		for k := 0; ; {
+			j := strings.Index(w[k:], s[0])
+			if j < 0 {
+				break
+			}
+			j += k
+			c := w[:j] + s[1] + w[j+len(s[0]):]
+			if known(c) && c != found {
+				if found != "" {
+					return ""
+				}
+				found = c
+			}
+			k = j + 1
+		}
+	}
+	return found
+}

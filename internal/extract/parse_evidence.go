@@ -1,0 +1,398 @@
+package extract
+
+import (
+	"fmt"
+	"sort"
+)
+
+// evidence is one way a receipt states its total.
+type evidence uint16
+
+const (
+	evLabel       evidence = 1 << iota // a line labelled TOTAL
+	evFinal                            // labelled rounded, nett, payable...
+	evRounding                         // a labelled total plus the printed rounding
+	evCashChange                       // cash handed over less the change
+	evPaid                             // an amount paid by card, cash or otherwise
+	evSubtotalTax                      // the subtotal plus the tax
+	evTaxSummary                       // amount excluding tax plus tax, the rate agreeing
+	evItems                            // the line items' amounts add up to it
+	evAmongItems                       // printed among the items (weak: a one-item receipt)
+)
+
+// arithmetic is the evidence that computes a total rather than reads one.
+const arithmetic = evRounding | evCashChange | evSubtotalTax | evTaxSummary | evItems
+
+// Weights of the evidence, and adjustments to a label's. A label says what
+// an amount should be; agreement with other numbers on the receipt says
+// the OCR read it right.
+const (
+	scoreTotal       = 20  // labelled total
+	scoreFinal       = 30  // labelled rounded, nett, payable...
+	scoreOddDecimals = -10 // not written like the receipt's other amounts
+	scoreInconsist   = -15 // a "rounded" total too far from any total to be a rounding
+	scoreArithmetic  = 20  // computed from other lines
+	scorePaid        = 20  // equals an amount paid
+	scoreItemsSum    = 15  // the items add up to it
+	scoreAmongItems  = 5   // equals an amount among the items
+)
+
+// maxRoundingUnits is the most a rounding moves a total: a whole unit
+// covers rounding to 0.05 and to whole dinars alike.
+const maxRoundingUnits = amountScale
+
+// Bounds on the candidates weighed: a receipt states its total a few
+// times, and the bounds keep the choice linear in the text whatever it
+// holds (hostile text may print thousands of totals and roundings).
+const (
+	maxTotalLabels = 32
+	maxRoundings   = 8
+	maxTaxes       = 8
+)
+
+// totalCand is one value the total may have, with what supports it.
+type totalCand struct {
+	amt     amount
+	line    int // the last line labelling it; -1 when only computed
+	labels  int // lines labelling it
+	base    int // the best label's score
+	rounded bool
+	ev      evidence
+	score   int
+}
+
+// totalResult is the chosen total, how sure we are, and what disagreed.
+type totalResult struct {
+	amt      amount
+	line     int // the line labelling it; -1 when computed
+	found    bool
+	conf     float64
+	warnings []string
+}
+
+// pickTotal chooses the amount paid: the candidate that the most
+// independent evidence supports. A labelled total that only its own line
+// supports is corrected to a computed one when the two differ in a single
+// digit (an OCR misreading that the receipt's arithmetic proves).
+func pickTotal(m receiptMoney, items []amount) totalResult {
+	cands := map[int64]*totalCand{}
+	var plain []amount
+	for _, lb := range m.labels {
+		if lb.summary || lb.kind != kindTotal && lb.kind != kindFinal || lb.amt.text == "" || lb.amt.neg || lb.amt.units == 0 {
+			continue
+		}
+		c := cands[lb.amt.units]
+		if c == nil {
+			if len(cands) >= maxTotalLabels {
+				continue
+			}
+			c = &totalCand{amt: lb.amt, line: lb.line}
+			cands[lb.amt.units] = c
+		}
+		base, ev := scoreTotal, evLabel
+		if lb.kind == kindFinal {
+			base, ev = scoreFinal, evFinal
+		} else if len(plain) < maxTotalLabels && lb.amt.decimals == m.decimals {
+			plain = append(plain, lb.amt)
+		}
+		if lb.amt.decimals != m.decimals {
+			base += scoreOddDecimals
+		}
+		if lb.line != c.line || c.labels == 0 {
+			c.labels++
+		}
+		c.base = max(c.base, base)
+		c.line = max(c.line, lb.line)
+		c.ev |= ev
+		c.rounded = c.rounded || lb.rounded
+		c.amt.conf = max(c.amt.conf, lb.amt.conf)
+	}
+	markInconsistentFinals(cands, plain)
+	rels := relations(m, items)
+	for _, p := range distinct(plain, maxTotalLabels) {
+		for _, r := range distinct(m.rounding, maxRoundings) {
+			if v := p.units + r.units; v > 0 {
+				addComputed(cands, amountOf(v, max(p.decimals, r.decimals)), evRounding)
+			}
+		}
+	}
+	labelled := len(cands) > 0
+	for _, r := range rels {
+		// Without a labelled total, only arithmetic the receipt spells out
+		// stands in for one.
+		if labelled || r.ev != evItems {
+			addComputed(cands, r.amt, r.ev)
+		}
+		if r.ev == evSubtotalTax || r.ev == evTaxSummary {
+			for _, rd := range distinct(m.rounding, maxRoundings) {
+				if rd.units != 0 {
+					addComputed(cands, amountOf(r.amt.units+rd.units, r.amt.decimals), evRounding)
+				}
+			}
+		}
+	}
+	supersede(cands, m.rounding)
+	if len(cands) == 0 {
+		return fallbackTotal(m)
+	}
+	win := bestCand(m, cands)
+	win.amt = usualForm(win.amt, m.decimals)
+	res := totalResult{amt: win.amt, found: true, line: win.line}
+	if fix := provedCorrection(win, cands); fix != nil {
+		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", win.amt.text, fix.amt.text, describe(fix.ev, rels)))
+		res.amt, res.conf = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt)
+		return res
+	}
+	res.conf = ocrConf(win.amt) * support(win)
+	for _, r := range rels {
+		if r.amt.units != win.amt.units {
+			res.warnings = append(res.warnings, fmt.Sprintf("total: %s %s", r.what, r.amt.text))
+		}
+	}
+	if win.ev&(evLabel|evFinal) == 0 {
+		res.warnings = append(res.warnings, "total: no labelled total agrees")
+	}
+	return res
+}
+
+// fallbackTotal is used when no line labels a total and nothing computes
+// one: the subtotal when no tax is added to it, else the one amount paid.
+func fallbackTotal(m receiptMoney) totalResult {
+	if sub, ok := pickSubtotal(m); ok && sub.taxIncluded {
+		return totalResult{amt: sub.amt, found: true, line: -1, conf: 0.5 * ocrConf(sub.amt), warnings: []string{"total: only a subtotal found"}}
+	}
+	if p := distinct(m.payments, 2); len(p) == 1 && !p[0].neg && p[0].units > 0 && p[0].decimals == m.decimals {
+		return totalResult{amt: p[0], found: true, line: -1, conf: 0.4 * ocrConf(p[0]), warnings: []string{"total: only the amount paid found"}}
+	}
+	return totalResult{line: -1}
+}
+
+// scoreSuperseded marks a total that a printed rounding turns into
+// another candidate: the amount paid is the rounded one.
+const scoreSuperseded = -15
+
+// supersede penalises the totals before a non-zero rounding when the
+// rounded amount is itself a candidate.
+func supersede(cands map[int64]*totalCand, rounding []amount) {
+	for _, r := range distinct(rounding, maxRoundings) {
+		if r.units == 0 {
+			continue
+		}
+		for units, c := range cands {
+			if v, ok := cands[units+r.units]; ok && v != c && c.ev&evRounding == 0 {
+				c.base += scoreSuperseded
+			}
+		}
+	}
+}
+
+// distinct returns up to n amounts of distinct value, in order.
+func distinct(as []amount, n int) []amount {
+	var out []amount
+	seen := map[int64]bool{}
+	for _, a := range as {
+		if len(out) >= n {
+			break
+		}
+		if !seen[a.units] {
+			seen[a.units] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// amountOf makes a computed amount.
+func amountOf(units int64, decimals int) amount {
+	return amount{text: formatUnits(units, decimals), units: units, decimals: decimals}
+}
+
+// addComputed records a computed total.
+func addComputed(cands map[int64]*totalCand, a amount, ev evidence) {
+	if a.units <= 0 {
+		return
+	}
+	c := cands[a.units]
+	if c == nil {
+		c = &totalCand{amt: a, line: -1}
+		cands[a.units] = c
+	}
+	c.ev |= ev
+}
+
+// markInconsistentFinals penalises a rounded total that no rounding of a
+// printed total explains: Tesseract misread one of its digits.
+func markInconsistentFinals(cands map[int64]*totalCand, plain []amount) {
+	if len(plain) == 0 {
+		return
+	}
+	for _, c := range cands {
+		if !c.rounded {
+			continue
+		}
+		near := false
+		for _, p := range plain {
+			d := c.amt.units - p.units
+			near = near || d >= -maxRoundingUnits && d <= maxRoundingUnits
+		}
+		if !near {
+			c.base += scoreInconsist
+		}
+	}
+}
+
+// bestCand scores each candidate and returns the winner: highest score,
+// then the stronger label, then the later line.
+func bestCand(m receiptMoney, cands map[int64]*totalCand) *totalCand {
+	paid := map[int64]bool{}
+	for _, p := range m.payments {
+		paid[p.units] = true
+	}
+	var win *totalCand
+	for _, c := range cands {
+		if paid[c.amt.units] {
+			c.ev |= evPaid
+		}
+		if m.itemVals[c.amt.units] {
+			c.ev |= evAmongItems
+		}
+		c.score = c.base
+		for _, e := range []struct {
+			ev    evidence
+			score int
+		}{
+			{evRounding, scoreArithmetic}, {evCashChange, scoreArithmetic}, {evSubtotalTax, scoreArithmetic},
+			{evTaxSummary, scoreArithmetic}, {evPaid, scorePaid}, {evItems, scoreItemsSum}, {evAmongItems, scoreAmongItems},
+		} {
+			if c.ev&e.ev != 0 {
+				c.score += e.score
+			}
+		}
+		if win == nil || better(c, win) {
+			win = c
+		}
+	}
+	return win
+}
+
+// better orders candidates; the last rule only keeps the result
+// independent of map order.
+func better(a, b *totalCand) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if a.base != b.base {
+		return a.base > b.base
+	}
+	if a.line != b.line {
+		return a.line > b.line
+	}
+	return a.amt.units < b.amt.units
+}
+
+// sources counts the independent statements of a candidate.
+func sources(c *totalCand) int {
+	n := c.labels
+	for e := evRounding; e <= evItems; e <<= 1 {
+		if c.ev&e != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// provedCorrection returns the computed total that corrects the winner,
+// when the winner stands on its own label alone and a computed total
+// differs from it in exactly one digit.
+func provedCorrection(win *totalCand, cands map[int64]*totalCand) *totalCand {
+	if win.labels != 1 || win.ev&(arithmetic|evPaid) != 0 {
+		return nil // other evidence agrees with what was read: keep it
+	}
+	var fix *totalCand
+	for _, c := range cands {
+		if c.labels > 0 || !proves(c.ev) || !oneDigitApart(win.amt.text, c.amt.text) {
+			continue
+		}
+		if fix != nil {
+			return nil // two different corrections: nothing is proved
+		}
+		fix = c
+	}
+	return fix
+}
+
+// proves reports evidence strong enough to correct a reading: cash less
+// change, or a tax summary whose rate agrees, each closed on itself; or two
+// computations agreeing. A subtotal plus tax alone misses service charges
+// and discounts.
+func proves(ev evidence) bool {
+	if ev&(evCashChange|evTaxSummary) != 0 {
+		return true
+	}
+	n := 0
+	for e := evRounding; e <= evItems; e <<= 1 {
+		if ev&e&arithmetic != 0 {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// oneDigitApart reports two amounts written alike but for one digit.
+func oneDigitApart(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	diff := 0
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] {
+			if !isDigit(a[i]) || !isDigit(b[i]) {
+				return false
+			}
+			diff++
+		}
+	}
+	return diff == 1
+}
+
+// describe names the arithmetic behind a computed total.
+func describe(ev evidence, rels []relation) string {
+	var names []string
+	for _, r := range rels {
+		if ev&r.ev != 0 {
+			names = append(names, r.name)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return "the receipt's arithmetic"
+	}
+	out := names[0]
+	for _, n := range names[1:] {
+		out += " and " + n
+	}
+	return out
+}
+
+// support scales the OCR confidence in a total by how many independent
+// statements agree with it.
+func support(c *totalCand) float64 {
+	switch n := sources(c); {
+	case n >= 3:
+		return 1
+	case n == 2:
+		return 0.9
+	case c.ev&evFinal != 0:
+		return 0.75
+	}
+	return 0.65
+}
+
+// ocrConf is the engine's confidence in an amount's digits; computed
+// amounts carry none.
+func ocrConf(a amount) float64 {
+	if a.conf == 0 {
+		return 1
+	}
+	return a.conf
+}

@@ -1,0 +1,205 @@
+package extract_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/receipts-api/receipts/internal/extract"
+)
+
+// TestTotalEvidence checks each way a receipt states its total: the
+// candidate that the most independent evidence supports wins over a
+// misread label.
+func TestTotalEvidence(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"label alone", "TOTAL 12.30", "12.30"},
+		{"rounded total: the rounded amount is paid",
+			"TOTAL 72.74\nRounding Adjustment 0.01\nTOTAL ROUNDED 72.75", "72.75"},
+		{"rounding line carries the rounded total",
+			"Total Sales (Inclusive GST) RM 72.74\nRounding Adjustment 0.01\nRounding RM 72.75\nCASH RM 100.00\nCHANGE RM 27.25", "72.75"},
+		{"total plus rounding beats the total before it",
+			"Total Amount(incl. GST) 31.47\nRounding -0.02\nCASH 50.00\nCHANGE 18.55", "31.45"},
+		{"cash less change agrees with one of two totals",
+			"TOTAL 41.80\nTOTAL 47.80\nCASH 50.00\nCHANGE 2.20", "47.80"},
+		{"amount paid by card agrees",
+			"TOTAL 18.90\nTOTAL 16.90\nVISA 16.90", "16.90"},
+		{"subtotal plus tax agrees",
+			"SUBTOTAL 20.00\nGST 6% 1.20\nTOTAL 21.20\nTOTAL 27.20", "21.20"},
+		{"tax summary: rate times amount is the tax",
+			"TOTAL 53.20\nTOTAL 58.20\nGST SUMMARY Amount Tax\nSR 6% 50.19 3.01", "53.20"},
+		{"tax summary plus rounding",
+			"Amount To Be Paid : 25.45\nRounding Adjustment: 0.01\nGST Summary % Amount(RM) Tax(RM)\nSR 6 24.00 1.44", "25.45"},
+		{"line items add up",
+			"PEN 2 x 3.00 6.00\nRULER 1 x 4.50 4.50\nTOTAL 10.50\nTOTAL 16.50", "10.50"},
+		{"total after adjustment mentions the tax",
+			"Sub-total 122.78\nTotal Sales Incl GST 122.18\nRounding Adj 0.02\nTotal After Adj Incl GST 122.80", "122.80"},
+		{"amount to be paid", "Amount To Be Paid : 25.45", "25.45"},
+		{"label cut at the left edge, tax total misread",
+			"купан износ: 2.400,00\nлатна картица: 2.400,00\nкупан износ пораза: 400,00", "2400.00"},
+		{"only the amount paid", "TOTAL AMOUNT\nCASH RM 50.00", "50.00"},
+		{"four decimals written beside two", "Total 177.22\nRounding -.02\nRounding RM 177.2000\nCREDIT RM 177.20", "177.20"},
+		{"a symbol for a digit is no amount", "TOTAL INCL GST RM @.11\nROUNDING ADJUSTMENT -RM 0.01\nTOTAL ROUNDED RM 8.10", "8.10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := extract.Parse(tt.text).Total; got != tt.want {
+				t.Errorf("Parse(%q).Total = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTotalCorrection checks that a misread digit is corrected only when
+// the receipt's arithmetic proves it, and that the correction is recorded.
+func TestTotalCorrection(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+		warning          string // a substring of one warning
+	}{
+		{"cash less change proves the digit",
+			"TOTAL 34.00\nCASH 50.00\nCHANGE 19.00", "31.00", "total: read as 34.00, corrected to 31.00 by cash less change"},
+		{"tax summary proves the digit",
+			"TOTAL 58.20\nGST SUMMARY Amount Tax\nSR 6% 50.19 3.01", "53.20", "total: read as 58.20, corrected to 53.20 by the tax summary"},
+		{"refused: the amount paid agrees with what was read",
+			"TOTAL 34.00\nVISA 34.00\nCASH 50.00\nCHANGE 19.00", "34.00", "total: cash less change is 31.00"},
+		{"refused: two labels agree with what was read",
+			"TOTAL 34.00\nTOTAL INCL GST 34.00\nCASH 50.00\nCHANGE 19.00", "34.00", "total: cash less change is 31.00"},
+		{"refused: more than one digit apart",
+			"TOTAL 84.00\nCASH 50.00\nCHANGE 19.00", "84.00", "total: cash less change is 31.00"},
+		{"refused: subtotal plus tax alone misses charges",
+			"Sub Total 10.00\nService Charge 10% 1.00\nGST 6% 0.66\nNett Total 11.66", "11.66", "total: subtotal plus tax is 10.66"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := extract.Parse(tt.text)
+			if got.Total != tt.want {
+				t.Errorf("Parse(%q).Total = %q, want %q", tt.text, got.Total, tt.want)
+			}
+			if !slices.ContainsFunc(got.Warnings, func(w string) bool { return strings.Contains(w, tt.warning) }) {
+				t.Errorf("Parse(%q).Warnings = %q, want one containing %q", tt.text, got.Warnings, tt.warning)
+			}
+		})
+	}
+}
+
+// TestDatePlausibility checks that dates after the upload day or before
+// 2000 are set aside, labelled dates win, and repeated readings vote.
+func TestDatePlausibility(t *testing.T) {
+	upload := time.Date(2018, 6, 20, 15, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, text, want string
+		warn             bool
+	}{
+		{"future date is a misreading", "Date: 25/12/2078\nPrinted 19/06/2018", "2018-06-19", true},
+		{"next day allowed for time zones", "Date: 21/06/2018", "2018-06-21", false},
+		{"two days later is not", "Date: 22/06/2018", "", true},
+		{"before 2000 is a misreading", "Date: 12/03/1998\n12/03/2018 10:11", "2018-03-12", true},
+		{"labelled wins over unlabelled", "12/03/2018\nTarikh: 13/03/2018", "2018-03-13", false},
+		{"Datum label", "15.03.2018\nDatum: 16.03.2018", "2018-03-16", false},
+		{"readings vote", "14/03/2018 10:00\n16/03/2018\n16/03/2018 10:02", "2018-03-16", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := extract.ParseWith(tt.text, extract.Options{Now: upload})
+			if got.Date != tt.want {
+				t.Errorf("ParseWith(%q).Date = %q, want %q", tt.text, got.Date, tt.want)
+			}
+			warned := slices.ContainsFunc(got.Warnings, func(w string) bool { return strings.HasPrefix(w, "date:") })
+			if warned != tt.warn {
+				t.Errorf("ParseWith(%q).Warnings = %q, want a date warning: %v", tt.text, got.Warnings, tt.warn)
+			}
+		})
+	}
+}
+
+// TestConfidence checks that agreement raises a field's confidence, and
+// that every field found has one.
+func TestConfidence(t *testing.T) {
+	weak := extract.Parse("CORNER PLACE\n12/03/2018\nTOTAL 9.00")
+	strong := extract.Parse("CORNER PLACE SDN BHD\nDate: 12/03/2018\nTOTAL 9.00\nCASH 20.00\nCHANGE 11.00\nVISA 9.00\n12/03/2018\nTHANK YOU FOR SHOPPING AT CORNER PLACE")
+	for _, name := range []string{"vendor", "date", "total"} {
+		w, okW := weak.Confidence[name]
+		s, okS := strong.Confidence[name]
+		if !okW || !okS {
+			t.Errorf("Confidence[%q] missing: %v, %v", name, weak.Confidence, strong.Confidence)
+			continue
+		}
+		if w >= s || s > 1 || w <= 0 {
+			t.Errorf("Confidence[%q] = %v alone, %v with agreement; want 0 < alone < agreed <= 1", name, w, s)
+		}
+	}
+	if len(strong.Warnings) != 0 {
+		t.Errorf("Warnings = %q for a receipt that adds up", strong.Warnings)
+	}
+}
+
+// TestParseRepeatedTotalsAndRoundings is the input that once took 25 s and
+// 2.8 GB: every total was added to every rounding. Parsing must stay near
+// linear in its input.
+func TestParseRepeatedTotalsAndRoundings(t *testing.T) {
+	text := repeatedTotals(61 << 10)
+	start := time.Now()
+	got := extract.Parse(text)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Parse of %d bytes of repeated totals and roundings took %v; want well under a second", len(text), d)
+	}
+	if got.Total == "" {
+		t.Error("no total found")
+	}
+}
+
+// TestParseCapsInput checks that text beyond MaxParseBytes is ignored
+// with a warning.
+func TestParseCapsInput(t *testing.T) {
+	text := "CORNER SHOP\nTOTAL 9.00\n" + strings.Repeat("x", extract.MaxParseBytes) + "\nTOTAL 1000.00"
+	got := extract.Parse(text)
+	if got.Total != "9.00" {
+		t.Errorf("Total = %q, want 9.00 (what lies past the cap is not read)", got.Total)
+	}
+	if !slices.ContainsFunc(got.Warnings, func(w string) bool { return strings.HasPrefix(w, "text: only the first") }) {
+		t.Errorf("Warnings = %q, want one about the cap", got.Warnings)
+	}
+}
+
+func repeatedTotals(size int) string {
+	var b strings.Builder
+	for n := 0; b.Len() < size; n++ {
+		fmt.Fprintf(&b, "TOTAL %d.01\nROUND 0.0%d\n", n, n%10)
+	}
+	return b.String()
+}
+
+func BenchmarkParseRepeatedTotals(b *testing.B) {
+	text := repeatedTotals(61 << 10)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		extract.Parse(text)
+	}
+}
+
+// TestVendorConfusions checks that an OCR confusion in a vendor name is
+// undone only where a business-word lexicon or the receipt itself confirms
+// the correction.
+func TestVendorConfusions(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"lexicon confirms a letter", "GARDENIA BAKERLES (KL) SDN BHD\nLOT 3, JALAN PELABUR 23/1", "GARDENIA BAKERIES (KL) SDN BHD"},
+		{"lexicon confirms digits", "99 SPEED MART 5/8\nLOT P.T. 2811, JALAN ANGSA", "99 SPEED MART S/B"},
+		{"footer confirms", "PREMLO STATIONERY SDN BHD\nF-G-01 JALAN SS 6/5B\nTOTAL 9.00\nThank you for Shopping at PREMIO", "PREMIO STATIONERY SDN BHD"},
+		{"e-mail confirms", "SANYO STATIONERY SHOP\nNO 31G JALAN SETIA INDAH\nTOTAL 9.00\nsanyu@gmail.com", "SANYU STATIONERY SHOP"},
+		{"nothing confirms", "PREMLO STATIONERY SDN BHD\nF-G-01 JALAN SS 6/5B\nTOTAL 9.00", "PREMLO STATIONERY SDN BHD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := extract.Parse(tt.text).Vendor; got != tt.want {
+				t.Errorf("Parse(%q).Vendor = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
