@@ -122,7 +122,9 @@ func expenseResult(docs []types.ExpenseDocument) (Result, error) {
 	if strings.TrimSpace(text) == "" && !hasSummary(docs) {
 		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
 	}
+	start := time.Now()
 	f := Parse(text)
+	parseTime := time.Since(start)
 	found := receipt.Fields{Confidence: map[string]float64{}}
 	for _, d := range docs {
 		for _, sf := range d.SummaryFields {
@@ -136,7 +138,7 @@ func expenseResult(docs []types.ExpenseDocument) (Result, error) {
 			}
 		}
 	}
-	return Result{Text: text, Fields: merge(found, f)}, nil
+	return Result{Text: text, Fields: merge(found, f), ParseTime: parseTime}, nil
 }
 
 func hasSummary(docs []types.ExpenseDocument) bool {

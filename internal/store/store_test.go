@@ -171,7 +171,9 @@ func TestFinishMovesOnlyProcessingReceipts(t *testing.T) {
 		const n = 8
 		errs := make(chan error, n)
 		for i := range n {
-			go func() { errs <- s.Complete(ctx, "t1", r.ID, receipt.Result{Details: fmt.Sprint("result ", i), Fields: fields}, now) }()
+			go func() {
+				errs <- s.Complete(ctx, "t1", r.ID, receipt.Result{Details: fmt.Sprint("result ", i), Fields: fields}, now)
+			}()
 		}
 		won := 0
 		for range n {
@@ -316,14 +318,14 @@ func TestResultSize(t *testing.T) {
 			receipt.ErrTooLarge, func(r *receipt.Receipt) bool { return r.Status == receipt.Processing }},
 		{"a text stored elsewhere is named by its key",
 			func(id string) error {
-				return s.Complete(ctx, "t1", id, receipt.Result{DetailsKey: "t1/"+id+".details.txt", DetailsTruncated: false, Fields: receipt.Fields{Total: "1.00"}}, now)
+				return s.Complete(ctx, "t1", id, receipt.Result{DetailsKey: "t1/" + id + ".details.txt", DetailsTruncated: false, Fields: receipt.Fields{Total: "1.00"}}, now)
 			},
 			nil, func(r *receipt.Receipt) bool {
 				return r.Status == receipt.Completed && r.DetailsKey == "t1/"+r.ID+".details.txt" && r.Details == "" && !r.DetailsTruncated
 			}},
 		{"and marked when it was cut",
 			func(id string) error {
-				return s.Complete(ctx, "t1", id, receipt.Result{DetailsKey: "t1/"+id+".details.txt", DetailsTruncated: true, Fields: receipt.Fields{}}, now)
+				return s.Complete(ctx, "t1", id, receipt.Result{DetailsKey: "t1/" + id + ".details.txt", DetailsTruncated: true, Fields: receipt.Fields{}}, now)
 			},
 			nil, func(r *receipt.Receipt) bool { return r.Status == receipt.Completed && r.DetailsTruncated }},
 	}
