@@ -310,7 +310,7 @@ func provedCorrection(win *totalCand, cands map[int64]*totalCand) *totalCand {
 	}
 	var fix *totalCand
 	for _, c := range cands {
-		if c.labels > 0 || !proves(c.ev) || !oneDigitApart(win.amt.text, c.amt.text) {
+		if c.labels > 0 || !proves(c.ev) || !oneDigitApart(win.amt.text, c.amt.text) && !oneDigitMore(win.amt.text, c.amt.text) {
 			continue
 		}
 		if fix != nil {
@@ -353,6 +353,24 @@ func oneDigitApart(a, b string) bool {
 		}
 	}
 	return diff == 1
+}
+
+// oneDigitMore reports two amounts written alike but for one digit that
+// one of them lacks: Tesseract drops a faint leading digit ("21.20" read
+// as "1.20") and reads a smudge as one ("7.10" as "57.10").
+func oneDigitMore(a, b string) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(a) != len(b)+1 {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if isDigit(a[i]) && a[:i]+a[i+1:] == b {
+			return true
+		}
+	}
+	return false
 }
 
 // describe names the arithmetic behind a computed total.
