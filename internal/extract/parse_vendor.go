@@ -46,6 +46,14 @@ var contactWords = []string{
 // titleWords name the document rather than the business.
 var titleWords = []string{"INVOICE", "RECEIPT", "BILL", "WELCOME", "COPY", "SIMPLIFIED", "THANK", "AGAIN"}
 
+// noticeWords mark store policy and slogans printed above or below the
+// name ("GOODS SOLD ARE NOT RETURNABLE", "PLEASE COME AGAIN"): never the
+// vendor.
+var noticeWords = []string{
+	"SOLD", "RETURNABLE", "REFUNDABLE", "EXCHANGEABLE", "RETURN", "REFUND", "EXCHANGE",
+	"PLEASE", "THANKS", "VISIT", "ENJOY", "KINDLY",
+}
+
 // stateNames end a Malaysian address; "DARUL ..." may follow on its own
 // line as part of the state's name.
 var stateNames = []string{
@@ -121,7 +129,7 @@ func vendorLine(lines []textLine) int {
 		if seen++; seen > maxVendorLines {
 			break
 		}
-		if isTitle(l.up) {
+		if isTitle(l.up) || anyWord(l.up, noticeWords) {
 			continue
 		}
 		if isMoneyLine(lines, i, 1) || isTableHeader(l.up) {
@@ -288,7 +296,7 @@ func joinVendor(lines []textLine, v int) (string, int) {
 
 // continuesName reports a line that can be part of a name.
 func continuesName(l textLine) bool {
-	return plausibleName(regParens.ReplaceAllString(strings.Trim(l.raw, nameTrim), "")) && !isContact(l.up) && !isAddress(l.up)
+	return plausibleName(regParens.ReplaceAllString(strings.Trim(l.raw, nameTrim), "")) && !isContact(l.up) && !isAddress(l.up) && !anyWord(l.up, noticeWords)
 }
 
 // onlyLegalForm reports a line that is nothing but a legal form.
