@@ -211,6 +211,7 @@ func TestVendorConfusions(t *testing.T) {
 		{"lexicon confirms digits", "99 SPEED MART 5/8\nLOT P.T. 2811, JALAN ANGSA", "99 SPEED MART S/B"},
 		{"footer confirms", "PREMLO STATIONERY SDN BHD\nF-G-01 JALAN SS 6/5B\nTOTAL 9.00\nThank you for Shopping at PREMIO", "PREMIO STATIONERY SDN BHD"},
 		{"e-mail confirms", "SANYO STATIONERY SHOP\nNO 31G JALAN SETIA INDAH\nTOTAL 9.00\nsanyu@gmail.com", "SANYU STATIONERY SHOP"},
+		{"address confirms the name of a web company", "PELANGIGO.COM SDN BHD\nNO 8, WISMA PELANGICO, JALAN MAJU\n43000 KAJANG", "PELANGICO.COM SDN BHD"},
 		{"nothing confirms", "PREMLO STATIONERY SDN BHD\nF-G-01 JALAN SS 6/5B\nTOTAL 9.00", "PREMLO STATIONERY SDN BHD"},
 	}
 	for _, tt := range tests {

@@ -212,7 +212,8 @@ func isCompany(up string) bool {
 
 // isContact reports phone, registration, document and date lines.
 func isContact(up string) bool {
-	if anyWord(up, contactWords) || email.MatchString(up) || strings.Contains(up, ".COM") {
+	// "LAZADA.COM SDN BHD" is a name; a bare ".COM" is a web address.
+	if anyWord(up, contactWords) || email.MatchString(up) || strings.Contains(up, ".COM") && !anyWord(up, legalSuffixes) {
 		return true
 	}
 	// A registration number in brackets after a name leaves it a name.
