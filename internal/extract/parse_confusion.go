@@ -28,7 +28,7 @@ var tradeWords = []string{
 var digitLetters = strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "2", "Z", "6", "G")
 
 // letterSwaps are letters Tesseract reads one for another.
-var letterSwaps = [][2]string{{"L", "I"}, {"I", "L"}, {"RN", "M"}, {"M", "RN"}, {"O", "D"}, {"D", "O"}, {"U", "O"}, {"O", "U"}, {"E", "F"}, {"F", "E"}, {"H", "M"}, {"M", "H"}}
+var letterSwaps = [][2]string{{"L", "I"}, {"I", "L"}, {"RN", "M"}, {"M", "RN"}, {"O", "D"}, {"D", "O"}, {"U", "O"}, {"O", "U"}, {"E", "F"}, {"F", "E"}, {"H", "M"}, {"M", "H"}, {"G", "C"}, {"C", "G"}}
 
 // nameLexicon reports a known word of business names.
 func nameLexicon(w string) bool {
@@ -66,6 +66,9 @@ func fixConfusions(name, elsewhere string) string {
 	f := strings.Fields(name)
 	for i, tok := range f {
 		core := strings.Trim(tok, ".,;:()")
+		if j := strings.Index(core, "."); j > 0 && strings.EqualFold(core[j:], ".COM") {
+			core = core[:j] // "ECOSWAY.COM": the name before the domain
+		}
 		up := keyUpper(core)
 		if len(up) < 3 || known(up) {
 			continue

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -138,7 +139,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 	win := bestCand(m, cands)
 	win.amt = usualForm(win.amt, m.decimals)
 	res := totalResult{amt: win.amt, found: true, line: win.line}
-	if fix := provedCorrection(win, cands); fix != nil {
+	if fix := provedCorrection(win, cands, m.cash); fix != nil {
 		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", win.amt.text, fix.amt.text, describe(fix.ev, rels)))
 		res.amt, res.conf = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt)
 		return res
@@ -244,13 +245,18 @@ func markInconsistentFinals(cands map[int64]*totalCand, plain []amount) {
 // bestCand scores each candidate and returns the winner: highest score,
 // then the stronger label, then the later line.
 func bestCand(m receiptMoney, cands map[int64]*totalCand) *totalCand {
-	paid := map[int64]bool{}
+	paid, cash := map[int64]bool{}, map[int64]bool{}
 	for _, p := range m.payments {
 		paid[p.units] = true
 	}
+	for _, p := range m.cash {
+		cash[p.units] = true
+	}
 	var win *totalCand
 	for _, c := range cands {
-		if paid[c.amt.units] {
+		// Cash less no change is the cash line again, not a second
+		// statement of the amount.
+		if paid[c.amt.units] && !(c.ev&evCashChange != 0 && cash[c.amt.units]) {
 			c.ev |= evPaid
 		}
 		if m.itemVals[c.amt.units] {
@@ -304,13 +310,18 @@ func sources(c *totalCand) int {
 // provedCorrection returns the computed total that corrects the winner,
 // when the winner stands on its own label alone and a computed total
 // differs from it in exactly one digit.
-func provedCorrection(win *totalCand, cands map[int64]*totalCand) *totalCand {
+func provedCorrection(win *totalCand, cands map[int64]*totalCand, cash []amount) *totalCand {
 	if win.labels != 1 || win.ev&(arithmetic|evPaid) != 0 {
 		return nil // other evidence agrees with what was read: keep it
 	}
 	var fix *totalCand
 	for _, c := range cands {
-		if c.labels > 0 || !proves(c.ev) || !oneDigitApart(win.amt.text, c.amt.text) {
+		ev := c.ev
+		if slices.ContainsFunc(cash, func(a amount) bool { return a.units == c.amt.units }) {
+			// Cash less no change is one reading, which proves nothing.
+			ev &^= evCashChange
+		}
+		if c.labels > 0 || !proves(ev) || !oneDigitApart(win.amt.text, c.amt.text) && !oneDigitMore(win.amt.text, c.amt.text) {
 			continue
 		}
 		if fix != nil {
@@ -353,6 +364,24 @@ func oneDigitApart(a, b string) bool {
 		}
 	}
 	return diff == 1
+}
+
+// oneDigitMore reports two amounts written alike but for one digit that
+// one of them lacks: Tesseract drops a faint leading digit ("21.20" read
+// as "1.20") and reads a smudge as one ("7.10" as "57.10").
+func oneDigitMore(a, b string) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(a) != len(b)+1 {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if isDigit(a[i]) && a[:i]+a[i+1:] == b {
+			return true
+		}
+	}
+	return false
 }
 
 // describe names the arithmetic behind a computed total.

@@ -65,31 +65,43 @@ const defaultTaxRate = 6
 func taxRows(lines []textLine) []amount {
 	var best amount
 	for _, l := range lines {
-		if !hasTaxWord(l.up) && !hasWord(l.up, "SR") && !strings.Contains(l.up, "%") {
+		// A summary's total row may carry only TOTAL ("Total : 20.00 1.20").
+		if !hasTaxWord(l.up) && !hasWord(l.up, "SR") && !strings.Contains(l.up, "%") && !strings.Contains(l.up, "TOTAL") {
 			continue
 		}
-		all := scanAmounts(l.up)
-		rate := int64(defaultTaxRate * amountScale)
-		var money []amount
-		for _, a := range all {
-			if a.percent {
-				rate = a.units
-			} else if a.decimals == 2 && !a.neg {
-				money = append(money, a)
-			}
-		}
-		for k := 0; k+1 < len(money) && k < maxItemNumbers; k++ {
-			x, y := money[k], money[k+1]
-			d := x.units*rate/(100*amountScale) - y.units
-			if y.units > 0 && y.units < x.units && d >= -55 && d <= 55 && x.units+y.units > best.units {
-				best = amountOf(x.units+y.units, 2)
-			}
+		if sum, ok := taxPair(l.up); ok && sum.units > best.units {
+			best = sum
 		}
 	}
 	if best.units == 0 {
 		return nil
 	}
 	return []amount{best}
+}
+
+// taxPair finds, among the amounts of a line, an amount excluding tax
+// followed by its tax at the line's rate (or the usual one), and returns
+// the largest such sum.
+func taxPair(up string) (amount, bool) {
+	all := scanAmounts(up)
+	rate := int64(defaultTaxRate * amountScale)
+	var money []amount
+	for _, a := range all {
+		if a.percent {
+			rate = a.units
+		} else if a.decimals == 2 && !a.neg {
+			money = append(money, a)
+		}
+	}
+	var best amount
+	for k := 0; k+1 < len(money) && k < maxItemNumbers; k++ {
+		x, y := money[k], money[k+1]
+		d := x.units*rate/(100*amountScale) - y.units
+		if y.units > 0 && y.units < x.units && d >= -55 && d <= 55 && x.units+y.units > best.units {
+			best = amountOf(x.units+y.units, 2)
+		}
+	}
+	return best, best.units > 0
 }
 
 // itemAmounts reads the amounts of parsed line items.

@@ -401,6 +401,21 @@ func TestParseVendorAndAddress(t *testing.T) {
 			"MAXI DOO\nBulevar Oslobodjenja 12, Novi Sad\nPIB 100000000\nUKUPNO 1.234,00",
 			"MAXI DOO", "Bulevar Oslobodjenja 12, Novi Sad",
 		},
+		{
+			"store policy above the name",
+			"GOODS SOLD ARE NOT RETURNABLE\nPELANGI BARU TRADERS\nNO 8, JALAN MAJU 3,\n43000 KAJANG\nTel: 03-8736 1122",
+			"PELANGI BARU TRADERS", "NO 8, JALAN MAJU 3, 43000 KAJANG",
+		},
+		{
+			"slogan above the name",
+			"Kindly Check Your Goods Before Leaving\nSETIA JAYA\nNO 8, JALAN MAJU 3,\n43000 KAJANG",
+			"SETIA JAYA", "NO 8, JALAN MAJU 3, 43000 KAJANG",
+		},
+		{
+			"web name with a legal form",
+			"KEDAIBUKU.COM SDN BHD (123456-A)\nNO 8, JALAN MAJU 3,\n43000 KAJANG\nwww.kedaibuku.com",
+			"KEDAIBUKU.COM SDN BHD", "NO 8, JALAN MAJU 3, 43000 KAJANG",
+		},
 		{"address first: no vendor", "40301 Shah Alam, Selangor.\nTel: 03-55423228", "", ""},
 		{"money is not a vendor", "TOTAL (RM):\n12.30", "", ""},
 		{"empty", "", "", ""},

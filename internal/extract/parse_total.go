@@ -72,7 +72,11 @@ func readMoney(lines []textLine) receiptMoney {
 		}
 		found := labelsInLine(lines, i)
 		for k := range found {
-			found[k].summary = inSummary
+			// "Total : 20.00 1.20" whose second amount is the tax on the
+			// first: a tax summary's total row, even when the summary's
+			// title is misread.
+			_, pair := taxPair(l.up)
+			found[k].summary = inSummary || found[k].count >= 2 && pair
 		}
 		m.labels = append(m.labels, found...)
 		if len(found) > 0 || inSummary {

@@ -46,6 +46,14 @@ var contactWords = []string{
 // titleWords name the document rather than the business.
 var titleWords = []string{"INVOICE", "RECEIPT", "BILL", "WELCOME", "COPY", "SIMPLIFIED", "THANK", "AGAIN"}
 
+// noticeWords mark store policy and slogans printed above or below the
+// name ("GOODS SOLD ARE NOT RETURNABLE", "PLEASE COME AGAIN"): never the
+// vendor.
+var noticeWords = []string{
+	"SOLD", "RETURNABLE", "REFUNDABLE", "EXCHANGEABLE", "RETURN", "REFUND", "EXCHANGE",
+	"PLEASE", "THANKS", "VISIT", "ENJOY", "KINDLY",
+}
+
 // stateNames end a Malaysian address; "DARUL ..." may follow on its own
 // line as part of the state's name.
 var stateNames = []string{
@@ -121,7 +129,7 @@ func vendorLine(lines []textLine) int {
 		if seen++; seen > maxVendorLines {
 			break
 		}
-		if isTitle(l.up) {
+		if isTitle(l.up) || anyWord(l.up, noticeWords) {
 			continue
 		}
 		if isMoneyLine(lines, i, 1) || isTableHeader(l.up) {
@@ -204,7 +212,8 @@ func isCompany(up string) bool {
 
 // isContact reports phone, registration, document and date lines.
 func isContact(up string) bool {
-	if anyWord(up, contactWords) || email.MatchString(up) || strings.Contains(up, ".COM") {
+	// "LAZADA.COM SDN BHD" is a name; a bare ".COM" is a web address.
+	if anyWord(up, contactWords) || email.MatchString(up) || strings.Contains(up, ".COM") && !anyWord(up, legalSuffixes) {
 		return true
 	}
 	// A registration number in brackets after a name leaves it a name.
@@ -288,7 +297,7 @@ func joinVendor(lines []textLine, v int) (string, int) {
 
 // continuesName reports a line that can be part of a name.
 func continuesName(l textLine) bool {
-	return plausibleName(regParens.ReplaceAllString(strings.Trim(l.raw, nameTrim), "")) && !isContact(l.up) && !isAddress(l.up)
+	return plausibleName(regParens.ReplaceAllString(strings.Trim(l.raw, nameTrim), "")) && !isContact(l.up) && !isAddress(l.up) && !anyWord(l.up, noticeWords)
 }
 
 // onlyLegalForm reports a line that is nothing but a legal form.
