@@ -15,9 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // Load returns SDK configuration from the function's environment.
@@ -79,18 +77,4 @@ func MustEnv(name string) (string, error) {
 		return "", fmt.Errorf("environment variable %s is not set", name)
 	}
 	return v, nil
-}
-
-// DynamoDBStreams returns a DynamoDB Streams client for cfg.
-func DynamoDBStreams(cfg aws.Config) *dynamodbstreams.Client {
-	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
-		o.BaseEndpoint = Endpoint("DYNAMODB_STREAMS")
-	})
-}
-
-// SQS returns an SQS client for cfg.
-func SQS(cfg aws.Config) *sqs.Client {
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-		o.BaseEndpoint = Endpoint("SQS")
-	})
 }

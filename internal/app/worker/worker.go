@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/textract"
 
 	"github.com/receipts-api/receipts/internal/app"
@@ -123,7 +125,7 @@ func Dispatcher() (*processor.Dispatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := processor.SQS{Client: awsclient.SQS(cfg), URL: url}
+	q := processor.SQS{Client: sqsClient(cfg), URL: url}
 	return processor.NewDispatcher(q, slog.Default()), nil
 }
 
@@ -133,6 +135,22 @@ func DeadLetters() (*processor.DeadLetters, error) {
 	if err != nil {
 		return nil, err
 	}
-	stream := processor.Stream{Client: awsclient.DynamoDBStreams(d.AWS)}
+	stream := processor.Stream{Client: streamsClient(d.AWS)}
 	return processor.NewDeadLetters(d.Receipts, stream, slog.Default()), nil
+}
+
+// The stream and queue clients are built here, not in awsclient, so that
+// the API functions neither link nor initialise those SDK packages: their
+// package init is part of every cold start.
+
+func streamsClient(cfg aws.Config) *dynamodbstreams.Client {
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
+		o.BaseEndpoint = awsclient.Endpoint("DYNAMODB_STREAMS")
+	})
+}
+
+func sqsClient(cfg aws.Config) *sqs.Client {
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		o.BaseEndpoint = awsclient.Endpoint("SQS")
+	})
 }
