@@ -86,30 +86,3 @@ func decodeCursor(c string) (string, error) {
 	}
 	return string(b), nil
 }
-
-func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
-	rc, ok := s.callersReceipt(w, r)
-	if !ok {
-		return
-	}
-	tenant, id := rc.Tenant, rc.ID
-	// The file goes first: a retried DELETE finishes what a failed one
-	// started, and a processor that loses the file marks the receipt FAILED
-	// rather than leaving it processing.
-	if err := s.files.Delete(r.Context(), rc.FileKey); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if rc.DetailsKey != "" {
-		if err := s.files.Delete(r.Context(), rc.DetailsKey); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if err := s.receipts.Delete(r.Context(), tenant, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.log.InfoContext(r.Context(), "receipt deleted", "id", id, "tenant", tenant)
-	w.WriteHeader(http.StatusNoContent)
-}
