@@ -17,7 +17,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/receipts-api/receipts/internal/localstack"
+	"github.com/receipts-api/receipts/internal/local/stack"
 )
 
 func main() {
@@ -58,7 +58,7 @@ func start(args []string) error {
 	defer stop()
 
 	fmt.Fprintln(os.Stderr, "starting the local stack...")
-	st, err := localstack.Start(ctx, localstack.Config{
+	st, err := stack.Start(ctx, stack.Config{
 		Root: ".", EnvFile: *envVars, APIAddr: fmt.Sprintf("%s:%d", *host, *port),
 	})
 	if err != nil {
@@ -109,7 +109,7 @@ func invoke(args []string) error {
 	dieWithParent()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	st, err := localstack.Start(ctx, localstack.Config{Root: ".", EnvFile: *envVars, Logs: os.Stderr})
+	st, err := stack.Start(ctx, stack.Config{Root: ".", EnvFile: *envVars, Logs: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func invoke(args []string) error {
 
 // writeStackFile tells other tools (the receipts CLI) where the running
 // stack is.
-func writeStackFile(st *localstack.Stack) error {
+func writeStackFile(st *stack.Stack) error {
 	b, _ := json.MarshalIndent(map[string]string{
 		"api": st.APIURL, "dynamodb": st.Dynamo.Endpoint, "s3": st.S3.Endpoint, "sqs": st.SQSEndpoint,
 		"table": st.Template.PhysicalName("ReceiptsTable"), "bucket": st.Template.PhysicalName("ReceiptsBucket"),

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/receipts-api/receipts/internal/testenv"
+	"github.com/receipts-api/receipts/internal/local/testenv"
 )
 
 func cli(t *testing.T, args ...string) (string, error) {

@@ -18,10 +18,10 @@ import (
 
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/files"
+	"github.com/receipts-api/receipts/internal/local/testenv"
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/store"
 	"github.com/receipts-api/receipts/internal/testdocs"
-	"github.com/receipts-api/receipts/internal/testenv"
 )
 
 func TestMain(m *testing.M) {

@@ -22,28 +22,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/receipts-api/receipts/internal/lambdalocal"
-	"github.com/receipts-api/receipts/internal/localstack"
-	"github.com/receipts-api/receipts/internal/testenv"
+	"github.com/receipts-api/receipts/internal/local/lambdalocal"
+	"github.com/receipts-api/receipts/internal/local/stack"
+	"github.com/receipts-api/receipts/internal/local/testenv"
 )
 
 var (
-	stackOnce sync.Once
-	stack     *localstack.Stack
+	stackOnce  sync.Once
+	benchStack *stack.Stack
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if stack != nil {
-		stack.Close()
+	if benchStack != nil {
+		benchStack.Close()
 	}
 	os.Exit(code)
 }
 
-func startStack(b *testing.B) *localstack.Stack {
+func startStack(b *testing.B) *stack.Stack {
 	stackOnce.Do(func() {
 		var err error
-		stack, err = localstack.Start(context.Background(), localstack.Config{
+		benchStack, err = stack.Start(context.Background(), stack.Config{
 			Root: testenv.Root(b), APIAddr: "127.0.0.1:0", Logs: discard{},
 			BuildDir: filepath.Join(testenv.Root(b), ".local", "bench"),
 			// Measure with the authorizer's cache as deployed, not as the
@@ -54,10 +54,10 @@ func startStack(b *testing.B) *localstack.Stack {
 			b.Fatal(err)
 		}
 	})
-	if stack == nil {
+	if benchStack == nil {
 		b.Fatal("local stack did not start")
 	}
-	return stack
+	return benchStack
 }
 
 type discard struct{}
@@ -98,7 +98,7 @@ func BenchmarkColdStart(b *testing.B) {
 	st := startStack(b)
 	root := testenv.Root(b)
 	helloBin := filepath.Join(root, ".local", "bench", "hello", "bootstrap")
-	if err := localstack.GoBuild(context.Background(), root, helloBin, "./internal/bench/testdata/hello"); err != nil {
+	if err := stack.GoBuild(context.Background(), root, helloBin, "./internal/bench/testdata/hello"); err != nil {
 		b.Fatal(err)
 	}
 	fixtures := map[string]string{"UploadFunction": "upload-no-file.json", "GetFunction": "get-unknown.json"}
@@ -169,7 +169,7 @@ func BenchmarkGet(b *testing.B) {
 	report(b, "GET /receipt/{id} p99", "ms", percentile(o, 0.99), percentile(h, 0.99))
 }
 
-func seed(b *testing.B, st *localstack.Stack) string {
+func seed(b *testing.B, st *stack.Stack) string {
 	event, err := os.ReadFile(filepath.Join(testenv.Root(b), "events", "upload-png.json"))
 	if err != nil {
 		b.Fatal(err)
@@ -192,7 +192,7 @@ func seed(b *testing.B, st *localstack.Stack) string {
 	return id
 }
 
-func benchKey(b *testing.B, st *localstack.Stack, tenant string) string {
+func benchKey(b *testing.B, st *stack.Stack, tenant string) string {
 	key, err := st.CreateKey(context.Background(), tenant)
 	if err != nil {
 		b.Fatal(err)

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/local/testenv"
 	"github.com/receipts-api/receipts/internal/receipt"
-	"github.com/receipts-api/receipts/internal/testenv"
 )
 
 func receipts(b *testing.B, n int) [][]byte {

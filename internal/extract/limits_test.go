@@ -22,7 +22,7 @@ import (
 // hold to the extractor: refused from the header, and, when the pixel check
 // is lifted, stopped by the subprocess's memory limit. Each ends with a
 // permanent error within 30 s. The memory they take, subprocesses included,
-// is measured by the local Lambda host in the localstack package's
+// is measured by the local Lambda host in internal/local/stack's
 // TestImageBombs: the rusage of children here would count this test
 // process's own memory, which each child shares between fork and exec.
 func TestImageBombs(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/receipts-api/receipts/internal/sam"
-	"github.com/receipts-api/receipts/internal/testenv"
+	"github.com/receipts-api/receipts/internal/local/samtemplate"
+	"github.com/receipts-api/receipts/internal/local/testenv"
 )
 
 // The table's key layout is also its permission boundary: receipts and
@@ -34,7 +34,7 @@ var unboundable = map[string]bool{"dynamodb:scan": true, "dynamodb:*": true, "*"
 
 // leadingKeyProblems lists what in fn's policies lets it reach items outside
 // its side of the table.
-func leadingKeyProblems(fn sam.Function) []string {
+func leadingKeyProblems(fn samtemplate.Function) []string {
 	want := tenantKeys
 	if fn.LogicalID == keyReader {
 		want = apiKeys
@@ -220,7 +220,7 @@ Resources:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := strings.Replace(head, "  Fn:", "  "+tt.function+":", 1) + strings.TrimPrefix(tt.policies, "\n") + "\n"
-			tpl, err := sam.Parse([]byte(src), sam.Options{Region: "us-east-1"})
+			tpl, err := samtemplate.Parse([]byte(src), samtemplate.Options{Region: "us-east-1"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/receipts-api/receipts/internal/local/testenv"
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/store"
-	"github.com/receipts-api/receipts/internal/testenv"
 )
 
 func TestMain(m *testing.M) {

@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/receipts-api/receipts/internal/files"
+	"github.com/receipts-api/receipts/internal/local/testenv"
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/store"
-	"github.com/receipts-api/receipts/internal/testenv"
 	"github.com/receipts-api/receipts/internal/uploads"
 )
 

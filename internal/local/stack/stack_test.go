@@ -1,0 +1,230 @@
+package stack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
+
+	"github.com/receipts-api/receipts/internal/local/lambdalocal"
+	"github.com/receipts-api/receipts/internal/local/stack"
+	"github.com/receipts-api/receipts/internal/local/testenv"
+)
+
+const (
+	fileNotFound    = `{"error":"File not found in the request."}`
+	invalidFormat   = `{"error":"Invalid file format. Supported formats: PNG, JPG, PDF."}`
+	receiptNotFound = `{"error":"receipt not found"}`
+	tooLarge        = `{"error":"File too large. The maximum upload size is 4 MiB; use POST /receipt/uploads for files up to 10 MB."}`
+)
+
+var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+// apiKey is sent with every request; each test sets it for its stack.
+var apiKey string
+
+func newKey(t *testing.T, st *stack.Stack, tenant string) string {
+	t.Helper()
+	key, err := st.CreateKey(context.Background(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// upload posts a multipart body with one part, named field, holding data.
+func upload(t *testing.T, base, field, filename string, data []byte) (int, string) {
+	t.Helper()
+	body := &bytes.Buffer{}
+	mw := multipart.NewWriter(body)
+	var w io.Writer
+	var err error
+	if filename == "" {
+		w, err = mw.CreateFormField(field)
+	} else {
+		w, err = mw.CreateFormFile(field, filename)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = w.Write(data)
+	_ = mw.Close()
+	return send(t, "POST", base+"/receipt", mw.FormDataContentType(), body)
+}
+
+func send(t *testing.T, method, url, contentType string, body io.Reader) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	checkOpenAPI(t, req, resp, b)
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 204 && !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s %s: Content-Type %q, want application/json", method, url, ct)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// TestLocalStack runs the real function binaries behind the local API and
+// checks the contract of DESIGN §1 over HTTP, AWS's limits, and the event
+// fixtures.
+func TestLocalStack(t *testing.T) {
+	st := testenv.Stack(t)
+	apiKey = newKey(t, st, "tenant-a")
+	base := st.APIURL
+	root := testenv.Root(t)
+	jpeg, err := os.ReadFile(filepath.Join(root, "..", "shared", "receipts", "sroie", "img", "000.jpg"))
+	if err != nil {
+		t.Fatalf("test receipt: %v", err)
+	}
+
+	t.Run("contract", func(t *testing.T) {
+		var id string
+		tests := []struct {
+			name       string
+			do         func() (int, string)
+			wantStatus int
+			wantBody   string
+			check      func(t *testing.T, body string)
+		}{
+			{"no part named file", func() (int, string) { return upload(t, base, "document", "r.jpg", jpeg) }, 400, fileNotFound, nil},
+			{"file field without a file", func() (int, string) { return upload(t, base, "file", "", jpeg) }, 400, fileNotFound, nil},
+			{"text renamed .png", func() (int, string) { return upload(t, base, "file", "x.png", []byte("hello")) }, 400, invalidFormat, nil},
+			{"not multipart", func() (int, string) {
+				return send(t, "POST", base+"/receipt", "application/json", strings.NewReader(`{}`))
+			}, 400, fileNotFound, nil},
+			{"valid jpeg", func() (int, string) { return upload(t, base, "file", "000.jpg", jpeg) }, 200, "", func(t *testing.T, body string) {
+				if err := json.Unmarshal([]byte(body), &id); err != nil {
+					t.Fatalf("body %s is not a JSON string", body)
+				}
+				u, err := uuid.Parse(id)
+				if err != nil || u.Version() != 7 {
+					t.Errorf("id %q is not a UUIDv7", id)
+				}
+			}},
+			{"still processing", func() (int, string) { return send(t, "GET", base+"/receipt/"+id, "", nil) }, 200, "", func(t *testing.T, body string) {
+				var got map[string]any
+				_ = json.Unmarshal([]byte(body), &got)
+				if got["message"] != "receipt is still processing" || got["uuid"] != id {
+					t.Errorf("body = %s", body)
+				}
+			}},
+			{"unknown id", func() (int, string) { return send(t, "GET", base+"/receipt/"+uuid.NewString(), "", nil) }, 404, receiptNotFound, nil},
+			{"not an id", func() (int, string) { return send(t, "GET", base+"/receipt/not-an-id", "", nil) }, 404, receiptNotFound, nil},
+			{"path traversal", func() (int, string) { return send(t, "GET", base+"/receipt/..%2F..%2Fetc", "", nil) }, 404, `{"error":"route not found"}`, nil},
+			{"unknown route", func() (int, string) { return send(t, "GET", base+"/nope", "", nil) }, 404, `{"error":"route not found"}`, nil},
+			{"wrong method", func() (int, string) { return send(t, "PUT", base+"/receipt", "", nil) }, 404, `{"error":"route not found"}`, nil},
+			{"list", func() (int, string) { return send(t, "GET", base+"/receipts?limit=1", "", nil) }, 200, "", nil},
+			{"list, bad limit", func() (int, string) { return send(t, "GET", base+"/receipts?limit=0", "", nil) }, 400, "", nil},
+			{"openapi document", func() (int, string) { return send(t, "GET", base+"/openapi.json", "", nil) }, 200, "", nil},
+			{"delete", func() (int, string) {
+				id := uploadID(t, base, "x.png", pngBytes)
+				return send(t, "DELETE", base+"/receipt/"+id, "", nil)
+			}, 204, "", nil},
+			{"delete unknown", func() (int, string) { return send(t, "DELETE", base+"/receipt/"+uuid.NewString(), "", nil) }, 404, receiptNotFound, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				status, body := tt.do()
+				if status != tt.wantStatus {
+					t.Fatalf("status = %d, want %d; body %s", status, tt.wantStatus, body)
+				}
+				if tt.wantBody != "" && body != tt.wantBody {
+					t.Errorf("body = %s, want %s", body, tt.wantBody)
+				}
+				if tt.check != nil {
+					tt.check(t, body)
+				}
+			})
+		}
+	})
+
+	t.Run("payload limits", func(t *testing.T) {
+		tests := []struct {
+			name string
+			size int
+		}{
+			// Over our limit, within Lambda's: the function answers.
+			{"over the documented limit", 4<<20 + 100<<10},
+			// Base64 pushes the event past Lambda's 6 MB: the gateway answers.
+			{"over Lambda's event limit", 5 << 20},
+			// Past API Gateway's own 10 MB.
+			{"over API Gateway's limit", 11 << 20},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				data := append(append([]byte{}, pngBytes...), make([]byte, tt.size)...)
+				status, body := upload(t, base, "file", "big.png", data)
+				if status != 413 || body != tooLarge {
+					t.Errorf("got %d %s, want 413 %s", status, body, tooLarge)
+				}
+			})
+		}
+	})
+
+	t.Run("fixtures", func(t *testing.T) {
+		tests := []struct {
+			file, function string
+			wantStatus     int
+			wantBody       string
+		}{
+			{"upload-png.json", "UploadFunction", 200, ""},
+			{"upload-text-renamed-png.json", "UploadFunction", 400, invalidFormat},
+			{"upload-no-file.json", "UploadFunction", 400, fileNotFound},
+			{"get-unknown.json", "GetFunction", 404, receiptNotFound},
+			{"get-invalid-id.json", "GetFunction", 404, receiptNotFound},
+			{"authorizer-unknown-key.json", "AuthorizerFunction", 0, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.file, func(t *testing.T) {
+				event, err := os.ReadFile(filepath.Join(root, "events", tt.file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := st.Invoke(context.Background(), tt.function, event)
+				if tt.function == "AuthorizerFunction" {
+					var fe *lambdalocal.FunctionError
+					if !errors.As(err, &fe) || !strings.Contains(string(fe.Payload), `"errorMessage":"Unauthorized"`) {
+						t.Errorf("authorizer answered %s, %v; want the Unauthorized error", out, err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("invoke: %v", err)
+				}
+				var resp events.APIGatewayProxyResponse
+				if err := json.Unmarshal(out, &resp); err != nil {
+					t.Fatalf("response %s: %v", out, err)
+				}
+				if resp.StatusCode != tt.wantStatus {
+					t.Errorf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, resp.Body)
+				}
+				if tt.wantBody != "" && resp.Body != tt.wantBody {
+					t.Errorf("body = %s, want %s", resp.Body, tt.wantBody)
+				}
+			})
+		}
+	})
+}
