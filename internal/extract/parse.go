@@ -62,6 +62,8 @@ func parseLines(lines []textLine, opt Options) receipt.Fields {
 type parsed struct {
 	fields              receipt.Fields
 	dateLine, totalLine int
+	vendorFrom          int // the vendor's first and last line, -1 when none
+	vendorTo            int
 }
 
 func parse(lines []textLine, opt Options) parsed {
@@ -82,6 +84,7 @@ func parse(lines []textLine, opt Options) parsed {
 	warnings = append(warnings, d.warnings...)
 	h := findHeader(lines)
 	f.Vendor, f.Address = h.vendor, h.address
+	p.vendorFrom, p.vendorTo = h.from, h.to
 	if h.vendor != "" {
 		conf["vendor"] = h.vendorConf
 	}

@@ -94,6 +94,7 @@ type header struct {
 	vendorConf  float64
 	addressConf float64
 	end         int // the line after the block
+	from, to    int // the vendor's lines, -1 when none
 }
 
 // findHeader reads the vendor name and its address. The name is the first
@@ -104,13 +105,13 @@ type header struct {
 func findHeader(lines []textLine) header {
 	v := vendorLine(lines)
 	if v < 0 {
-		return header{}
+		return header{from: -1, to: -1}
 	}
 	if p := prevNonEmpty(lines, v); p >= 0 && onlyLegalForm(strings.Trim(lines[v].up, nameTrim)) && continuesName(lines[p]) {
 		v = p // "MPH BOOKSTORES" / "SDN BHD"
 	}
 	name, last := joinVendor(lines, v)
-	h := header{vendor: fixConfusions(cleanVendor(name), elsewhere(lines, last+1)), end: last + 1}
+	h := header{vendor: fixConfusions(cleanVendor(name), elsewhere(lines, last+1)), end: last + 1, from: v, to: last}
 	h.vendorConf = vendorSupport(lines, v, last, h.vendor)
 	addr, end := addressAfter(lines, last)
 	h.address = addr

@@ -126,3 +126,39 @@ func replaceWarnings(old, better []string, prefix string) []string {
 	}
 	return out
 }
+
+// vendorBelow is the vendor confidence under which the vendor's lines are
+// read again.
+const vendorBelow = 0.5
+
+// lookAtVendor reads the vendor's lines again when the name's confidence
+// is low, each cropped, enlarged and read as one line, and takes the new
+// name when the page parsed with it rates the name higher (a name the
+// lexicon or the receipt's footer confirms, in words the engine is surer
+// of).
+func (t *Tesseract) lookAtVendor(ctx context.Context, g *image.Gray, lines []textLine, p parsed, f receipt.Fields, opt Options) receipt.Fields {
+	old := f.Confidence["vendor"]
+	if g == nil || p.vendorFrom < 0 || f.Vendor == "" || old >= vendorBelow {
+		return f
+	}
+	swapped := append([]textLine(nil), lines...)
+	for i := p.vendorFrom; i <= p.vendorTo; i++ {
+		if lines[i].box.Empty() {
+			return f
+		}
+		again, err := t.readLine(ctx, g, lines[i].box)
+		if err != nil || again.raw == "" {
+			return f
+		}
+		swapped[i] = again
+	}
+	n := parse(swapped, opt).fields
+	switch now := n.Confidence["vendor"]; {
+	case n.Vendor == f.Vendor:
+		setConf(&f, "vendor", min(1, old+0.1)) // two readings agree
+	case now > old:
+		f.Vendor = n.Vendor
+		setConf(&f, "vendor", now)
+	}
+	return f
+}

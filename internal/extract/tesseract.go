@@ -109,6 +109,7 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	first := parse(lines, opt)
 	parseTime := time.Since(start)
 	fields := t.lookAgain(ctx, img.gray, lines, first, opt)
+	fields = t.lookAtVendor(ctx, img.gray, lines, first, fields, opt)
 	if t.PageSegMode != "" {
 		fields = t.fillIn(ctx, img.bytes, fields, opt)
 	}

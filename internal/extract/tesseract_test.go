@@ -230,3 +230,48 @@ func TestTesseractLooksAgainAtALowConfidenceTotal(t *testing.T) {
 		t.Errorf("warnings = %q, want none once the line reads right", res.Fields.Warnings)
 	}
 }
+
+// TestTesseractLooksAgainAtALowConfidenceVendor checks the vendor's second
+// look: only a name read with low confidence is read again, line by line,
+// and the new reading wins only when it rates higher.
+func TestTesseractLooksAgainAtALowConfidenceVendor(t *testing.T) {
+	row := func(line, word, top int, conf, text string) string {
+		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t10\t%d\t40\t12\t%s\t%s\n", line, word, top, conf, text)
+	}
+	rest := row(2, 1, 40, "96", "Date") + row(2, 2, 40, "96", "25/12/2018") +
+		row(3, 1, 70, "95", "TOTAL") + row(3, 2, 70, "95", "9.00")
+	tests := []struct {
+		name       string
+		first      string // the name line's rows
+		again      string // the name line read alone
+		wantCalls  int
+		wantVendor string
+	}{
+		{"low confidence, better reading",
+			row(1, 1, 10, "40", "C0RNEB") + row(1, 2, 10, "35", "TRAD1NG"),
+			row(1, 1, 5, "94", "CORNER") + row(1, 2, 5, "95", "TRADING"), 2, "CORNER TRADING"},
+		{"low confidence, worse reading: the first stands",
+			row(1, 1, 10, "45", "CORNER") + row(1, 2, 10, "40", "TRADING"),
+			row(1, 1, 5, "20", "C0RNFR") + row(1, 2, 5, "15", "TR4D"), 2, "CORNER TRADING"},
+		{"confident name: not read again",
+			row(1, 1, 10, "96", "CORNER") + row(1, 2, 10, "96", "SHOP"),
+			row(1, 1, 5, "99", "OTHER") + row(1, 2, 5, "99", "NAME"), 1, "CORNER SHOP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := fakeTesseract(t, "", "", "", "")
+			t.Setenv("FAKE_FIRST", tt.first+rest)
+			t.Setenv("FAKE_LINE", tt.again)
+			res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: blankPNG(t), ContentType: receipt.PNG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := calls(); len(got) != tt.wantCalls {
+				t.Errorf("tesseract ran %d times, want %d: %q", len(got), tt.wantCalls, got)
+			}
+			if res.Fields.Vendor != tt.wantVendor {
+				t.Errorf("vendor = %q (confidence %v), want %q", res.Fields.Vendor, res.Fields.Confidence["vendor"], tt.wantVendor)
+			}
+		})
+	}
+}
