@@ -131,9 +131,3 @@ func writeStackFile(st *stack.Stack) error {
 	}, "", "  ")
 	return os.WriteFile(filepath.Join(".local", "stack.json"), b, 0o600)
 }
-
-// dieWithParent asks the kernel to send SIGTERM when our parent exits.
-func dieWithParent() {
-	const prSetPdeathsig = 1
-	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGTERM), 0)
-}

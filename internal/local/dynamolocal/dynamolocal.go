@@ -61,8 +61,8 @@ func Start(ctx context.Context, jar string) (*Server, error) {
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	// Own process group so a terminal's Ctrl-C reaches us, not Java, and we
-	// stop it in order; killed with us if we die without stopping it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// stop it in order; on Linux, killed with us if we die without stopping it.
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start DynamoDB Local: %w", err)
 	}
