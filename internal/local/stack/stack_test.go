@@ -196,6 +196,11 @@ func TestLocalStack(t *testing.T) {
 			{"get-unknown.json", "GetFunction", 404, receiptNotFound},
 			{"get-invalid-id.json", "GetFunction", 404, receiptNotFound},
 			{"authorizer-unknown-key.json", "AuthorizerFunction", 0, ""},
+			{"list-first-page.json", "ListFunction", 200, ""},
+			{"list-bad-limit.json", "ListFunction", 400, `{"error":"limit must be a whole number from 1 to 100"}`},
+			{"delete-unknown.json", "DeleteFunction", 404, receiptNotFound},
+			{"uploadurl-png.json", "UploadURLFunction", 201, ""},
+			{"openapi.json", "OpenAPIFunction", 200, ""},
 		}
 		for _, tt := range tests {
 			t.Run(tt.file, func(t *testing.T) {
@@ -223,6 +228,33 @@ func TestLocalStack(t *testing.T) {
 				}
 				if tt.wantBody != "" && resp.Body != tt.wantBody {
 					t.Errorf("body = %s, want %s", resp.Body, tt.wantBody)
+				}
+			})
+		}
+		// The functions fed by queues and notifications: a dead letter and
+		// a landed upload, both for a receipt that does not exist, are
+		// handled without an error and without a retry.
+		for _, tt := range []struct{ file, function string }{
+			{"dead-letter.json", "FailedFunction"},
+			{"s3-upload-landed.json", "UploadedFunction"},
+		} {
+			t.Run(tt.file, func(t *testing.T) {
+				event, err := os.ReadFile(filepath.Join(root, "events", tt.file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := st.Invoke(context.Background(), tt.function, event)
+				if err != nil {
+					t.Fatalf("invoke: %v", err)
+				}
+				var resp struct{ BatchItemFailures []any }
+				if len(out) > 0 && string(out) != "null" {
+					if err := json.Unmarshal(out, &resp); err != nil {
+						t.Fatalf("response %s: %v", out, err)
+					}
+				}
+				if len(resp.BatchItemFailures) != 0 {
+					t.Errorf("batch item failures %s, want none", out)
 				}
 			})
 		}
