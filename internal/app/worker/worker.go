@@ -93,7 +93,7 @@ func Processor() (*processor.Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	limits, err := Limits()
+	budget, err := Limits()
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func Processor() (*processor.Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := processor.New(d.Receipts, d.Files, d.Bucket, ex, limits, slog.Default())
+	p := processor.New(d.Receipts, d.Files, d.Bucket, ex, budget, slog.Default())
 	p.TempDir = tmp
 	p.MaxPixels = d.Limits.ImagePixels
 	p.Engine = cmp.Or(os.Getenv("EXTRACTOR"), "textract")
