@@ -117,6 +117,15 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 			}
 		}
 	}
+	for _, p := range roundedSubtotals(m) {
+		for _, r := range distinct(m.rounding, maxRoundings) {
+			// A zero rounding would make the subtotal a total even where
+			// tax is added to it.
+			if v := p.units + r.units; v > 0 && r.units != 0 {
+				addComputed(cands, amountOf(v, max(p.decimals, r.decimals)), evRounding)
+			}
+		}
+	}
 	labelled := len(cands) > 0
 	for _, r := range rels {
 		// Without a labelled total, only arithmetic the receipt spells out
@@ -139,7 +148,12 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 	win := bestCand(m, cands)
 	win.amt = usualForm(win.amt, m.decimals)
 	res := totalResult{amt: win.amt, found: true, line: win.line}
-	if fix := provedCorrection(win, cands, m.cash); fix != nil {
+	if r, ok := unreadRounding(m, win); ok {
+		res.amt, res.conf = r, 0.7*support(win)
+		res.warnings = append(res.warnings, fmt.Sprintf("total: %s rounded to %s, the printed rounding unreadable", win.amt.text, r.text))
+		return res
+	}
+	if fix := provedCorrection(win, cands, m); fix != nil {
 		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", win.amt.text, fix.amt.text, describe(fix.ev, rels)))
 		res.amt, res.conf = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt)
 		return res
@@ -310,18 +324,23 @@ func sources(c *totalCand) int {
 // provedCorrection returns the computed total that corrects the winner,
 // when the winner stands on its own label alone and a computed total
 // differs from it in exactly one digit.
-func provedCorrection(win *totalCand, cands map[int64]*totalCand, cash []amount) *totalCand {
+func provedCorrection(win *totalCand, cands map[int64]*totalCand, m receiptMoney) *totalCand {
 	if win.labels != 1 || win.ev&(arithmetic|evPaid) != 0 {
 		return nil // other evidence agrees with what was read: keep it
 	}
 	var fix *totalCand
 	for _, c := range cands {
 		ev := c.ev
-		if slices.ContainsFunc(cash, func(a amount) bool { return a.units == c.amt.units }) {
+		if slices.ContainsFunc(m.cash, func(a amount) bool { return a.units == c.amt.units }) {
 			// Cash less no change is one reading, which proves nothing.
 			ev &^= evCashChange
 		}
 		if c.labels > 0 || !proves(ev) || !oneDigitApart(win.amt.text, c.amt.text) && !oneDigitMore(win.amt.text, c.amt.text) {
+			continue
+		}
+		if m.roundingPrinted && fiveSen(m, c.amt.units) == win.amt.units {
+			// The sum before rounding: the label is the rounded total
+			// the receipt says it prints.
 			continue
 		}
 		if fix != nil {
@@ -424,4 +443,45 @@ func ocrConf(a amount) float64 {
 		return 1
 	}
 	return a.conf
+}
+
+// fiveSen rounds an amount of two decimals to the nearest 0.05, as cash
+// totals are where coins below 5 sen are out of use (Malaysia, Singapore,
+// Australia, ...); other amounts are returned as they are.
+func fiveSen(m receiptMoney, units int64) int64 {
+	if m.decimals != 2 || units <= 0 {
+		return units
+	}
+	const step = amountScale / 20
+	return (units + step/2) / step * step
+}
+
+// unreadRounding rounds a total that only arithmetic supports to 0.05 when
+// the receipt prints a rounding whose amount could not be read: the sum of
+// the lines is the amount before rounding, and what is paid is rounded.
+func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
+	if !m.roundingPrinted || len(m.rounding) > 0 || win.ev&(evLabel|evFinal|evPaid) != 0 || win.ev&arithmetic == 0 {
+		return amount{}, false
+	}
+	r := fiveSen(m, win.amt.units)
+	if r == win.amt.units {
+		return amount{}, false
+	}
+	return amountOf(r, m.decimals), true
+}
+
+// roundedSubtotals are subtotals that a printed rounding follows: with the
+// rounding they make the total ("SUBTOTAL 41.43, ROUNDING 0.02, SUBTOTAL
+// 41.45").
+func roundedSubtotals(m receiptMoney) []amount {
+	if len(m.rounding) == 0 {
+		return nil
+	}
+	var out []amount
+	for _, lb := range m.labels {
+		if lb.kind == kindSubtotal && lb.sub && !lb.summary && !lb.amt.neg && lb.amt.units > 0 && lb.amt.decimals == m.decimals {
+			out = append(out, lb.amt)
+		}
+	}
+	return distinct(out, maxTotalLabels)
 }

@@ -52,6 +52,16 @@ func TestTotalEvidence(t *testing.T) {
 		{"only the amount paid", "TOTAL AMOUNT\nCASH RM 50.00", "50.00"},
 		{"four decimals written beside two", "Total 177.22\nRounding -.02\nRounding RM 177.2000\nCREDIT RM 177.20", "177.20"},
 		{"a symbol for a digit is no amount", "TOTAL INCL GST RM @.11\nROUNDING ADJUSTMENT -RM 0.01\nTOTAL ROUNDED RM 8.10", "8.10"},
+		{"a rounded total is not corrected back to the sum before rounding",
+			"Sub-total 88.97\nTotal Sales Incl GST 88.9?\nRounding Adj -J.02\nTotal After Adj Incl GST 88.95\nGST Summary Amount Tax\nSR @ 6% 83.93 5.04", "88.95"},
+		{"a computed total is rounded when the rounding is printed but unreadable",
+			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING 7 2 0 PX\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.35"},
+		{"subtotal plus rounding, the rounded amount labelled subtotal again",
+			"SUBTOTAL (QTY 4) RM41.43\nROUNDING RM0.02\nSUBTOTAL (QTY 4) RM41.45", "41.45"},
+		{"a zero rounding after the subtotal makes it no total",
+			"SUB-TOTAL 74.06\nGST 4.04\nROUNDING 0.00\nTara 728.10\nDEBIT CARD 78.10", "78.10"},
+		{"no rounding printed: the computed total stands",
+			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.36"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,6 +60,9 @@ type receiptMoney struct {
 	taxRows  []amount       // amount excluding tax plus tax, where the rate proves the pair
 	itemsTo  int            // first line with a total: where items end
 	decimals int            // how many decimals the receipt's amounts have
+	// roundingPrinted: a line speaks of rounding, whether or not its
+	// amount could be read.
+	roundingPrinted bool
 }
 
 // readMoney labels the money lines of a receipt.
@@ -69,6 +72,9 @@ func readMoney(lines []textLine) receiptMoney {
 	for i, l := range lines {
 		if containsAny(l.up, "SUMMARY", "ANALYSIS") {
 			inSummary = true
+		}
+		if !inSummary && strings.Contains(l.up, "ROUND") {
+			m.roundingPrinted = true
 		}
 		found := labelsInLine(lines, i)
 		for k := range found {
