@@ -67,6 +67,7 @@ type dateResult struct {
 	line     int // where it is first printed; -1 when none
 	conf     float64
 	warnings []string
+	setAside []lineDate // valid dates that are not plausible ones
 }
 
 // parseDate returns the receipt's date as YYYY-MM-DD. A date before 2000,
@@ -94,11 +95,17 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	if !now.IsZero() {
 		latest = now.AddDate(0, 0, 1).Format("2006-01-02")
 	}
+	plausible := func(iso string) bool {
+		return iso >= fmt.Sprintf("%d", minYear) && (latest == "" || iso <= latest)
+	}
 	for i, l := range lines {
 		for _, d := range datesInLine(l.up, monthFirst) {
-			if d.iso < fmt.Sprintf("%d", minYear) || latest != "" && d.iso > latest {
+			if !plausible(d.iso) {
 				if len(res.warnings) < 3 {
 					res.warnings = append(res.warnings, fmt.Sprintf("date: %s is not a plausible receipt date, ignored", d.iso))
+				}
+				if latest != "" && len(res.setAside) < maxDateVotes {
+					res.setAside = append(res.setAside, lineDate{foundDate: d, line: i, text: l.up[d.start:d.end], conf: l.confIn(d.start, d.end)})
 				}
 				continue
 			}
@@ -123,6 +130,10 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 		}
 	}
 	if win == nil {
+		if d, ok := repairedDate(lines, monthFirst, plausible, res.setAside); ok {
+			res.iso, res.line, res.conf = d.iso, d.line, 0.5*d.conf
+			res.warnings = append(res.warnings, fmt.Sprintf("date: %s repaired from %q", d.iso, d.text))
+		}
 		return res
 	}
 	res.iso, res.line = win.iso, win.line
@@ -255,4 +266,128 @@ func makeDate(year, month, day string) (string, bool) {
 		return "", false // 31/02 rolled over
 	}
 	return fmt.Sprintf("%04d-%02d-%02d", y, mo, d), true
+}
+
+// lineDate is a date found on a line, with the text it was read from.
+type lineDate struct {
+	foundDate
+	line int
+	text string
+	conf float64
+}
+
+// Bounds of the repairs: a line is tried once for each of its first
+// maxRepairSpaces spaces, so a hostile line costs a bounded number of
+// matches.
+const (
+	maxRepairLine   = 200
+	maxRepairSpaces = 16
+)
+
+var clockTime = regexp.MustCompile(`\b\d{1,2}:\d{2}`)
+
+// compactDate is eight digits before a time: 25032018 13:11 or
+// 20180325 13:11.
+var compactDate = regexp.MustCompile(`(?:^|[^0-9])(\d{8}) +\d{1,2}:\d{2}`)
+
+// yearConfusions are the digits Tesseract reads in place of others in a
+// year: 2047 for 2017, 2013 for 2018.
+var yearConfusions = map[byte]string{'4': "1", '7': "1", '1': "47", '3': "8", '8': "30", '0': "8", '9': "0"}
+
+// repairedDate is the fallback for a receipt on which no date reads the
+// usual way. It repairs the common misreadings of a date, each only where
+// the line vouches for a date (a date label or a time of day): eight
+// digits run together before a time; a stray space inside a date or in
+// place of its separator ("O6/1 2/2016", "05 02-18"), letters read for
+// digits ("O4/O9/2O17"); and a date set aside as implausible whose year
+// becomes plausible by undoing one digit confusion (2047 for 2017), when
+// exactly one such year is plausible.
+func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool, setAside []lineDate) (lineDate, bool) {
+	for i, l := range lines {
+		up := truncateUTF8(l.up, maxRepairLine)
+		if datePriority(up) != dateLabelled && !clockTime.MatchString(up) {
+			continue
+		}
+		for _, m := range compactDate.FindAllStringSubmatchIndex(up, -1) {
+			ds := up[m[2]:m[3]]
+			for _, iso := range []string{tryDate(ds[4:], ds[2:4], ds[:2]), tryDate(ds[:4], ds[4:6], ds[6:])} {
+				if iso != "" && plausible(iso) {
+					return lineDate{foundDate: foundDate{iso, m[2], m[3]}, line: i, text: ds, conf: l.confIn(m[2], m[3])}, true
+				}
+			}
+		}
+		digits := digitLookalikes(up)
+		variants := []string{digits}
+		spaces := 0
+		for k := 0; k < len(digits) && spaces < maxRepairSpaces; k++ {
+			if digits[k] != ' ' {
+				continue
+			}
+			spaces++
+			variants = append(variants, digits[:k]+digits[k+1:])
+			for _, sep := range []string{"/", "-", "."} {
+				variants = append(variants, digits[:k]+sep+digits[k+1:])
+			}
+		}
+		for _, v := range variants {
+			for _, d := range datesInLine(v, monthFirst) {
+				if plausible(d.iso) {
+					return lineDate{foundDate: d, line: i, text: strings.TrimSpace(up[min(d.start, len(up)):min(d.end+1, len(up))]), conf: l.confIn(d.start, d.end)}, true
+				}
+			}
+		}
+	}
+	for _, d := range setAside {
+		if iso, ok := repairYear(d.iso, plausible); ok {
+			d.iso = iso
+			return d, true
+		}
+	}
+	return lineDate{}, false
+}
+
+// tryDate is makeDate's date, or "" when it is none.
+func tryDate(year, month, day string) string {
+	iso, _ := makeDate(year, month, day)
+	return iso
+}
+
+// digitLookalikes replaces the letters Tesseract reads for digits (O for
+// 0; I, L and | for 1) where they touch a digit or a date separator.
+func digitLookalikes(up string) string {
+	b := []byte(up)
+	near := func(k int) bool {
+		return k >= 0 && k < len(up) && (isDigit(up[k]) || up[k] == '/' || up[k] == '-' || up[k] == '.')
+	}
+	for k := range b {
+		if !near(k-1) && !near(k+1) {
+			continue
+		}
+		switch b[k] {
+		case 'O':
+			b[k] = '0'
+		case 'I', 'L', '|':
+			b[k] = '1'
+		}
+	}
+	return string(b)
+}
+
+// repairYear undoes one digit confusion in the last two digits of an ISO
+// date's year, when exactly one such repair is plausible.
+func repairYear(iso string, plausible func(string) bool) (string, bool) {
+	var found string
+	for k := 2; k < 4; k++ {
+		for _, r := range []byte(yearConfusions[iso[k]]) {
+			c := iso[:k] + string(r) + iso[k+1:]
+			if _, ok := makeDate(c[:4], c[5:7], c[8:10]); !ok || !plausible(c) {
+				continue
+			}
+			if found != "" && found != c {
+				return "", false
+			}
+			found = c
+		}
+	}
+	return found, found != ""
 }

@@ -130,6 +130,17 @@ func TestDatePlausibility(t *testing.T) {
 		{"labelled wins over unlabelled", "12/03/2018\nTarikh: 13/03/2018", "2018-03-13", false},
 		{"Datum label", "15.03.2018\nDatum: 16.03.2018", "2018-03-16", false},
 		{"readings vote", "14/03/2018 10:00\n16/03/2018\n16/03/2018 10:02", "2018-03-16", false},
+		// Read only when no date reads the usual way, each beside a label
+		// or a time, and with a warning naming what was read.
+		{"compact day-month-year beside a time", "00440010036 25032018 13:11:54 0003", "2018-03-25", true},
+		{"compact year-month-day beside a time", "POS 20180315 09:12", "2018-03-15", true},
+		{"compact digits without a time are no date", "Loyalty 25032018", "", false},
+		{"a space for a separator, labelled", "Date 05 02-18", "2018-02-05", true},
+		{"a space inside the month, before a time", "Ve.82 O6/1 2/2016 20:09:40", "2016-12-06", true},
+		{"letters for digits, labelled", "DATE: O4/O9/2O17", "2017-09-04", true},
+		{"a misread year digit that only one reading makes plausible", "RECEIPT CS1 BATES 04/09/2047", "2017-09-04", true},
+		{"a usual date wins over a repaired one", "Date 05 02-18\n12/03/2018 10:11", "2018-03-12", false},
+		{"spaced digits without a label or time are no date", "QTY 05 02-18", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
