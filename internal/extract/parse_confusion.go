@@ -28,7 +28,7 @@ var tradeWords = []string{
 var digitLetters = strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "2", "Z", "6", "G")
 
 // letterSwaps are letters Tesseract reads one for another.
-var letterSwaps = [][2]string{{"L", "I"}, {"I", "L"}, {"RN", "M"}, {"M", "RN"}, {"O", "D"}, {"D", "O"}, {"U", "O"}, {"O", "U"}, {"E", "F"}, {"F", "E"}, {"H", "M"}, {"M", "H"}, {"G", "C"}, {"C", "G"}}
+var letterSwaps = [][2]string{{"L", "I"}, {"I", "L"}, {"RN", "M"}, {"M", "RN"}, {"O", "D"}, {"D", "O"}, {"U", "O"}, {"O", "U"}, {"E", "F"}, {"F", "E"}, {"H", "M"}, {"M", "H"}, {"G", "C"}, {"C", "G"}, {"H", "B"}, {"B", "H"}}
 
 // nameLexicon reports a known word of business names.
 func nameLexicon(w string) bool {
@@ -79,6 +79,11 @@ func fixConfusions(name, elsewhere string) string {
 		} else if len(up) >= 4 && !strings.ContainsAny(up, "0123456789") {
 			fix = oneSwap(up, known)
 		}
+		if fix == "" && !strings.ContainsAny(up, "0123456789") {
+			// Only the receipt itself confirms a letter put back: the
+			// lexicon would make "BOOK" "BOOKS" and "MARKT" "MARKET".
+			fix = oneDropped(up, func(w string) bool { return len(w) >= 4 && wordCount(elsewhere, w) >= 2 })
+		}
 		if fix == "" {
 			continue
 		}
@@ -112,4 +117,40 @@ func oneSwap(w string, known func(string) bool) string {
 		}
 	}
 	return found
+}
+
+// oneDropped returns the only known word that w becomes with one letter
+// put back ("AON" for "AEON", printed twice more on the receipt), or "".
+func oneDropped(w string, known func(string) bool) string {
+	found := ""
+	for k := 0; k <= len(w); k++ {
+		for c := byte('A'); c <= 'Z'; c++ {
+			cand := w[:k] + string(c) + w[k:]
+			if cand == found || !known(cand) {
+				continue
+			}
+			if found != "" {
+				return ""
+			}
+			found = cand
+		}
+	}
+	return found
+}
+
+// wordCount counts the whole-word occurrences of w in text.
+func wordCount(text, w string) int {
+	n := 0
+	for i := 0; ; {
+		k := strings.Index(text[i:], w)
+		if k < 0 {
+			return n
+		}
+		k += i
+		end := k + len(w)
+		if (k == 0 || !isLetter(text[k-1])) && (end == len(text) || !isLetter(text[end])) {
+			n++
+		}
+		i = k + 1
+	}
 }

@@ -234,6 +234,16 @@ func TestVendorConfusions(t *testing.T) {
 		{"e-mail confirms", "SANYO STATIONERY SHOP\nNO 31G JALAN SETIA INDAH\nTOTAL 9.00\nsanyu@gmail.com", "SANYU STATIONERY SHOP"},
 		{"address confirms the name of a web company", "PELANGIGO.COM SDN BHD\nNO 8, WISMA PELANGICO, JALAN MAJU\n43000 KAJANG", "PELANGICO.COM SDN BHD"},
 		{"nothing confirms", "PREMLO STATIONERY SDN BHD\nF-G-01 JALAN SS 6/5B\nTOTAL 9.00", "PREMLO STATIONERY SDN BHD"},
+		{"a dollar sign for an S", "99 SPEED MART $/B (519537-X)\nLOT P.T. 2811, JALAN ANGSA", "99 SPEED MART S/B"},
+		{"an accent on one letter of a plain name", "Ségi Cash & Carry Sdn. Bhd.\nPT17920 Sek U9, Shah Alam", "Segi Cash & Carry SDN. BHD"},
+		{"a registration number in the bracket after a misread (M)", "COSWAY (vy SON BHD 0118-4)\n2nd Floor, Wisma Cosway", "COSWAY (M) SDN BHD"},
+		{"a name over three lines, a bracket left open", "AIK HUAT HARDWARE\nENTERPRISE (SETIA\nALAM) SUN' BHO\n922737-X\nNO. 17-G, JALAN SETIA INDAH", "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"},
+		{"a name whose second line starts with its legal form", "Cavater\nALK HUAT HARDWARE\nENTERPRISE (SETIA\nALAM) SDN BHD\n922737-X\nNO. 17-G, JALAN SETIA INDAH", "ALK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"},
+		{"a number alone above the name", "3-1708032\nPAMQESONS\nWatson's Personal Care Stores Sdn Bhd\nCompany Reg No. +269892)", "Watson's Personal Care Stores SDN BHD"},
+		{"the owner's legal name under a trade name", "Banh Mi CafE\nDimiliki: banh mi cafe sdn bhd 1110644-H\nNo. 1 Jalan Puteri 7/10", "banh mi cafe SDN BHD"},
+		{"a branch number after the trade", "SANYU STATIONERY SHOP 3\nNO. 31G, JALAN SETIA INDAH X", "SANYU STATIONERY SHOP"},
+		{"the name printed again confirms a dropped letter", "AON CO. (M) BHD\n3RD FLR, AEON TAMAN MALURI SC\nTOTAL 9.00\nAEON BANDAR PUCHONG", "AEON CO. (M) BHD"},
+		{"an H read for a B in a trade word", "Guardian Health And Heauty Sdn Bhd\nLOT 1, JALAN 2", "Guardian Health And Beauty SDN BHD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

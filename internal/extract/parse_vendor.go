@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // legalForms end a company name; text after the last one is noise
@@ -107,10 +108,13 @@ func findHeader(lines []textLine) header {
 	if v < 0 {
 		return header{from: -1, to: -1}
 	}
-	if p := prevNonEmpty(lines, v); p >= 0 && onlyLegalForm(strings.Trim(lines[v].up, nameTrim)) && continuesName(lines[p]) {
-		v = p // "MPH BOOKSTORES" / "SDN BHD"
+	if p := prevNonEmpty(lines, v); p >= 0 && continuesName(lines[p]) && (onlyLegalForm(strings.Trim(lines[v].up, nameTrim)) || startsWithLegalForm(lines[v]) && !isCompany(lines[p].up)) {
+		v = p // "MPH BOOKSTORES" / "SDN BHD", "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA ..."
 	}
 	name, last := joinVendor(lines, v)
+	if owner, at, ok := ownerName(lines, last, name); ok {
+		name, last = owner, at
+	}
 	h := header{vendor: fixConfusions(cleanVendor(name), elsewhere(lines, last+1)), end: last + 1, from: v, to: last}
 	h.vendorConf = vendorSupport(lines, v, last, h.vendor)
 	addr, end := addressAfter(lines, last)
@@ -142,7 +146,8 @@ func vendorLine(lines []textLine) int {
 		}
 		// Debris can hold an address or contact word ("ST", "ID"); a real
 		// address or contact line near the top has a number in it.
-		if (isContact(l.up) || isAddress(l.up)) && strings.ContainsAny(l.up, "0123456789") {
+		// A number alone ("3-1708032") is neither.
+		if (isContact(l.up) || isAddress(l.up)) && strings.ContainsAny(l.up, "0123456789") && letterCount(l.up) > 0 {
 			break
 		}
 		if isContact(l.up) {
@@ -283,17 +288,74 @@ func alnumCount(s string) int {
 // "ENTERPRISE (SETIA ..."). It returns the name and the index of its last
 // line.
 func joinVendor(lines []textLine, v int) (string, int) {
-	up := strings.TrimRight(lines[v].up, " ")
-	open := strings.HasSuffix(up, "&") || strings.HasSuffix(up, " AND") || strings.HasSuffix(up, ",") || strings.HasSuffix(up, "-")
-	next := nextNonEmpty(lines, v)
-	if next < 0 || !continuesName(lines[next]) {
-		return lines[v].raw, v
+	name, last := lines[v].raw, v
+	for range maxNameLines - 1 {
+		up := strings.TrimRight(keyUpper(name), " ")
+		open := strings.HasSuffix(up, "&") || strings.HasSuffix(up, " AND") || strings.HasSuffix(up, ",") || strings.HasSuffix(up, "-") || openBracket(up)
+		next := nextNonEmpty(lines, last)
+		if next < 0 || !continuesName(lines[next]) {
+			break
+		}
+		if !open && !startsWithLegalForm(lines[next]) && !onlyLegalForm(lines[next].up) {
+			break
+		}
+		name, last = name+" "+lines[next].raw, next
 	}
-	first := strings.Fields(keyUpper(fixLegalForm(lines[next].raw)))
-	if open || len(first) > 0 && anyWord(first[0], legalSuffixes) || onlyLegalForm(lines[next].up) {
-		return lines[v].raw + " " + lines[next].raw, next
+	return name, last
+}
+
+// maxNameLines is the most lines a name is printed over: "AIK HUAT
+// HARDWARE" / "ENTERPRISE (SETIA" / "ALAM) SDN BHD".
+const maxNameLines = 3
+
+// openBracket reports a bracket opened and not closed: the name goes on.
+func openBracket(up string) bool {
+	return strings.LastIndexAny(up, "({[") > strings.LastIndexAny(up, ")}]")
+}
+
+// startsWithLegalForm reports a line whose first word is a legal form or
+// a word only names carry ("ENTERPRISE (SETIA", "SDN BHD").
+func startsWithLegalForm(l textLine) bool {
+	first := strings.Fields(keyUpper(fixLegalForm(l.raw)))
+	return len(first) > 0 && anyWord(first[0], legalSuffixes)
+}
+
+// letterCount counts ASCII letters.
+func letterCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isLetter(s[i]) {
+			n++
+		}
 	}
-	return lines[v].raw, v
+	return n
+}
+
+// ownerName finds the legal name of the business under a trade name that
+// has no legal form: the same name printed again with one on one of the
+// next two lines ("Banh Mi Cafe" / "Dimiliki: banh mi cafe sdn bhd",
+// "owned by", "a member of"). It returns the legal name from where the
+// trade name starts, and its line.
+func ownerName(lines []textLine, last int, name string) (string, int, bool) {
+	trade := strings.Join(strings.Fields(keyUpper(cleanVendor(name))), " ")
+	if len(trade) < 4 || anyWord(trade, legalSuffixes) {
+		return "", 0, false
+	}
+	for j, n := last, 0; n < 2; n++ {
+		if j = nextNonEmpty(lines, j); j < 0 {
+			break
+		}
+		raw := lines[j].raw
+		k := strings.Index(keyUpper(raw), trade)
+		if k < 0 || len(keyUpper(raw)) != len(raw) {
+			continue // keyUpper kept the offsets only for ASCII text
+		}
+		owner := cleanVendor(raw[k:])
+		if up := keyUpper(owner); len(up) > len(trade) && anyWord(up[len(trade):], legalForms) {
+			return owner, j, true
+		}
+	}
+	return "", 0, false
 }
 
 // continuesName reports a line that can be part of a name.
@@ -416,12 +478,27 @@ func plausibleAddress(s string) bool {
 // cleanVendor tidies a vendor line: drops registration numbers and what
 // follows the legal form, and undoes OCR misreadings inside words.
 func cleanVendor(s string) string {
-	s = regParens.ReplaceAllString(strings.Trim(s, nameTrim), "")
+	// The legal form first: a registration number in the bracket of a
+	// misread "(M)" ("COSWAY (vy SON BHD 0118-4)") must not take the
+	// name's legal form with it.
+	s = cutAfterLegalForm(fixLegalForm(strings.Trim(s, nameTrim)))
+	s = regParens.ReplaceAllString(s, "")
 	s = dropDebrisWords(s)
 	s = fixOCRName(s)
 	s = fixLegalForm(s)
 	s = cutAfterLegalForm(s)
+	s = dropBranchNumber(strings.Trim(s, nameTrim))
 	return strings.Trim(s, nameTrim)
+}
+
+// dropBranchNumber drops a lone digit after a trade ("SANYU STATIONERY
+// SHOP 3"): the branch, or a speck, not part of the name.
+func dropBranchNumber(s string) string {
+	f := strings.Fields(s)
+	if n := len(f); n >= 3 && len(f[n-1]) == 1 && isDigit(f[n-1][0]) && nameLexicon(keyUpper(f[n-2])) {
+		return strings.Join(f[:n-1], " ")
+	}
+	return s
 }
 
 // dropDebrisWords drops a short lower-case token at either end of an
@@ -474,19 +551,36 @@ func cutAfterLegalForm(s string) string {
 func fixLegalForm(s string) string {
 	f := strings.Fields(s)
 	for i := 1; i < len(f); i++ {
-		prev := keyUpper(strings.TrimRight(f[i-1], ".,"))
-		w := keyUpper(strings.TrimRight(f[i], ".,"))
+		prev := keyUpper(strings.TrimRight(f[i-1], ".,'’"))
+		w := keyUpper(strings.TrimRight(f[i], ".,'’"))
 		// After SDN, a B..D of four letters is BHD too ("SDN BELD").
 		long := len(w) == 4 && w[0] == 'B' && w[3] == 'D' && near(prev, "SDN")
 		if !near(w, "BHD") && !long || !near(prev, "SDN") && prev != "(M)" {
 			continue
 		}
 		if prev != "(M)" {
-			f[i-1] = "SDN" + f[i-1][3:]
+			f[i-1] = "SDN" + strings.Trim(f[i-1][3:], "'’")
+			// "(M) SDN BHD" with the M misread: "(vy", "(H)".
+			if i >= 2 && misreadM(f[i-2]) {
+				f[i-2] = "(M)"
+			}
 		}
 		f[i] = "BHD" + f[i][len(w):]
 	}
 	return strings.Join(f, " ")
+}
+
+// misreadM reports a bracketed letter or two, without digits, before
+// SDN BHD: Malaysia's "(M)" as Tesseract reads it.
+func misreadM(tok string) bool {
+	if !strings.HasPrefix(tok, "(") || tok == "(M)" {
+		return false
+	}
+	in, closed := strings.CutSuffix(tok[1:], ")")
+	if closed && keyUpper(in) == in {
+		return false // "(KL)": a place in the name
+	}
+	return len(in) >= 1 && len(in) <= 2 && letterCount(in) >= 1 && !strings.ContainsAny(in, "0123456789")
 }
 
 // near reports a three-letter word at most one letter off w.
@@ -497,8 +591,12 @@ func near(s, w string) bool {
 // fixOCRName undoes digit-for-letter misreadings inside words: "D.1.¥."
 // is "D.I.Y.", "C0FFEE" is "COFFEE".
 func fixOCRName(s string) string {
-	b := []byte(strings.ReplaceAll(s, "¥", "Y"))
+	b := []byte(foldLoneAccent(strings.ReplaceAll(s, "¥", "Y")))
 	for i, c := range b {
+		if c == '$' && (i > 0 && isLetter(b[i-1]) || i+1 < len(b) && (isLetter(b[i+1]) || b[i+1] == '/')) {
+			b[i] = 'S' // "$/B", "$DN"
+			continue
+		}
 		if c == '}' && i > 0 && isLetter(b[i-1]) && !strings.Contains(s, "{") {
 			// A closing brace glued to a word is a misread "l": "BHPetro}".
 			b[i] = 'l'
@@ -564,4 +662,35 @@ func meanConf(lines []textLine) float64 {
 		return 1
 	}
 	return sum / float64(n)
+}
+
+// accentFree maps the accented capitals and small letters Tesseract reads
+// for plain ones.
+var accentFree = map[rune]rune{
+	'É': 'E', 'È': 'E', 'Ê': 'E', 'Ë': 'E', 'é': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e',
+	'Á': 'A', 'À': 'A', 'Â': 'A', 'á': 'a', 'à': 'a', 'â': 'a',
+	'Í': 'I', 'Ì': 'I', 'Î': 'I', 'í': 'i', 'ì': 'i', 'î': 'i',
+	'Ó': 'O', 'Ò': 'O', 'Ô': 'O', 'ó': 'o', 'ò': 'o', 'ô': 'o',
+	'Ú': 'U', 'Ù': 'U', 'Û': 'U', 'ú': 'u', 'ù': 'u', 'û': 'u',
+}
+
+// foldLoneAccent drops the accent of the only accented letter in a name
+// otherwise written in plain ASCII ("Ségi Cash & Carry"): one stray mark
+// is a speck on the print; a name in a language with accents carries more
+// than one, or other letters outside ASCII, and is left as it is.
+func foldLoneAccent(s string) string {
+	at, n := -1, 0
+	for i, r := range s {
+		if r >= 0x80 {
+			n++
+			if _, ok := accentFree[r]; ok {
+				at = i
+			}
+		}
+	}
+	if n != 1 || at < 0 {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s[at:])
+	return s[:at] + string(accentFree[r]) + s[at+size:]
 }
