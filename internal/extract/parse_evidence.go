@@ -117,6 +117,15 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 			}
 		}
 	}
+	if m.roundingPrinted && len(m.rounding) == 0 {
+		// The rounding's amount is unreadable: each total before it may
+		// have been rounded to 5 sen.
+		for _, p := range distinct(plain, maxTotalLabels) {
+			if r := fiveSen(m, p.units); r != p.units {
+				addComputed(cands, amountOf(r, p.decimals), evRounding)
+			}
+		}
+	}
 	for _, p := range roundedSubtotals(m) {
 		for _, r := range distinct(m.rounding, maxRoundings) {
 			// A zero rounding would make the subtotal a total even where

@@ -60,6 +60,8 @@ func TestTotalEvidence(t *testing.T) {
 			"SUBTOTAL (QTY 4) RM41.43\nROUNDING RM0.02\nSUBTOTAL (QTY 4) RM41.45", "41.45"},
 		{"a zero rounding after the subtotal makes it no total",
 			"SUB-TOTAL 74.06\nGST 4.04\nROUNDING 0.00\nTara 728.10\nDEBIT CARD 78.10", "78.10"},
+		{"unreadable rounding: the rounded label agrees with the total before it",
+			"Sub-total 127,37\nTotal Sales Incl GST 127.37\nRounding Adj -(),02\nTotal After Adj Incl GST 127.35\nCASH 160,00\nChange Amt 22,65\nGST Summary Amount Tax\nSR @ 0% 127.37 0.00", "127.35"},
 		{"no rounding printed: the computed total stands",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.36"},
 	}
