@@ -101,11 +101,39 @@ func readNumber(s string, i int) (string, int) {
 		case c == ' ' && !hasSep && j+1 < len(s) && s[j+1] == '.' && twoDigitsEnd(s, j+2):
 			// "250 .00"
 			j++
+		case isSep(c) && !hasSep && b.Len() > 0 && zeroCents(s, j+1) > 0:
+			// "38. 0D", "12.O0": O and D read for the zeros of the cents.
+			k := zeroCents(s, j+1)
+			b.WriteByte(c)
+			b.WriteString(strings.NewReplacer("O", "0", "D", "0", " ", "").Replace(s[j+1 : j+1+k]))
+			return b.String(), j + 1 + k
 		default:
 			return b.String(), j
 		}
 	}
 	return b.String(), j
+}
+
+// zeroCents returns the length of the cents at i when they are two
+// characters of 0, O and D, at least one a letter, after at most one
+// space, with nothing number-like or word-like after them; else 0.
+func zeroCents(s string, i int) int {
+	k := i
+	if k < len(s) && s[k] == ' ' {
+		k++
+	}
+	if k+1 >= len(s) {
+		return 0
+	}
+	zero := func(c byte) bool { return c == '0' || c == 'O' || c == 'D' }
+	a, b := s[k], s[k+1]
+	if !zero(a) || !zero(b) || a == '0' && b == '0' {
+		return 0
+	}
+	if k+2 < len(s) && (isDigit(s[k+2]) || isSep(s[k+2]) || isLetter(s[k+2])) {
+		return 0
+	}
+	return k + 2 - i
 }
 
 // twoDigitsEnd reports whether exactly two digits start at i and nothing

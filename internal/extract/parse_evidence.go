@@ -36,6 +36,7 @@ const (
 	scorePaid        = 20  // equals an amount paid
 	scoreItemsSum    = 15  // the items add up to it
 	scoreAmongItems  = 5   // equals an amount among the items
+	scoreSubtotal    = 10  // computed, and equal to the printed subtotal
 )
 
 // maxRoundingUnits is the most a rounding moves a total: a whole unit
@@ -275,6 +276,12 @@ func bestCand(m receiptMoney, cands map[int64]*totalCand) *totalCand {
 	for _, p := range m.cash {
 		cash[p.units] = true
 	}
+	subs := map[int64]bool{}
+	for _, lb := range m.labels {
+		if lb.kind == kindSubtotal && lb.sub && !lb.summary {
+			subs[lb.amt.units] = true
+		}
+	}
 	var win *totalCand
 	for _, c := range cands {
 		// Cash less no change is the cash line again, not a second
@@ -296,6 +303,11 @@ func bestCand(m receiptMoney, cands map[int64]*totalCand) *totalCand {
 			if c.ev&e.ev != 0 {
 				c.score += e.score
 			}
+		}
+		if c.ev&arithmetic != 0 && subs[c.amt.units] {
+			// The receipt's arithmetic lands on its subtotal: nothing
+			// was added to it.
+			c.score += scoreSubtotal
 		}
 		if win == nil || better(c, win) {
 			win = c

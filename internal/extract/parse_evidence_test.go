@@ -62,6 +62,11 @@ func TestTotalEvidence(t *testing.T) {
 			"SUB-TOTAL 74.06\nGST 4.04\nROUNDING 0.00\nTara 728.10\nDEBIT CARD 78.10", "78.10"},
 		{"unreadable rounding: the rounded label agrees with the total before it",
 			"Sub-total 127,37\nTotal Sales Incl GST 127.37\nRounding Adj -(),02\nTotal After Adj Incl GST 127.35\nCASH 160,00\nChange Amt 22,65\nGST Summary Amount Tax\nSR @ 0% 127.37 0.00", "127.35"},
+		{"letters for the zeros of the cents",
+			"TOTAL 12.15\nTOTAL 13.15\nCASH 50.15\nCHANGE 38. 0D", "12.15"},
+		{"letters for zeros only in the cents", "TOTAL 12.15\nTOTAL 13.15\nCASH 5O.15\nCHANGE 38.00", "13.15"},
+		{"cash less change lands on the subtotal, against a misread tax line",
+			"SUB-TOTAL (GST) 12,15\nSVC CHG 0.00\nTAL TOTAL: 9. 69\nCASH 50.15\nCHANGE 38.00", "12.15"},
 		{"no rounding printed: the computed total stands",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.36"},
 	}
