@@ -118,6 +118,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			return nil, fmt.Errorf("function %s is a container image, which the local stack does not run (it runs the zip functions' binaries; keep the template's defaults)", fn.LogicalID)
 		}
 	}
+	// What the watcher compares with is what is about to be built, so an
+	// edit saved during the first build counts.
+	var srcs map[string]sources
+	var snap map[string]stamp
+	if cfg.Watch {
+		if srcs, err = listSources(ctx, cfg.Root, fns); err != nil {
+			return nil, fmt.Errorf("watch the functions' sources: %w", err)
+		}
+		snap = scan(srcs)
+	}
 	built := make(chan error, 1)
 	go func() { built <- Build(ctx, cfg.Root, cfg.BuildDir, fns) }()
 
@@ -164,12 +174,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	if cfg.Watch {
-		srcs, err := listSources(ctx, cfg.Root, fns)
-		if err != nil {
-			return nil, fmt.Errorf("watch the functions' sources: %w", err)
-		}
 		s.loops.Add(1)
-		go func() { defer s.loops.Done(); s.watch(loops, fns, srcs) }()
+		go func() { defer s.loops.Done(); s.watch(loops, fns, srcs, snap) }()
 	}
 	if cfg.APIAddr != "" {
 		if err := s.serveAPI(cfg.APIAddr); err != nil {

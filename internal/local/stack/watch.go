@@ -116,14 +116,16 @@ func listSources(ctx context.Context, root string, fns []samtemplate.Function) (
 // scan stamps every file the functions are built from: the non-test .go
 // files of their packages' folders and the embedded files. A file that is
 // missing is absent from the result.
-func scan(all map[string]sources) map[string]stamp {
+func scan(lists ...map[string]sources) map[string]stamp {
 	dirs, files := map[string]bool{}, map[string]bool{}
-	for _, src := range all {
-		for d := range src.dirs {
-			dirs[d] = true
-		}
-		for f := range src.files {
-			files[f] = true
+	for _, all := range lists {
+		for _, src := range all {
+			for d := range src.dirs {
+				dirs[d] = true
+			}
+			for f := range src.files {
+				files[f] = true
+			}
 		}
 	}
 	out := map[string]stamp{}
@@ -180,11 +182,10 @@ func affected(fns []samtemplate.Function, all map[string]sources, paths map[stri
 	return out
 }
 
-// watch rebuilds and reloads the functions whose sources change, until ctx
-// is done.
-func (s *Stack) watch(ctx context.Context, fns []samtemplate.Function, all map[string]sources) {
+// watch rebuilds and reloads the functions whose sources change from the
+// scan prev, until ctx is done.
+func (s *Stack) watch(ctx context.Context, fns []samtemplate.Function, all map[string]sources, prev map[string]stamp) {
 	log := s.logs.prefixed("watch")
-	prev := scan(all)
 	pending := map[string]bool{}
 	tick := time.NewTicker(watchInterval)
 	defer tick.Stop()
@@ -208,20 +209,22 @@ func (s *Stack) watch(ctx context.Context, fns []samtemplate.Function, all map[s
 		}
 		clear(pending)
 		// An edit may have changed what the functions import.
+		before := all
 		if fresh, err := listSources(ctx, s.root, fns); err == nil {
 			all = fresh
 		} else if ctx.Err() == nil {
 			fmt.Fprintf(log, "keeping the previous list of sources: %v\n", err)
 		}
 		// Files saved while the functions were building are for the next
-		// round; files that only entered the list now are not changes.
-		next := scan(all)
-		for p, st := range next {
-			if old, ok := prev[p]; ok && old != st {
+		// round, as the list they were saved under has them; a package
+		// that only joined a build now was part of the build just made.
+		cur = scan(before, all)
+		for _, p := range changed(prev, cur) {
+			if len(affected(fns, before, map[string]bool{p: true})) > 0 {
 				pending[p] = true
 			}
 		}
-		prev = next
+		prev = cur
 	}
 }
 

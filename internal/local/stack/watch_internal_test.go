@@ -2,12 +2,17 @@ package stack
 
 import (
 	"context"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/receipts-api/receipts/internal/local/lambdalocal"
 	"github.com/receipts-api/receipts/internal/local/samtemplate"
 )
 
@@ -126,5 +131,158 @@ func TestScanSkipsTests(t *testing.T) {
 	slices.Sort(names)
 	if want := []string{"a.go", "embedded.txt"}; !slices.Equal(names, want) {
 		t.Errorf("scanned %v, want %v", names, want)
+	}
+}
+
+// syncBuffer is a log the watcher writes and the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.WriteString(string(p))
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// watchModule is a module of two functions: A prints a message its
+// library embeds, B prints "b". Its build target, once it has compiled,
+// pauses while the file "pause" exists, so a test can save a file that the
+// build just made does not hold.
+var watchModule = map[string]string{
+	"go.mod": "module example.com/m\n\ngo 1.22\n",
+	"Makefile": "build-%Function:\n" +
+		"\tgo build -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr A-Z a-z)\n" +
+		"\t@touch $(ARTIFACTS_DIR)/compiled\n" +
+		"\t@while [ -f pause ]; do sleep 0.1; done\n",
+	"lib/lib.go":          "package lib\n\nimport _ \"embed\"\n\n//go:embed msg.txt\nvar Msg string\n",
+	"lib/msg.txt":         "one",
+	"functions/a/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/lib\"\n)\n\nfunc main() { fmt.Print(lib.Msg) }\n",
+	"functions/b/main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Print(\"b\") }\n",
+}
+
+// TestWatchLoop drives the watcher over a small module: an embedded file,
+// a new Go file saved while a build runs, a broken file and its removal,
+// each rebuild only what uses them, and a failed build keeps the binary.
+func TestWatchLoop(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remove := func(name string) {
+		t.Helper()
+		if err := os.Remove(filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range watchModule {
+		write(name, content)
+	}
+	buildDir := t.TempDir()
+	logs := &syncBuffer{}
+	s := &Stack{root: root, buildDir: buildDir, logs: newLineWriter(logs),
+		hosts: map[string]*lambdalocal.Host{}, fns: map[string]lambdalocal.Function{}}
+	var fns []samtemplate.Function
+	for _, id := range []string{"A", "B"} {
+		fn := samtemplate.Function{LogicalID: id + "Function", CodeURI: filepath.Join(root, "functions", strings.ToLower(id))}
+		fns = append(fns, fn)
+		f := lambdalocal.Function{Name: fn.LogicalID, Bootstrap: filepath.Join(buildDir, strings.ToLower(id), "bootstrap")}
+		s.fns[fn.LogicalID] = f
+		s.hosts[fn.LogicalID] = lambdalocal.NewHost(f, io.Discard)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srcs, err := listSources(ctx, root, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := scan(srcs)
+	if err := Build(ctx, root, buildDir, fns); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); s.watch(ctx, fns, srcs, snap) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	run := func(id string) string {
+		t.Helper()
+		out, err := exec.Command(s.fns[id].Bootstrap).Output()
+		if err != nil {
+			t.Fatalf("run %s: %v", id, err)
+		}
+		return string(out)
+	}
+	waitLog := func(what string, n int) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for strings.Count(logs.String(), what) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("after a minute, the log holds %q fewer than %d times:\n%s", what, n, logs)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	reloads := func(id string) int { return strings.Count(logs.String(), "[watch] reloaded "+id+" (") }
+
+	write("lib/msg.txt", "two")
+	waitLog("[watch] reloaded AFunction (", 1)
+	if got := run("AFunction"); got != "two" {
+		t.Errorf("after the embedded file's edit, A prints %q, want two", got)
+	}
+
+	// Saved after A's build read its sources: the next round picks it up.
+	compiled := filepath.Join(buildDir, ".next", "a", "compiled")
+	_ = os.Remove(compiled)
+	write("pause", "")
+	write("lib/msg.txt", "three")
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(compiled); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a minute, A's rebuild has not compiled:\n%s", logs)
+		}
+	}
+	write("lib/extra.go", "package lib\n\nfunc init() { Msg += \"+extra\" }\n")
+	remove("pause")
+	waitLog("[watch] reloaded AFunction (", 3)
+	if got := run("AFunction"); got != "three+extra" {
+		t.Errorf("after a Go file was added during a build, A prints %q, want three+extra", got)
+	}
+
+	write("lib/broken.go", "package lib\n\nfunc broken() { undefinedName() }\n")
+	waitLog("[watch] AFunction did not build", 1)
+	if out := logs.String(); !strings.Contains(out, "undefinedName") {
+		t.Errorf("the log lacks the compiler's error:\n%s", out)
+	}
+	if got := run("AFunction"); got != "three+extra" {
+		t.Errorf("after a broken edit, A prints %q, want the last good binary's three+extra", got)
+	}
+	remove("lib/broken.go")
+	waitLog("[watch] reloaded AFunction (", 4)
+
+	write("functions/b/main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Print(\"b2\") }\n")
+	waitLog("[watch] reloaded BFunction (", 1)
+	if got := run("BFunction"); got != "b2" {
+		t.Errorf("after its edit, B prints %q, want b2", got)
+	}
+	if n := reloads("AFunction"); n != 4 {
+		t.Errorf("A reloaded %d times, want 4 (B's edit is not A's):\n%s", n, logs)
+	}
+	if strings.Count(logs.String(), "[watch] reloaded BFunction (") != 1 {
+		t.Errorf("B reloaded for A's edits:\n%s", logs)
 	}
 }

@@ -101,6 +101,13 @@ func editFile(t *testing.T, path, old, new string) {
 	}
 }
 
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // getWithKey returns the status and body of an authorised GET.
 func getWithKey(t *testing.T, url, key string) (int, string) {
 	t.Helper()
@@ -133,8 +140,9 @@ func waitReload(t *testing.T, what string, logs *watchLog, ok func() bool) time.
 }
 
 // TestWatchReloadsEditedFunction edits a copy of the module while the stack
-// watches it: an edit to a file a function embeds changes the API's answer
-// without a restart and without losing data; a broken edit keeps the old
+// watches it: an edit to a file a function embeds, then a new Go file in a
+// package it imports, change the API's answer without a restart and without
+// losing data, and reload only that function; a broken edit keeps the old
 // binary serving; fixing it reloads again.
 func TestWatchReloadsEditedFunction(t *testing.T) {
 	dir := copyModule(t)
@@ -204,25 +212,50 @@ func TestWatchReloadsEditedFunction(t *testing.T) {
 		}
 	})
 
+	// Go sources: a new file in a package the function imports.
+	docs := filepath.Join(dir, "docs")
+	t.Run("go source", func(t *testing.T) {
+		writeFile(t, filepath.Join(docs, "edited.go"), `package docs
+
+import "bytes"
+
+func init() {
+	OpenAPI = bytes.Replace(OpenAPI, []byte("title: Receipts API, edited"), []byte("title: Receipts API, from Go"), 1)
+}
+`)
+		took := waitReload(t, "GET /openapi.json to answer the title set in Go", logs, func() bool {
+			return title() == "Receipts API, from Go"
+		})
+		t.Logf("the edit reached the API in %v", took.Round(100*time.Millisecond))
+		if n := strings.Count(logs.String(), "[watch] reloaded "); n != 2 {
+			t.Errorf("%d reloads in all, want 2 of OpenAPIFunction:\n%s", n, logs)
+		}
+	})
+
 	t.Run("broken edit", func(t *testing.T) {
-		main := filepath.Join(dir, "functions", "openapi", "main.go")
-		editFile(t, main, "func main() {", "func broken() { undefinedName() }\n\nfunc main() {")
+		broken := filepath.Join(docs, "broken.go")
+		writeFile(t, broken, "package docs\n\nfunc broken() { undefinedName() }\n")
 		waitReload(t, "the log to report the failed build", logs, func() bool {
 			return strings.Contains(logs.String(), "[watch] OpenAPIFunction did not build")
 		})
 		if out := logs.String(); !strings.Contains(out, "undefinedName") {
 			t.Errorf("the log lacks the compiler's error:\n%s", out)
 		}
-		if got := title(); got != "Receipts API, edited" {
+		if got := title(); got != "Receipts API, from Go" {
 			t.Errorf("after a broken edit, title = %q, want the last good binary's", got)
 		}
 
-		editFile(t, main, "func broken() { undefinedName() }\n\n", "")
+		if err := os.Remove(broken); err != nil {
+			t.Fatal(err)
+		}
 		waitReload(t, "OpenAPIFunction to reload once fixed", logs, func() bool {
-			return strings.Count(logs.String(), "[watch] reloaded OpenAPIFunction (") == 2
+			return strings.Count(logs.String(), "[watch] reloaded OpenAPIFunction (") == 3
 		})
-		if got := title(); got != "Receipts API, edited" {
+		if got := title(); got != "Receipts API, from Go" {
 			t.Errorf("after the fix, title = %q", got)
+		}
+		if status, body := getWithKey(t, st.APIURL+"/receipt/"+id, key); status != 200 || !strings.Contains(body, id) {
+			t.Errorf("the receipt stored before the edits: GET = %d %s", status, body)
 		}
 	})
 }
