@@ -40,8 +40,9 @@ func (s *Stack) watch(ctx context.Context, fns []samtemplate.Function, all map[s
 		if len(news) > 0 || len(pending) == 0 {
 			continue // still saving, or nothing to do
 		}
+		failures := map[string]string{} // a failed build's output -> the function it was first seen for
 		for _, fn := range affected(fns, all, pending) {
-			s.reload(ctx, fn, log)
+			s.reload(ctx, fn, log, failures)
 		}
 		clear(pending)
 		// An edit may have changed what the functions import.
@@ -66,8 +67,10 @@ func (s *Stack) watch(ctx context.Context, fns []samtemplate.Function, all map[s
 
 // reload builds fn afresh and, if that works, puts the new binary in place
 // of the old and retires the function's warm processes. A failed build
-// leaves the old binary serving.
-func (s *Stack) reload(ctx context.Context, fn samtemplate.Function, log io.Writer) {
+// leaves the old binary serving; its errors are logged once per round, so a
+// package that many functions import and that does not compile is not
+// reported for each of them in full.
+func (s *Stack) reload(ctx context.Context, fn samtemplate.Function, log io.Writer, failures map[string]string) {
 	begin := time.Now()
 	next := filepath.Join(s.buildDir, ".next", filepath.Base(fn.CodeURI))
 	err := buildFunction(ctx, s.root, next, fn)
@@ -80,7 +83,14 @@ func (s *Stack) reload(ctx context.Context, fn samtemplate.Function, log io.Writ
 		return
 	}
 	if err != nil {
-		fmt.Fprintf(log, "%s did not build; the previous binary still serves:\n%s\n", fn.LogicalID, strings.TrimSpace(err.Error()))
+		msg := strings.TrimSpace(err.Error())
+		same := strings.ReplaceAll(msg, fn.LogicalID, "")
+		if first, ok := failures[same]; ok {
+			fmt.Fprintf(log, "%s did not build (the same errors as %s); the previous binary still serves\n", fn.LogicalID, first)
+			return
+		}
+		failures[same] = fn.LogicalID
+		fmt.Fprintf(log, "%s did not build; the previous binary still serves:\n%s\n", fn.LogicalID, msg)
 		return
 	}
 	s.hosts[fn.LogicalID].Recycle()

@@ -164,8 +164,9 @@ var watchModule = map[string]string{
 		"\t@while [ -f pause ]; do sleep 0.1; done\n",
 	"lib/lib.go":          "package lib\n\nimport _ \"embed\"\n\n//go:embed msg.txt\nvar Msg string\n",
 	"lib/msg.txt":         "one",
-	"functions/a/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/lib\"\n)\n\nfunc main() { fmt.Print(lib.Msg) }\n",
-	"functions/b/main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Print(\"b\") }\n",
+	"shared/shared.go":    "package shared\n\n// Name is used by both functions.\nconst Name = \"m\"\n",
+	"functions/a/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/lib\"\n\t\"example.com/m/shared\"\n)\n\nvar _ = shared.Name\n\nfunc main() { fmt.Print(lib.Msg) }\n",
+	"functions/b/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/shared\"\n)\n\nvar _ = shared.Name\n\nfunc main() { fmt.Print(\"b\") }\n",
 }
 
 // TestWatchLoop drives the watcher over a small module: an embedded file,
@@ -274,7 +275,7 @@ func TestWatchLoop(t *testing.T) {
 	remove("lib/broken.go")
 	waitLog("[watch] reloaded AFunction (", 4)
 
-	write("functions/b/main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Print(\"b2\") }\n")
+	write("functions/b/main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/shared\"\n)\n\nvar _ = shared.Name\n\nfunc main() { fmt.Print(\"b2\") }\n")
 	waitLog("[watch] reloaded BFunction (", 1)
 	if got := run("BFunction"); got != "b2" {
 		t.Errorf("after its edit, B prints %q, want b2", got)
@@ -284,5 +285,17 @@ func TestWatchLoop(t *testing.T) {
 	}
 	if strings.Count(logs.String(), "[watch] reloaded BFunction (") != 1 {
 		t.Errorf("B reloaded for A's edits:\n%s", logs)
+	}
+
+	// A package both import breaks: its errors are shown once.
+	write("shared/broken.go", "package shared\n\nfunc broken() { undefinedShared() }\n")
+	waitLog("[watch] BFunction did not build (the same errors as AFunction)", 1)
+	if n := strings.Count(logs.String(), "undefinedShared"); n != 1 {
+		t.Errorf("the compiler's errors are in the log %d times, want once:\n%s", n, logs)
+	}
+	remove("shared/broken.go")
+	waitLog("[watch] reloaded BFunction (", 2)
+	if n := reloads("AFunction"); n != 5 {
+		t.Errorf("A reloaded %d times, want 5:\n%s", n, logs)
 	}
 }
