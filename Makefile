@@ -9,6 +9,7 @@ DDB_DIR      := $(LOCAL)/dynamodb
 STATICCHECK  := $(BIN)/staticcheck
 BENCHSTAT    := $(BIN)/benchstat
 PORT         ?= 3000
+WATCH        ?= true
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-srp tesseract-ocr-srp-latn poppler-utils
 export GOFLAGS := -buildvcs=false
@@ -18,9 +19,9 @@ export GOFLAGS := -buildvcs=false
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-dev: deps ## start the local stack (API on :$(PORT)); Ctrl-C stops it
+dev: deps ## start the local stack (API on :$(PORT)), rebuilding a function when its sources change (WATCH=false: don't); Ctrl-C stops it
 	@go build -o $(BIN)/local ./cmd/local
-	@exec $(BIN)/local start --port $(PORT)
+	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH)
 
 test: deps tools ## install what is missing, then run every test against the real local services
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

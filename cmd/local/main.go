@@ -2,7 +2,7 @@
 // needed: DynamoDB Local, an in-process S3, and every function of
 // template.yaml behind a local API Gateway and the Lambda Runtime API.
 //
-//	local start [--port 3000]                       run the stack until interrupted
+//	local start [--port 3000] [--watch=false]       run the stack until interrupted
 //	local invoke <FunctionLogicalId> --event <file> run one function with an event
 package main
 
@@ -40,7 +40,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: local start [--port N] [--env-vars FILE]\n       local invoke FUNCTION --event FILE [--env-vars FILE]")
+	fmt.Fprintln(os.Stderr, "usage: local start [--port N] [--env-vars FILE] [--watch=false]\n       local invoke FUNCTION --event FILE [--env-vars FILE]")
 	os.Exit(2)
 }
 
@@ -49,6 +49,7 @@ func start(args []string) error {
 	host := fs.String("host", "127.0.0.1", "address the API listens on")
 	port := fs.Int("port", 3000, "port the API listens on")
 	envVars := fs.String("env-vars", "", "SAM env-vars JSON file (default env.json)")
+	watch := fs.Bool("watch", true, "rebuild and reload a function when its Go sources or embedded files change")
 	_ = fs.Parse(args)
 
 	// Stop when interrupted, terminated, or when whatever started us (make)
@@ -59,7 +60,7 @@ func start(args []string) error {
 
 	fmt.Fprintln(os.Stderr, "starting the local stack...")
 	st, err := stack.Start(ctx, stack.Config{
-		Root: ".", EnvFile: *envVars, APIAddr: fmt.Sprintf("%s:%d", *host, *port),
+		Root: ".", EnvFile: *envVars, APIAddr: fmt.Sprintf("%s:%d", *host, *port), Watch: *watch,
 	})
 	if err != nil {
 		return err
@@ -83,11 +84,19 @@ Receipts API running at %[1]s
   curl -H "Authorization: Bearer $KEY" -F file=@receipt.jpg %[1]s/receipt
   curl -H "Authorization: Bearer $KEY" %[1]s/receipt/<id>
 
-Ctrl-C stops everything.
-`, st.APIURL, st.Dynamo.Endpoint, st.S3.Endpoint, key, st.SQSEndpoint)
+%[6]sCtrl-C stops everything.
+`, st.APIURL, st.Dynamo.Endpoint, st.S3.Endpoint, key, st.SQSEndpoint, watching(*watch))
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "stopping...")
 	return nil
+}
+
+// watching is what the banner says of rebuilding on change.
+func watching(on bool) string {
+	if on {
+		return "Editing a function's Go sources (or files it embeds) rebuilds and reloads it.\n"
+	}
+	return ""
 }
 
 func invoke(args []string) error {

@@ -101,7 +101,10 @@ type Host struct {
 	all     map[*instance]bool
 	running int
 	closed  bool
-	freed   chan struct{} // signalled when an instance becomes idle or goes away
+	// gen counts Recycle calls; an instance started before the latest one
+	// finishes its invocation and then stops instead of going back to idle.
+	gen   int
+	freed chan struct{} // signalled when an instance becomes idle or goes away
 }
 
 // NewHost returns a Host for fn that writes the function's output and a
@@ -146,12 +149,14 @@ func (h *Host) acquire(ctx context.Context) (*instance, bool, error) {
 		}
 		if h.running < h.fn.MaxConcurrency {
 			h.running++
+			gen := h.gen
 			h.mu.Unlock()
 			in, err := startInstance(&h.fn, h.logs)
 			if err != nil {
 				h.drop(nil)
 				return nil, false, err
 			}
+			in.gen = gen
 			h.mu.Lock()
 			h.all[in] = true
 			h.mu.Unlock()
@@ -171,6 +176,12 @@ func (h *Host) release(in *instance) {
 	if h.closed {
 		h.mu.Unlock()
 		in.stop()
+		return
+	}
+	if in.gen != h.gen {
+		h.mu.Unlock()
+		in.stop()
+		h.drop(in)
 		return
 	}
 	h.idle = append(h.idle, in)
@@ -280,6 +291,22 @@ func (h *Host) report(res Result, in *instance, err error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Recycle retires the function's warm instances, for when its bootstrap was
+// replaced: idle ones stop now, busy ones finish their invocation on the
+// process they run in and then stop, and every later invocation starts a
+// process from Bootstrap as it is now.
+func (h *Host) Recycle() {
+	h.mu.Lock()
+	h.gen++
+	idle := h.idle
+	h.idle = nil
+	h.mu.Unlock()
+	for _, in := range idle {
+		in.stop()
+		h.drop(in)
+	}
+}
 
 // Close stops every instance. Invocations in progress fail.
 func (h *Host) Close() {

@@ -50,6 +50,7 @@ type instance struct {
 	initErr   chan outcome // the runtime's /init/error, if any
 	startedAt time.Time
 	initDur   time.Duration
+	gen       int // the Host's generation when it started
 
 	mu       sync.Mutex
 	current  *invocation

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"syscall"
 
 	"github.com/receipts-api/receipts/internal/local/samtemplate"
 )
@@ -22,12 +23,22 @@ var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s 
 // for this machine's OS and architecture.
 func Build(ctx context.Context, root, buildDir string, fns []samtemplate.Function) error {
 	for _, fn := range fns {
-		out := filepath.Join(buildDir, filepath.Base(fn.CodeURI))
-		cmd := exec.CommandContext(ctx, "make", "-s", "-C", root, "build-"+fn.LogicalID,
-			"ARTIFACTS_DIR="+out, "LAMBDA_GOOS="+runtime.GOOS, "LAMBDA_GOARCH="+runtime.GOARCH)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: make build-%s: %w\n%s", fn.LogicalID, fn.LogicalID, err, b)
+		if err := buildFunction(ctx, root, filepath.Join(buildDir, filepath.Base(fn.CodeURI)), fn); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// buildFunction runs make build-<LogicalId>, which writes out/bootstrap.
+// Cancelling ctx stops make and the compiler it started.
+func buildFunction(ctx context.Context, root, out string, fn samtemplate.Function) error {
+	cmd := exec.CommandContext(ctx, "make", "-s", "-C", root, "build-"+fn.LogicalID,
+		"ARTIFACTS_DIR="+out, "LAMBDA_GOOS="+runtime.GOOS, "LAMBDA_GOARCH="+runtime.GOARCH)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build %s: make build-%s: %w\n%s", fn.LogicalID, fn.LogicalID, err, b)
 	}
 	return nil
 }

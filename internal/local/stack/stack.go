@@ -49,6 +49,9 @@ type Config struct {
 	// Env overrides functions' variables after the template and env.json,
 	// by logical id; tests use it to break a function on purpose.
 	Env map[string]map[string]string
+	// Watch rebuilds a function when the Go sources or embedded files it
+	// is built from change, and sends later invocations to the new binary.
+	Watch bool
 }
 
 // Stack is a running local stack.
@@ -63,15 +66,17 @@ type Stack struct {
 	// SQSEndpoint is the URL of the stack's SQS endpoint.
 	SQSEndpoint string
 
-	hosts  map[string]*lambdalocal.Host
-	fns    map[string]lambdalocal.Function
-	api    *http.Server
-	log    *slog.Logger
-	logs   *lineWriter
-	queues *queues
-	sqs    *http.Server
-	stop   context.CancelFunc
-	loops  sync.WaitGroup
+	root     string
+	buildDir string
+	hosts    map[string]*lambdalocal.Host
+	fns      map[string]lambdalocal.Function
+	api      *http.Server
+	log      *slog.Logger
+	logs     *lineWriter
+	queues   *queues
+	sqs      *http.Server
+	stop     context.CancelFunc
+	loops    sync.WaitGroup
 }
 
 // Start builds the functions and starts every part of the stack. On error,
@@ -87,7 +92,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		cfg.BuildDir = filepath.Join(cfg.Root, ".local", "build")
 	}
 	logs := newLineWriter(cfg.Logs)
-	s := &Stack{hosts: map[string]*lambdalocal.Host{}, fns: map[string]lambdalocal.Function{}, logs: logs,
+	s := &Stack{root: cfg.Root, buildDir: cfg.BuildDir, hosts: map[string]*lambdalocal.Host{},
+		fns: map[string]lambdalocal.Function{}, logs: logs,
 		log: slog.New(slog.NewTextHandler(logs.prefixed("local"), nil))}
 	defer func() {
 		if err != nil {
@@ -111,6 +117,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		if fn.PackageType != "Zip" {
 			return nil, fmt.Errorf("function %s is a container image, which the local stack does not run (it runs the zip functions' binaries; keep the template's defaults)", fn.LogicalID)
 		}
+	}
+	// What the watcher compares with is what is about to be built, so an
+	// edit saved during the first build counts.
+	var srcs map[string]sources
+	var snap map[string]stamp
+	if cfg.Watch {
+		if srcs, err = listSources(ctx, cfg.Root, fns); err != nil {
+			return nil, fmt.Errorf("watch the functions' sources: %w", err)
+		}
+		snap = scan(srcs)
 	}
 	built := make(chan error, 1)
 	go func() { built <- Build(ctx, cfg.Root, cfg.BuildDir, fns) }()
@@ -152,8 +168,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.fns[fn.LogicalID] = f
 		s.hosts[fn.LogicalID] = lambdalocal.NewHost(f, logs.prefixed(fn.LogicalID))
 	}
-	if err := s.startEventSources(fns, queueCfgs); err != nil {
+	loops, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	if err := s.startEventSources(loops, fns, queueCfgs); err != nil {
 		return nil, err
+	}
+	if cfg.Watch {
+		s.loops.Add(1)
+		go func() { defer s.loops.Done(); s.watch(loops, fns, srcs, snap) }()
 	}
 	if cfg.APIAddr != "" {
 		if err := s.serveAPI(cfg.APIAddr); err != nil {
@@ -165,9 +187,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 // startEventSources runs the template's stream and queue event sources: the
 // stream poller and the queue consumers, several batches at once per queue.
-func (s *Stack) startEventSources(fns []samtemplate.Function, cfgs []queueConfig) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stop = cancel
+func (s *Stack) startEventSources(ctx context.Context, fns []samtemplate.Function, cfgs []queueConfig) error {
 	streams := dynamodbstreams.NewFromConfig(AWSConfig(), func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(s.Dynamo.Endpoint)
 	})
