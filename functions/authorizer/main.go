@@ -14,9 +14,8 @@ import (
 	"github.com/receipts-api/receipts/internal/store"
 )
 
-// The authorizer reads only the table, so it builds its store here rather
-// than through app.FromEnv, whose S3 client would add that SDK package's
-// initialisation to the cold start of every first request.
+// It reads only the table: not going through app.FromEnv keeps the S3
+// client, and its package's init, out of every first request's cold start.
 func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
 	table, err := awsclient.MustEnv("TABLE_NAME")
