@@ -2,10 +2,20 @@
 package main
 
 import (
+	"log/slog"
+	"os"
+
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/app"
+	"github.com/receipts-api/receipts/internal/lambdahttp"
 )
 
 func main() {
-	app.ServeAPI((*api.Server).GetHandler)
+	deps, err := app.FromEnv()
+	if err != nil {
+		slog.Error("init", "err", err)
+		os.Exit(1)
+	}
+	srv := api.New(deps.Receipts, deps.Files, deps.Receipts, api.WithMaxPixels(deps.Limits.ImagePixels))
+	lambdahttp.Start(srv.GetHandler())
 }

@@ -84,34 +84,9 @@ func New(receipts Receipts, files Files, idem Idempotency, opts ...Option) *Serv
 	return s
 }
 
-// UploadHandler serves POST /receipt.
-func (s *Server) UploadHandler() http.Handler {
-	return s.routes(map[string]http.HandlerFunc{"POST /receipt": s.upload})
-}
-
-// GetHandler serves GET /receipt/{id}.
-func (s *Server) GetHandler() http.Handler {
-	return s.routes(map[string]http.HandlerFunc{"GET /receipt/{id}": s.get})
-}
-
-// UploadURLHandler serves POST /receipt/uploads.
-func (s *Server) UploadURLHandler() http.Handler {
-	return s.routes(map[string]http.HandlerFunc{"POST /receipt/uploads": s.createUpload})
-}
-
-// ListHandler serves GET /receipts.
-func (s *Server) ListHandler() http.Handler {
-	return s.routes(map[string]http.HandlerFunc{"GET /receipts": s.list})
-}
-
-// DeleteHandler serves DELETE /receipt/{id}.
-func (s *Server) DeleteHandler() http.Handler {
-	return s.routes(map[string]http.HandlerFunc{"DELETE /receipt/{id}": s.delete})
-}
-
 // Handler serves every route, for running the API as one server.
 func (s *Server) Handler() http.Handler {
-	return s.routes(map[string]http.HandlerFunc{
+	return routes(map[string]http.HandlerFunc{
 		"POST /receipt":         s.upload,
 		"POST /receipt/uploads": s.createUpload,
 		"GET /receipt/{id}":     s.get,
@@ -121,8 +96,9 @@ func (s *Server) Handler() http.Handler {
 }
 
 // routes builds a mux whose misses answer in the API's JSON error shape
-// rather than net/http's plain text.
-func (s *Server) routes(handlers map[string]http.HandlerFunc) http.Handler {
+// rather than net/http's plain text. It needs no Server: a miss is always
+// the caller's mistake, answered and never logged.
+func routes(handlers map[string]http.HandlerFunc) http.Handler {
 	mux := http.NewServeMux()
 	methods := map[string][]string{}
 	for pattern, h := range handlers {
@@ -141,19 +117,19 @@ func (s *Server) routes(handlers map[string]http.HandlerFunc) http.Handler {
 			}
 			mux.HandleFunc(m+" "+path, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Allow", allow)
-				s.fail(w, r, errMethodNotAllowed)
+				writeClientError(w, errMethodNotAllowed)
 			})
 		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, errRouteNotFound)
+		writeClientError(w, errRouteNotFound)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ServeMux answers a path with dot segments or doubled slashes with a
 		// redirect to its cleaned form; no such path names one of our
 		// resources, so it is a plain miss.
 		if p := r.URL.Path; p == "" || path.Clean(p) != p {
-			s.fail(w, r, errRouteNotFound)
+			writeClientError(w, errRouteNotFound)
 			return
 		}
 		mux.ServeHTTP(w, r)

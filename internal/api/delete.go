@@ -2,6 +2,12 @@ package api
 
 import "net/http"
 
+// DeleteHandler serves DELETE /receipt/{id}, the function DeleteFunction
+// runs.
+func (s *Server) DeleteHandler() http.Handler {
+	return routes(map[string]http.HandlerFunc{"DELETE /receipt/{id}": s.delete})
+}
+
 // delete is DELETE /receipt/{id}: the file, any text stored beside it, then
 // the record.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {

@@ -61,7 +61,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		ce = &clientError{http.StatusInternalServerError, "internal error"}
 	}
-	writeJSON(w, ce.status, map[string]string{"error": ce.message})
+	writeClientError(w, ce)
+}
+
+// writeClientError answers e in the API's error shape.
+func writeClientError(w http.ResponseWriter, e *clientError) {
+	writeJSON(w, e.status, map[string]string{"error": e.message})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -25,6 +25,11 @@ var (
 	errBadStatus = &clientError{http.StatusBadRequest, "status must be UPLOADING, PROCESSING, COMPLETED or FAILED"}
 )
 
+// ListHandler serves GET /receipts, the function ListFunction runs.
+func (s *Server) ListHandler() http.Handler {
+	return routes(map[string]http.HandlerFunc{"GET /receipts": s.list})
+}
+
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	tenant, ok := tenantFrom(r.Context())
 	if !ok {

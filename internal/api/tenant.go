@@ -1,6 +1,11 @@
 package api
 
-import "context"
+import (
+	"context"
+	"net/http"
+
+	"github.com/receipts-api/receipts/internal/receipt"
+)
 
 type tenantKey struct{}
 
@@ -14,4 +19,25 @@ func WithTenant(ctx context.Context, tenant string) context.Context {
 func tenantFrom(ctx context.Context) (string, bool) {
 	t, ok := ctx.Value(tenantKey{}).(string)
 	return t, ok && t != ""
+}
+
+// callersReceipt returns the caller's receipt named by the {id} path value,
+// or answers the request (401, 404) and returns false.
+func (s *Server) callersReceipt(w http.ResponseWriter, r *http.Request) (*receipt.Receipt, bool) {
+	tenant, ok := tenantFrom(r.Context())
+	if !ok {
+		s.fail(w, r, errUnauthorized)
+		return nil, false
+	}
+	id := r.PathValue("id")
+	if !receipt.ValidID(id) {
+		s.fail(w, r, errReceiptNotFound)
+		return nil, false
+	}
+	rc, err := s.receipts.Get(r.Context(), tenant, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return rc, true
 }

@@ -12,6 +12,13 @@ import (
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
+// UploadHandler serves POST /receipt, the function UploadFunction runs.
+func (s *Server) UploadHandler() http.Handler {
+	return routes(map[string]http.HandlerFunc{"POST /receipt": s.upload})
+}
+
+// upload stores the file, then the receipt, whose creation starts its
+// processing.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	tenant, ok := tenantFrom(r.Context())
 	if !ok {

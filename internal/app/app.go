@@ -1,20 +1,18 @@
-// Package app wires the service's parts from the environment a function runs
-// in, so every function's main stays a few lines.
+// Package app builds, from the environment a function runs in, the clients
+// and stores the functions share. It returns errors and never exits: each
+// function's main decides what a failed init does.
 package app
 
 import (
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/awsclient"
 	"github.com/receipts-api/receipts/internal/files"
-	"github.com/receipts-api/receipts/internal/lambdahttp"
 	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/store"
 )
@@ -62,23 +60,7 @@ func FromEnv() (*Deps, error) {
 		AWS:      cfg,
 		Bucket:   bucket,
 		Receipts: store.New(awsclient.DynamoDB(cfg), table, store.WithListReadLimit(listReadLimit)),
-		Files:    files.New(awsclient.S3(cfg), bucket),
+		Files:    files.New(files.Client(cfg), bucket),
 		Limits:   lim,
 	}, nil
-}
-
-// API returns the HTTP API over d.
-func (d *Deps) API() *api.Server {
-	return api.New(d.Receipts, d.Files, d.Receipts, api.WithMaxPixels(d.Limits.ImagePixels))
-}
-
-// ServeAPI builds the API from the environment and serves, as this
-// function, the handler pick chooses; it never returns.
-func ServeAPI(pick func(*api.Server) http.Handler) {
-	deps, err := FromEnv()
-	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambdahttp.Start(pick(deps.API()))
 }

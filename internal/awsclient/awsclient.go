@@ -5,7 +5,10 @@
 //
 // It does not use config.LoadDefaultConfig: in Lambda the credentials are
 // always in the environment, and the shared-config, SSO and STS providers it
-// links in add a millisecond or more to every cold start.
+// links in add a millisecond or more to every cold start. For the same
+// reason it links no client but DynamoDB's, which every function uses: the S3
+// client is built by package files, so a function that reads only the table
+// (the authorizer) does not initialise the S3 package.
 package awsclient
 
 import (
@@ -15,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Load returns SDK configuration from the function's environment.
@@ -53,19 +55,6 @@ func Endpoint(service string) *string {
 func DynamoDB(cfg aws.Config) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = Endpoint("DYNAMODB")
-	})
-}
-
-// S3 returns an S3 client for cfg. Against a local endpoint it addresses
-// buckets by path (no wildcard DNS on loopback) and sends checksums only where
-// the API requires them, since S3 emulators may not parse checksum trailers.
-func S3(cfg aws.Config) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if o.BaseEndpoint = Endpoint("S3"); o.BaseEndpoint != nil {
-			o.UsePathStyle = true
-			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		}
 	})
 }
 

@@ -231,7 +231,11 @@ const memoryInterval = 20 * time.Millisecond
 // watch samples the memory of the instance's process group until the
 // returned stop is called, keeping the peak, and kills the whole group when
 // it holds more than limitMB, as Lambda does when a function's memory runs
-// out.
+// out. The first sample is taken one interval in: a sample reads every
+// process's /proc entry (about a millisecond of CPU on a busy machine), and
+// taken at once it would add that to every short invocation while telling
+// nothing the process's own peak (VmHWM, read after each invocation) does
+// not.
 func (in *instance) watch(limitMB int) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -241,7 +245,6 @@ func (in *instance) watch(limitMB int) (stop func()) {
 		tick := time.NewTicker(memoryInterval)
 		defer tick.Stop()
 		for {
-			in.sample(int64(limitMB) << 20)
 			select {
 			case <-done:
 				return
@@ -249,6 +252,7 @@ func (in *instance) watch(limitMB int) (stop func()) {
 				return
 			case <-tick.C:
 			}
+			in.sample(int64(limitMB) << 20)
 		}
 	}()
 	return func() {

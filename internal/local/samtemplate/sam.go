@@ -361,6 +361,9 @@ func (t *Template) API(logicalID string) (API, error) {
 			if a.Authorizer == "" {
 				return a, fmt.Errorf("authorizer %s: cannot tell its function from %q", def, arn)
 			}
+			if err := noResultCache(def, az); err != nil {
+				return a, err
+			}
 		}
 	}
 	types, _ := p["BinaryMediaTypes"].([]any)
@@ -390,6 +393,29 @@ func (t *Template) API(logicalID string) (API, error) {
 		a.GatewayResponses[typ] = gr
 	}
 	return a, nil
+}
+
+// defaultAuthorizerTTL is how long API Gateway caches a Lambda authorizer's
+// result when the template leaves ReauthorizeEvery unset, in seconds.
+const defaultAuthorizerTTL = 300
+
+// noResultCache refuses an authorizer whose results API Gateway would cache
+// (Identity.ReauthorizeEvery above 0, or unset): the local gateway invokes
+// the authorizer on every request, and an API it cannot authorize the way
+// AWS does must not start.
+func noResultCache(name string, az map[string]any) error {
+	identity, _ := az["Identity"].(map[string]any)
+	ttl := defaultAuthorizerTTL
+	if v, ok := identity["ReauthorizeEvery"]; ok {
+		if _, err := fmt.Sscan(str(v), &ttl); err != nil {
+			return fmt.Errorf("authorizer %s: ReauthorizeEvery %q is not a number of seconds", name, str(v))
+		}
+	}
+	if ttl != 0 {
+		return fmt.Errorf("authorizer %s: ReauthorizeEvery %d caches its results for %d s (300 when unset), which the local gateway does not do; "+
+			"set Identity: {ReauthorizeEvery: 0}", name, ttl, ttl)
+	}
+	return nil
 }
 
 // Resource is a resource's logical id, physical name and resolved properties.

@@ -289,3 +289,55 @@ Resources:
 		t.Error("a resource with an unknown condition must be an error")
 	}
 }
+
+// API Gateway caches a Lambda authorizer's result for ReauthorizeEvery
+// seconds (300 when unset). The local gateway invokes the authorizer on every
+// request, so it runs only an API that caches nothing, and refuses any other
+// rather than authorize differently from AWS.
+func TestAuthorizerResultCaching(t *testing.T) {
+	tests := []struct {
+		name     string
+		identity string
+		wantErr  string
+	}{
+		{"no caching", "{ReauthorizeEvery: 0}", ""},
+		{"no caching, quoted", `{ReauthorizeEvery: "0"}`, ""},
+		{"cached for a minute", "{Headers: [Authorization], ReauthorizeEvery: 60}", "ReauthorizeEvery 60"},
+		{"cached by default", "{Headers: [Authorization]}", "ReauthorizeEvery 300"},
+		{"no identity at all", "", "ReauthorizeEvery 300"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			identity := ""
+			if tt.identity != "" {
+				identity = "\n            Identity: " + tt.identity
+			}
+			tp, err := samtemplate.Parse([]byte(`
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth:
+        DefaultAuthorizer: Keys
+        Authorizers:
+          Keys:
+            FunctionPayloadType: REQUEST
+            FunctionArn: arn:aws:lambda:us-east-1:123456789012:function:AuthFn`+identity+`
+`), samtemplate.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			api, err := tp.API("Api")
+			if tt.wantErr == "" {
+				if err != nil || api.Authorizer != "AuthFn" {
+					t.Fatalf("API = %+v, %v; want authorizer AuthFn", api, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("API error = %v; want one naming %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -36,6 +36,12 @@ var (
 	errBadUploadSize = &clientError{http.StatusBadRequest, fmt.Sprintf("size must be from 1 to %d bytes", receipt.MaxDocumentBytes)}
 )
 
+// UploadURLHandler serves POST /receipt/uploads, the function
+// UploadURLFunction runs.
+func (s *Server) UploadURLHandler() http.Handler {
+	return routes(map[string]http.HandlerFunc{"POST /receipt/uploads": s.createUpload})
+}
+
 // createUpload serves POST /receipt/uploads: it creates the receipt and a
 // presigned S3 PUT for its file. Processing starts when the file lands.
 func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
