@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/receipts-api/receipts/internal/auth"
+	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/store"
 )
 
@@ -110,7 +111,7 @@ func revoke(ctx context.Context, cfg *config, s *store.Store, which string) erro
 		if err != nil {
 			return err
 		}
-		var found []auth.Key
+		var found []receipt.APIKey
 		for _, k := range ks {
 			if strings.HasPrefix(k.Prefix, which) {
 				found = append(found, k)
