@@ -1,8 +1,6 @@
-// Package processor extracts uploaded receipts. The table's stream is the
-// trigger (no receipt can be stored without being processed), but its
-// consumer, the Dispatcher, only puts one message per receipt on a work
-// queue; the Processor consumes that queue, so each receipt is retried,
-// timed and failed on its own, and none waits behind another's.
+// Package processor extracts uploaded receipts: the Processor consumes the
+// work queue (package workqueue), one message per receipt, so each receipt
+// is retried, timed and failed on its own, and none waits behind another's.
 package processor
 
 import (

@@ -1,3 +1,10 @@
+// Package workqueue is the queue between the table and the processor. The
+// table's stream is the trigger (no receipt can be stored without being
+// processed), but its consumer, the Dispatcher, only puts one message per
+// receipt (a Job) on the work queue and does nothing slow; the processor
+// consumes the queue; DeadLetters marks FAILED the receipts whose messages,
+// or stream records, ran out of retries. Nothing here reads a document, so
+// the functions built on it link no extraction engine.
 package workqueue
 
 import (
