@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -20,20 +19,21 @@ import (
 // go through a presigned upload.
 const directLimit = 4<<20 - 64<<10
 
-func upload(ctx context.Context, cfg *config, c *client, args []string) error {
-	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
-	wait := fs.Bool("wait", false, "wait until each receipt is processed")
-	if err := fs.Parse(flagsFirst(args)); err != nil {
-		return usageError(err.Error())
+type uploadCmd struct {
+	Files []string `arg:"" name:"file" help:"PNG, JPG or PDF files, up to 10 MB each."`
+	Wait  bool     `help:"Wait until each receipt is processed."`
+}
+
+func (u *uploadCmd) Run(ctx context.Context, cfg *config) error {
+	c, err := cfg.api()
+	if err != nil {
+		return err
 	}
-	files := fs.Args()
-	if len(files) == 0 {
-		return usageError("upload needs at least one file")
-	}
+	files := u.Files
 	var results []receiptJSON
 	failed := 0
 	for i, path := range files {
-		r, err := uploadOne(ctx, cfg, c, path, *wait, fmt.Sprintf("[%d/%d] ", i+1, len(files)))
+		r, err := uploadOne(ctx, cfg, c, path, u.Wait, fmt.Sprintf("[%d/%d] ", i+1, len(files)))
 		if err != nil {
 			failed++
 			fmt.Fprintf(cfg.errOut, "%s: %v\n", path, err)
@@ -98,11 +98,16 @@ func uploadOne(ctx context.Context, cfg *config, c *client, path string, wait bo
 	}
 }
 
-func get(ctx context.Context, cfg *config, c *client, args []string) error {
-	if len(args) != 1 {
-		return usageError("get needs one receipt id")
+type getCmd struct {
+	ID string `arg:"" name:"id" help:"The receipt's id."`
+}
+
+func (g *getCmd) Run(ctx context.Context, cfg *config) error {
+	c, err := cfg.api()
+	if err != nil {
+		return err
 	}
-	r, err := c.get(ctx, args[0])
+	r, err := c.get(ctx, g.ID)
 	if err != nil {
 		return err
 	}
@@ -117,20 +122,23 @@ func get(ctx context.Context, cfg *config, c *client, args []string) error {
 	return nil
 }
 
-func list(ctx context.Context, cfg *config, c *client, args []string) error {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	status := fs.String("status", "", "only receipts in this status")
-	limit := fs.Int("limit", 20, "receipts per page")
-	all := fs.Bool("all", false, "every page")
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
+type listCmd struct {
+	Status string `placeholder:"STATUS" help:"Only receipts in this status (UPLOADING, PROCESSING, COMPLETED, FAILED)."`
+	Limit  int    `default:"20" placeholder:"N" help:"Receipts to list (a page's worth with --all)."`
+	All    bool   `help:"Every page."`
+}
+
+func (l *listCmd) Run(ctx context.Context, cfg *config) error {
+	c, err := cfg.api()
+	if err != nil {
+		return err
 	}
 	var rs []receiptJSON
 	cursor := ""
 	for {
-		q := url.Values{"limit": {strconv.Itoa(*limit)}}
-		if *status != "" {
-			q.Set("status", *status)
+		q := url.Values{"limit": {strconv.Itoa(l.Limit)}}
+		if l.Status != "" {
+			q.Set("status", l.Status)
 		}
 		if cursor != "" {
 			q.Set("cursor", cursor)
@@ -145,12 +153,12 @@ func list(ctx context.Context, cfg *config, c *client, args []string) error {
 		rs = append(rs, page.Receipts...)
 		// A filtered page may be short, or empty, with more to follow: keep
 		// going until a page's worth is found (or every page, with --all).
-		if cursor = page.NextCursor; cursor == "" || (!*all && len(rs) >= *limit) {
+		if cursor = page.NextCursor; cursor == "" || (!l.All && len(rs) >= l.Limit) {
 			break
 		}
 	}
-	if !*all && len(rs) > *limit {
-		rs = rs[:*limit]
+	if !l.All && len(rs) > l.Limit {
+		rs = rs[:l.Limit]
 	}
 	if cfg.json {
 		printJSON(cfg, rs)
@@ -160,17 +168,22 @@ func list(ctx context.Context, cfg *config, c *client, args []string) error {
 	return nil
 }
 
-func del(ctx context.Context, cfg *config, c *client, args []string) error {
-	if len(args) != 1 {
-		return usageError("delete needs one receipt id")
+type deleteCmd struct {
+	ID string `arg:"" name:"id" help:"The receipt's id."`
+}
+
+func (d *deleteCmd) Run(ctx context.Context, cfg *config) error {
+	c, err := cfg.api()
+	if err != nil {
+		return err
 	}
-	if err := c.do(ctx, "DELETE", "/receipt/"+url.PathEscape(args[0]), "", nil, nil); err != nil {
+	if err := c.do(ctx, "DELETE", "/receipt/"+url.PathEscape(d.ID), "", nil, nil); err != nil {
 		return err
 	}
 	if cfg.json {
-		printJSON(cfg, map[string]any{"deleted": args[0]})
+		printJSON(cfg, map[string]any{"deleted": d.ID})
 	} else {
-		fmt.Fprintf(cfg.out, "deleted %s\n", args[0])
+		fmt.Fprintf(cfg.out, "deleted %s\n", d.ID)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/receipts-api/receipts/internal/auth"
+	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/store"
 )
 
@@ -41,65 +41,78 @@ func keyStore(ctx context.Context, cfg *config) (*store.Store, error) {
 	return store.New(db, st.Table), nil
 }
 
-func keys(ctx context.Context, cfg *config, args []string) error {
-	if len(args) == 0 {
-		return usageError("keys needs create, list or revoke")
-	}
+type keysCmd struct {
+	Create createKeyCmd `cmd:"" help:"Create an API key for a tenant (printed once)."`
+	List   listKeysCmd  `cmd:"" help:"List keys, by prefix; never whole keys."`
+	Revoke revokeKeyCmd `cmd:"" help:"Revoke a key, given whole or by a prefix naming one key."`
+}
+
+type createKeyCmd struct {
+	Tenant string `placeholder:"NAME" help:"The tenant the key belongs to."`
+}
+
+func (k *createKeyCmd) Run(ctx context.Context, cfg *config) error {
 	s, err := keyStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	switch args[0] {
-	case "create":
-		fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
-		tenant := fs.String("tenant", "", "the tenant the key belongs to")
-		if err := fs.Parse(args[1:]); err != nil {
-			return usageError(err.Error())
-		}
-		key, rec, err := auth.NewKey(*tenant, time.Now())
-		if err != nil {
-			return err
-		}
-		if err := s.PutKey(ctx, rec); err != nil {
-			return err
-		}
-		if cfg.json {
-			printJSON(cfg, map[string]string{"key": key, "tenant": rec.Tenant, "prefix": rec.Prefix})
-		} else {
-			fmt.Fprintf(cfg.out, "%s\n", key)
-			fmt.Fprintf(cfg.errOut, "key for tenant %q; it is shown only now\n", rec.Tenant)
-		}
-		return nil
-	case "list":
-		ks, err := s.ListKeys(ctx)
-		if err != nil {
-			return err
-		}
-		if cfg.json {
-			out := make([]map[string]any, 0, len(ks))
-			for _, k := range ks {
-				out = append(out, map[string]any{"prefix": k.Prefix, "tenant": k.Tenant, "createdAt": k.CreatedAt, "revoked": !k.Active()})
-			}
-			printJSON(cfg, out)
-			return nil
-		}
-		w := tabwriter.NewWriter(cfg.out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "PREFIX\tTENANT\tCREATED\tSTATE")
-		for _, k := range ks {
-			state := "active"
-			if !k.Active() {
-				state = "revoked " + k.RevokedAt.Format(time.RFC3339)
-			}
-			fmt.Fprintf(w, "%s…\t%s\t%s\t%s\n", k.Prefix, k.Tenant, k.CreatedAt.Format(time.RFC3339), state)
-		}
-		return w.Flush()
-	case "revoke":
-		if len(args) != 2 {
-			return usageError("keys revoke needs a key or its prefix")
-		}
-		return revoke(ctx, cfg, s, strings.TrimSuffix(args[1], "…"))
+	key, rec, err := auth.NewKey(k.Tenant, time.Now())
+	if err != nil {
+		return err
 	}
-	return usageError("unknown keys command " + args[0])
+	if err := s.PutKey(ctx, rec); err != nil {
+		return err
+	}
+	if cfg.json {
+		printJSON(cfg, map[string]string{"key": key, "tenant": rec.Tenant, "prefix": rec.Prefix})
+	} else {
+		fmt.Fprintf(cfg.out, "%s\n", key)
+		fmt.Fprintf(cfg.errOut, "key for tenant %q; it is shown only now\n", rec.Tenant)
+	}
+	return nil
+}
+
+type listKeysCmd struct{}
+
+func (listKeysCmd) Run(ctx context.Context, cfg *config) error {
+	s, err := keyStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	ks, err := s.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if cfg.json {
+		out := make([]map[string]any, 0, len(ks))
+		for _, k := range ks {
+			out = append(out, map[string]any{"prefix": k.Prefix, "tenant": k.Tenant, "createdAt": k.CreatedAt, "revoked": !k.Active()})
+		}
+		printJSON(cfg, out)
+		return nil
+	}
+	w := tabwriter.NewWriter(cfg.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "PREFIX\tTENANT\tCREATED\tSTATE")
+	for _, k := range ks {
+		state := "active"
+		if !k.Active() {
+			state = "revoked " + k.RevokedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s…\t%s\t%s\t%s\n", k.Prefix, k.Tenant, k.CreatedAt.Format(time.RFC3339), state)
+	}
+	return w.Flush()
+}
+
+type revokeKeyCmd struct {
+	Key string `arg:"" name:"key-or-prefix" help:"The key, or a prefix as keys list shows it."`
+}
+
+func (k *revokeKeyCmd) Run(ctx context.Context, cfg *config) error {
+	s, err := keyStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return revoke(ctx, cfg, s, strings.TrimSuffix(k.Key, "…"))
 }
 
 // revoke takes a whole key, or a prefix that names exactly one key.
@@ -110,7 +123,7 @@ func revoke(ctx context.Context, cfg *config, s *store.Store, which string) erro
 		if err != nil {
 			return err
 		}
-		var found []auth.Key
+		var found []receipt.APIKey
 		for _, k := range ks {
 			if strings.HasPrefix(k.Prefix, which) {
 				found = append(found, k)

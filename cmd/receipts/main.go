@@ -2,7 +2,7 @@
 //
 //	receipts upload FILE... [--wait]   upload receipts (presigned S3 upload above 4 MiB)
 //	receipts get ID                    a receipt's status and fields
-//	receipts list [--status S] [--limit N]
+//	receipts list [--status S] [--limit N] [--all]
 //	receipts delete ID
 //	receipts keys create --tenant NAME | keys list | keys revoke PREFIX
 //
@@ -10,25 +10,19 @@
 // through .local/), or to a deployed stack with --url and --key (or
 // RECEIPTS_URL and RECEIPTS_API_KEY); key commands reach the table directly
 // (--table or RECEIPTS_TABLE, with the usual AWS credentials). --json prints
-// JSON for scripts. Any failure exits non-zero.
+// JSON for scripts. Flags may come before or after the command and its
+// arguments. A mistake in the command line exits 2, any other failure 1.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
-)
 
-// config is where the CLI sends its requests.
-type config struct {
-	url, key, table string
-	json            bool
-	out, errOut     io.Writer
-}
+	"github.com/alecthomas/kong"
+)
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -41,111 +35,65 @@ func main() {
 	}
 }
 
-type usageError string
+// usageError is a mistake in the command line.
+type usageError struct{ error }
 
-func (u usageError) Error() string { return string(u) }
+func (u usageError) Unwrap() error { return u.error }
 
-const usage = `usage: receipts [--url URL] [--key KEY] [--json] COMMAND
-  upload FILE... [--wait]     upload receipts
-  get ID                      show a receipt
-  list [--status S] [--limit N] [--all]
-  delete ID                   delete a receipt and its file
-  keys create --tenant NAME   create an API key (printed once)
-  keys list                   list keys (by prefix)
-  keys revoke PREFIX          revoke a key`
+// commandLine is the command line: the flags every command takes, and the commands.
+type commandLine struct {
+	URL   string `name:"url" env:"RECEIPTS_URL" placeholder:"URL" help:"API base URL (default: the local stack)."`
+	Key   string `name:"key" env:"RECEIPTS_API_KEY" placeholder:"KEY" help:"API key (default: the local stack's dev key)."`
+	Table string `name:"table" env:"RECEIPTS_TABLE" placeholder:"TABLE" help:"DynamoDB table, for key commands (default: the local stack's)."`
+	JSON  bool   `name:"json" help:"Print JSON."`
+
+	Upload uploadCmd `cmd:"" help:"Upload receipts (a presigned S3 upload above 4 MiB)."`
+	Get    getCmd    `cmd:"" help:"Show a receipt: fields and raw text."`
+	List   listCmd   `cmd:"" help:"List receipts, newest first."`
+	Delete deleteCmd `cmd:"" help:"Delete a receipt and its file."`
+	Keys   keysCmd   `cmd:"" help:"Manage API keys (reaches the table directly)."`
+}
+
+// config is where the CLI sends its requests and writes its answers.
+type config struct {
+	url, key, table string
+	json            bool
+	out, errOut     io.Writer
+}
 
 func run(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := flag.NewFlagSet("receipts", flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	cfg := config{out: out, errOut: errOut}
-	fs.StringVar(&cfg.url, "url", os.Getenv("RECEIPTS_URL"), "API base URL (default: the local stack)")
-	fs.StringVar(&cfg.key, "key", os.Getenv("RECEIPTS_API_KEY"), "API key (default: the local stack's dev key)")
-	fs.StringVar(&cfg.table, "table", os.Getenv("RECEIPTS_TABLE"), "DynamoDB table, for key commands (default: the local stack's)")
-	fs.BoolVar(&cfg.json, "json", false, "print JSON")
-	fs.Usage = func() { fmt.Fprintln(errOut, usage) }
-	if err := fs.Parse(args); err != nil {
-		return usageError(err.Error())
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		fs.Usage()
-		return usageError("no command")
-	}
-	cmd, rest := rest[0], rest[1:]
-	// Flags may also follow the command: receipts list --json.
-	rest, err := commonFlags(&cfg, rest)
+	var c commandLine
+	helped := false
+	parser, err := kong.New(&c,
+		kong.Name("receipts"),
+		kong.Description("The Receipts API's command-line client."),
+		kong.Writers(out, errOut),
+		kong.Exit(func(int) { helped = true }), // only --help exits, and with 0
+		kong.BindTo(ctx, (*context.Context)(nil)),
+	)
 	if err != nil {
 		return err
 	}
-	if cmd == "keys" {
-		return keys(ctx, &cfg, rest)
+	kctx, err := parser.Parse(args)
+	if helped {
+		return nil
 	}
-	if err := cfg.locate(); err != nil {
-		return err
+	if err != nil {
+		var perr *kong.ParseError
+		if errors.As(err, &perr) && perr.Context != nil {
+			parser.Stdout = errOut
+			_ = perr.Context.PrintUsage(true)
+		}
+		return usageError{err}
 	}
-	c := newClient(cfg.url, cfg.key)
-	switch cmd {
-	case "upload":
-		return upload(ctx, &cfg, c, rest)
-	case "get":
-		return get(ctx, &cfg, c, rest)
-	case "list":
-		return list(ctx, &cfg, c, rest)
-	case "delete":
-		return del(ctx, &cfg, c, rest)
-	}
-	fs.Usage()
-	return usageError("unknown command " + cmd)
+	cfg := &config{url: c.URL, key: c.Key, table: c.Table, json: c.JSON, out: out, errOut: errOut}
+	return kctx.Run(cfg)
 }
 
-// flagsFirst moves flags before positional arguments, so a command's flags
-// may follow its arguments (receipts upload a.jpg --wait). It assumes
-// boolean flags or --name=value forms for the flags it moves.
-func flagsFirst(args []string) []string {
-	var flags, rest []string
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
-			flags = append(flags, a)
-		} else {
-			rest = append(rest, a)
-		}
+// api returns a client of the API the flags, or the local stack, name.
+func (c *config) api() (*client, error) {
+	if err := c.locate(); err != nil {
+		return nil, err
 	}
-	return append(flags, rest...)
-}
-
-// commonFlags takes --json, --url and --key from anywhere in args.
-func commonFlags(cfg *config, args []string) ([]string, error) {
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") {
-			rest = append(rest, a)
-			continue
-		}
-		var dst *string
-		switch name {
-		case "json":
-			cfg.json = true
-			continue
-		case "url":
-			dst = &cfg.url
-		case "key":
-			dst = &cfg.key
-		case "table":
-			dst = &cfg.table
-		default:
-			rest = append(rest, a)
-			continue
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return nil, usageError("--" + name + " needs a value")
-			}
-			i++
-			value = args[i]
-		}
-		*dst = value
-	}
-	return rest, nil
+	return newClient(c.url, c.key), nil
 }

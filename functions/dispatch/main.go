@@ -1,5 +1,5 @@
 // Command dispatch consumes the table's stream: each receipt to process
-// becomes one message on the work queue.
+// becomes one message on the work queue. It links no extraction engine.
 package main
 
 import (
@@ -7,15 +7,29 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/receipts-api/receipts/internal/app/worker"
+	"github.com/receipts-api/receipts/internal/awsclient"
+	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
 func main() {
-	d, err := worker.Dispatcher()
+	slog.SetDefault(lambdacontext.NewLogger())
+	url, err := awsclient.MustEnv("WORK_QUEUE_URL")
 	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
+		initFailed(err)
 	}
+	cfg, err := awsclient.Load()
+	if err != nil {
+		initFailed(err)
+	}
+
+	d := workqueue.NewDispatcher(workqueue.NewSQS(cfg, url), slog.Default())
+
 	lambda.Start(d.Handle)
+}
+
+func initFailed(err error) {
+	slog.Error("init", "err", err)
+	os.Exit(1)
 }

@@ -1,5 +1,6 @@
 // Command failed consumes the dead-letter queue: receipts whose processing,
-// or dispatching, ran out of retries are marked FAILED.
+// or dispatching, ran out of retries are marked FAILED. It links no
+// extraction engine.
 package main
 
 import (
@@ -7,15 +8,31 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/receipts-api/receipts/internal/app/worker"
+	"github.com/receipts-api/receipts/internal/awsclient"
+	"github.com/receipts-api/receipts/internal/store"
+	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
 func main() {
-	d, err := worker.DeadLetters()
+	slog.SetDefault(lambdacontext.NewLogger())
+	table, err := awsclient.MustEnv("TABLE_NAME")
 	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
+		initFailed(err)
 	}
+	cfg, err := awsclient.Load()
+	if err != nil {
+		initFailed(err)
+	}
+	receipts := store.New(awsclient.DynamoDB(cfg), table)
+
+	d := workqueue.NewDeadLetters(receipts, workqueue.NewStream(cfg), slog.Default())
+
 	lambda.Start(d.Handle)
+}
+
+func initFailed(err error) {
+	slog.Error("init", "err", err)
+	os.Exit(1)
 }

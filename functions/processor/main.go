@@ -7,14 +7,33 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/receipts-api/receipts/internal/app/worker"
+	"github.com/receipts-api/receipts/internal/app"
+	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/metrics"
+	"github.com/receipts-api/receipts/internal/processor"
 )
 
 func main() {
-	p, err := worker.Processor()
+	deps, err := app.FromEnv()
 	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
+		initFailed(err)
 	}
+	engine, extractor, err := extract.FromEnv(deps.AWS, deps.Limits)
+	if err != nil {
+		initFailed(err)
+	}
+	tmp, err := processor.TempDir()
+	if err != nil {
+		initFailed(err)
+	}
+
+	p := processor.New(deps.Receipts, deps.Files, deps.Bucket, extractor, deps.Limits, slog.Default())
+	p.TempDir, p.Engine, p.Metrics = tmp, engine, metrics.New(os.Stdout)
+
 	lambda.Start(p.Handle)
+}
+
+func initFailed(err error) {
+	slog.Error("init", "err", err)
+	os.Exit(1)
 }

@@ -11,34 +11,24 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/receipts-api/receipts/internal/receipt"
 )
 
 // keyPrefix marks our keys, so a leaked one is recognisable in a scan.
 const keyPrefix = "rcpt_"
 
-// Key is an API key's record; the key itself is never stored.
-type Key struct {
-	Hash      string
-	Prefix    string // the key's first characters, to tell keys apart
-	Tenant    string
-	CreatedAt time.Time
-	RevokedAt time.Time // zero while the key works
-}
-
-// Active reports whether the key may be used.
-func (k Key) Active() bool { return k.RevokedAt.IsZero() }
-
 // NewKey returns a new random API key and its record for tenant.
-func NewKey(tenant string, now time.Time) (string, Key, error) {
+func NewKey(tenant string, now time.Time) (string, receipt.APIKey, error) {
 	if !ValidTenant(tenant) {
-		return "", Key{}, ErrInvalidTenant
+		return "", receipt.APIKey{}, ErrInvalidTenant
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
-		return "", Key{}, err
+		return "", receipt.APIKey{}, err
 	}
 	key := keyPrefix + base64.RawURLEncoding.EncodeToString(b)
-	return key, Key{Hash: Hash(key), Prefix: Prefix(key), Tenant: tenant, CreatedAt: now.UTC()}, nil
+	return key, receipt.APIKey{Hash: Hash(key), Prefix: Prefix(key), Tenant: tenant, CreatedAt: now.UTC()}, nil
 }
 
 // Hash is how a key is stored and looked up.
@@ -143,5 +133,5 @@ func LogID(key string) string { return Hash(key)[:12] }
 
 // Keys looks API keys up by hash.
 type Keys interface {
-	GetKey(ctx context.Context, hash string) (Key, error)
+	GetKey(ctx context.Context, hash string) (receipt.APIKey, error)
 }

@@ -77,7 +77,7 @@ type Authorizer struct {
 }
 
 type cached struct {
-	key     Key
+	key     receipt.APIKey
 	found   bool
 	expires time.Time
 }
@@ -120,7 +120,7 @@ func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayCustomAuth
 	}, nil
 }
 
-func (a *Authorizer) lookup(ctx context.Context, hash string) (Key, bool, error) {
+func (a *Authorizer) lookup(ctx context.Context, hash string) (receipt.APIKey, bool, error) {
 	now := a.now()
 	if a.cache != nil {
 		if c, ok := a.cache.Get(hash); ok && now.Before(c.expires) {
@@ -130,7 +130,7 @@ func (a *Authorizer) lookup(ctx context.Context, hash string) (Key, bool, error)
 	k, err := a.keys.GetKey(ctx, hash)
 	found := err == nil
 	if err != nil && !errors.Is(err, receipt.ErrNotFound) {
-		return Key{}, false, err
+		return receipt.APIKey{}, false, err
 	}
 	if a.cache != nil {
 		a.cache.Add(hash, cached{key: k, found: found, expires: now.Add(a.ttl)})

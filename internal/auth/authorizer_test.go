@@ -19,24 +19,24 @@ import (
 // memKeys is an in-memory Keys that counts lookups.
 type memKeys struct {
 	mu      sync.Mutex
-	keys    map[string]Key
+	keys    map[string]receipt.APIKey
 	lookups int
 }
 
-func (m *memKeys) GetKey(_ context.Context, hash string) (Key, error) {
+func (m *memKeys) GetKey(_ context.Context, hash string) (receipt.APIKey, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.lookups++
 	k, ok := m.keys[hash]
 	if !ok {
-		return Key{}, receipt.ErrNotFound
+		return receipt.APIKey{}, receipt.ErrNotFound
 	}
 	return k, nil
 }
 
 func newKeys(t *testing.T, tenants ...string) (*memKeys, map[string]string) {
 	t.Helper()
-	m := &memKeys{keys: map[string]Key{}}
+	m := &memKeys{keys: map[string]receipt.APIKey{}}
 	byTenant := map[string]string{}
 	for _, tenant := range tenants {
 		key, rec, err := NewKey(tenant, time.Now())

@@ -1,8 +1,6 @@
-// Package processor extracts uploaded receipts. The table's stream is the
-// trigger (no receipt can be stored without being processed), but its
-// consumer, the Dispatcher, only puts one message per receipt on a work
-// queue; the Processor consumes that queue, so each receipt is retried,
-// timed and failed on its own, and none waits behind another's.
+// Package processor extracts uploaded receipts: the Processor consumes the
+// work queue (package workqueue), one message per receipt, so each receipt
+// is retried, timed and failed on its own, and none waits behind another's.
 package processor
 
 import (
@@ -19,9 +17,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/receipts-api/receipts/internal/extract"
-	imagelimits "github.com/receipts-api/receipts/internal/limits"
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/metrics"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
 // Receipts reads receipts and records the outcome of processing.
@@ -38,28 +37,13 @@ type Files interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// Limits bound the work done on one receipt.
-type Limits struct {
-	// DocTime is the wall time one document may take to extract; past it the
-	// receipt ends FAILED, and is not retried. It must leave the function
-	// time to write the result before its own timeout.
-	DocTime time.Duration
-	// InlineDetails is the largest text, in bytes, stored in the receipt's
-	// item; a longer one goes to S3 beside the file (DynamoDB items stop at
-	// 400 KB).
-	InlineDetails int
-	// Details is the longest text kept, in bytes; a longer one is cut there
-	// and marked truncated, so GET's answer fits Lambda's 6 MB response.
-	Details int
-}
-
 // Processor turns work queue messages into results.
 type Processor struct {
 	receipts  Receipts
 	files     Files
 	extractor extract.Extractor
 	bucket    string
-	limits    Limits
+	limits    limits.Limits
 	log       *slog.Logger
 	now       func() time.Time
 	// Workers is how many messages of a batch are processed at once.
@@ -67,20 +51,19 @@ type Processor struct {
 	// TempDir, if set, is emptied after each batch: whatever an extraction
 	// or a subprocess it killed left behind.
 	TempDir string
-	// MaxPixels is the most pixels an image may declare; checked again
-	// here, before any engine decodes it, as the upload may predate the
-	// limit or have come another way.
-	MaxPixels int64
 	// Engine names the extractor in results and metrics.
 	Engine string
 	// Metrics, if set, receives one record per receipt processed.
 	Metrics *metrics.Writer
 }
 
-// New returns a Processor over documents stored in bucket.
-func New(receipts Receipts, files Files, bucket string, extractor extract.Extractor, limits Limits, log *slog.Logger) *Processor {
-	return &Processor{receipts: receipts, files: files, bucket: bucket, extractor: extractor, limits: limits,
-		log: log, now: time.Now, Workers: 2, MaxPixels: imagelimits.DefaultImagePixels}
+// New returns a Processor over documents stored in bucket, each bounded by
+// lim: its time, its text, and the pixels an image may declare (checked
+// again here, before any engine decodes it, as the upload may predate the
+// limit or have come another way).
+func New(receipts Receipts, files Files, bucket string, extractor extract.Extractor, lim limits.Limits, log *slog.Logger) *Processor {
+	return &Processor{receipts: receipts, files: files, bucket: bucket, extractor: extractor, limits: lim,
+		log: log, now: time.Now, Workers: 2}
 }
 
 // Handle processes a batch of work queue messages. Each message whose
@@ -93,7 +76,7 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	sem := make(chan struct{}, max(1, p.Workers))
 	var wg sync.WaitGroup
 	for i, msg := range ev.Records {
-		job, err := ParseJob(msg.Body)
+		job, err := workqueue.ParseJob(msg.Body)
 		if err != nil {
 			// Receiving it again cannot make it parse.
 			p.log.ErrorContext(ctx, "work message dropped", "messageId", msg.MessageId, "err", err)
@@ -136,7 +119,7 @@ func fatal(code, format string, args ...any) error {
 // only when trying again may succeed; a permanent failure marks the receipt
 // FAILED at once. Either way the failure is logged here, once, with its
 // cause.
-func (p *Processor) Process(ctx context.Context, job Job) error {
+func (p *Processor) Process(ctx context.Context, job workqueue.Job) error {
 	log := p.log.With("tenant", job.Tenant, "id", job.ID)
 	r := &run{start: time.Now()}
 	err := p.process(ctx, job, r)
@@ -170,7 +153,7 @@ type run struct {
 	skipped  bool // finished or deleted before this delivery
 }
 
-func (p *Processor) process(ctx context.Context, job Job, r *run) error {
+func (p *Processor) process(ctx context.Context, job workqueue.Job, r *run) error {
 	log := p.log.With("tenant", job.Tenant, "id", job.ID)
 	// A redelivered or replayed message for a finished receipt must not
 	// cost another extraction.
@@ -214,7 +197,7 @@ func (p *Processor) process(ctx context.Context, job Job, r *run) error {
 // record writes the receipt's metrics: where its time went and how it
 // ended. Dimensions are the engine, the outcome and a short reason code,
 // never a tenant or a receipt; those go in the record's properties.
-func (p *Processor) record(job Job, r *run, outcome, reason string) {
+func (p *Processor) record(job workqueue.Job, r *run, outcome, reason string) {
 	if p.Metrics == nil {
 		return
 	}
@@ -240,7 +223,7 @@ func (p *Processor) record(job Job, r *run, outcome, reason string) {
 // document reads the receipt's file and checks that it is the file that was
 // validated at upload: same size, same SHA-256. Anything else (an object
 // overwritten after the check) is never extracted.
-func (p *Processor) document(ctx context.Context, job Job, rc *receipt.Receipt) ([]byte, error) {
+func (p *Processor) document(ctx context.Context, job workqueue.Job, rc *receipt.Receipt) ([]byte, error) {
 	size, sum := job.Size, job.SHA256
 	if sum == "" {
 		size, sum = rc.Size, rc.SHA256
@@ -259,7 +242,7 @@ func (p *Processor) document(ctx context.Context, job Job, rc *receipt.Receipt) 
 	if int64(len(doc)) != size || hex.EncodeToString(got[:]) != sum {
 		return nil, fatal("file_mismatch", "stored file (%d bytes) is not the file validated at upload (%d bytes, sha256 %s)", len(doc), size, sum)
 	}
-	if err := receipt.CheckPixels(doc, job.ContentType, p.MaxPixels); err != nil {
+	if err := receipt.CheckPixels(doc, job.ContentType, p.limits.ImagePixels); err != nil {
 		return nil, fatal("over_limit", "%v", err)
 	}
 	return doc, nil
@@ -269,7 +252,7 @@ func (p *Processor) document(ctx context.Context, job Job, rc *receipt.Receipt) 
 // function's.
 var errDocTime = errors.New("document time limit")
 
-func (p *Processor) extract(ctx context.Context, job Job, doc []byte) (extract.Result, error) {
+func (p *Processor) extract(ctx context.Context, job workqueue.Job, doc []byte) (extract.Result, error) {
 	dctx := ctx
 	if p.limits.DocTime > 0 {
 		var cancel context.CancelFunc
@@ -294,7 +277,7 @@ func (p *Processor) extract(ctx context.Context, job Job, doc []byte) (extract.R
 
 // complete stores the result: the text in the item, or beside the file
 // when it is too long for an item.
-func (p *Processor) complete(ctx context.Context, job Job, res extract.Result, timings receipt.Timings) error {
+func (p *Processor) complete(ctx context.Context, job workqueue.Job, res extract.Result, timings receipt.Timings) error {
 	text, truncated := truncate(res.Text, p.limits.Details)
 	result := receipt.Result{Details: text, Fields: res.Fields, Engine: p.Engine, Timings: timings}
 	offloaded := truncated || (p.limits.InlineDetails > 0 && len(text) > p.limits.InlineDetails)
@@ -337,7 +320,7 @@ func truncate(text string, limit int) (string, bool) {
 // dropOrphan removes an offloaded text whose receipt was deleted while it
 // was being extracted. If the receipt still exists, another delivery
 // finished it with the same text at the same key, which stays.
-func (p *Processor) dropOrphan(ctx context.Context, job Job, key string) {
+func (p *Processor) dropOrphan(ctx context.Context, job workqueue.Job, key string) {
 	if _, err := p.receipts.Get(ctx, job.Tenant, job.ID); !errors.Is(err, receipt.ErrNotFound) {
 		return
 	}
@@ -346,7 +329,7 @@ func (p *Processor) dropOrphan(ctx context.Context, job Job, key string) {
 	}
 }
 
-func (p *Processor) fail(ctx context.Context, job Job, reason string) error {
+func (p *Processor) fail(ctx context.Context, job workqueue.Job, reason string) error {
 	err := p.receipts.Fail(ctx, job.Tenant, job.ID, reason, p.now())
 	if err != nil && !errors.Is(err, receipt.ErrConflict) {
 		return fmt.Errorf("fail receipt %s: %w", job.ID, err)

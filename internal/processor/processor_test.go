@@ -17,8 +17,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/processor"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -151,12 +153,20 @@ func newFixture(ids ...string) *fixture {
 			ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
 		f.files.objects[receipt.FileKey(tenant, id)] = doc
 	}
-	f.p = processor.New(f.receipts, f.files, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 100, Details: 200}, quiet)
+	f.p = processor.New(f.receipts, f.files, "bucket", f.ex, testLimits(100, 200), quiet)
 	return f
 }
 
-func job(id string) processor.Job {
-	return processor.Job{Tenant: tenant, ID: id, FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
+// testLimits are the default limits with a second per document and the
+// given text limits.
+func testLimits(inline, details int) limits.Limits {
+	l := limits.Default()
+	l.DocTime, l.InlineDetails, l.Details = time.Second, inline, details
+	return l
+}
+
+func job(id string) workqueue.Job {
+	return workqueue.Job{Tenant: tenant, ID: id, FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
 }
 
 func id(n int) string { return fmt.Sprintf("0193c1de-7c2a-7b1e-9a3b-%012d", n) }
@@ -165,7 +175,7 @@ func TestProcess(t *testing.T) {
 	tests := []struct {
 		name        string
 		setup       func(f *fixture)
-		job         func(j processor.Job) processor.Job
+		job         func(j workqueue.Job) workqueue.Job
 		wantErr     bool
 		wantStatus  receipt.Status
 		wantReason  string // part of the stored reason
@@ -181,7 +191,7 @@ func TestProcess(t *testing.T) {
 			setup:      func(f *fixture) { f.files.objects[receipt.FileKey(tenant, id(1))] = []byte("%PDF-1.4 swapped!! %%EOF") },
 			wantStatus: receipt.Failed, wantReason: "is not the file validated at upload"},
 		{name: "a size other than the validated one fails it",
-			job:        func(j processor.Job) processor.Job { j.Size++; return j },
+			job:        func(j workqueue.Job) workqueue.Job { j.Size++; return j },
 			wantStatus: receipt.Failed, wantReason: "is not the file validated at upload"},
 		{name: "a missing file fails it",
 			setup:      func(f *fixture) { delete(f.files.objects, receipt.FileKey(tenant, id(1))) },
@@ -262,7 +272,7 @@ func TestLongTextGoesBesideTheFile(t *testing.T) {
 			f := newFixture(id(1))
 			f.ex.text = tt.text
 			if tt.deleted {
-				f.p = processor.New(&deletingStore{f.receipts}, f.files, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 100, Details: 200}, quiet)
+				f.p = processor.New(&deletingStore{f.receipts}, f.files, "bucket", f.ex, testLimits(100, 200), quiet)
 			}
 			if err := f.p.Process(context.Background(), job(id(1))); err != nil {
 				t.Fatal(err)
@@ -321,7 +331,7 @@ func TestHandleReportsOnlyWhatMayPass(t *testing.T) {
 	// for now: only it is retried. Bad messages are dropped.
 	f.files.objects[receipt.FileKey(tenant, id(2))] = []byte("other bytes")
 	flaky := &flakyFiles{files: f.files, failKey: receipt.FileKey(tenant, id(3))}
-	p := processor.New(f.receipts, flaky, "bucket", f.ex, processor.Limits{DocTime: time.Second, InlineDetails: 1000}, quiet)
+	p := processor.New(f.receipts, flaky, "bucket", f.ex, testLimits(1000, 0), quiet)
 	ev := sqsEvent(job(id(1)).Body(), job(id(2)).Body(), job(id(3)).Body(), "not json", `{"tenant":"t1"}`)
 	resp, err := p.Handle(context.Background(), ev)
 	if err != nil {

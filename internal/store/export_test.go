@@ -67,3 +67,8 @@ func (s *Store) writeBatch(ctx context.Context, b []types.WriteRequest) error {
 	}
 	return nil
 }
+
+// Image is the item r is stored as, as a stream record's image carries it.
+func Image(r *receipt.Receipt) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMap(toItem(r))
+}

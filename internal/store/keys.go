@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/receipts-api/receipts/internal/auth"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -35,7 +34,7 @@ func keyKey(hash string) map[string]types.AttributeValue {
 }
 
 // PutKey stores a new key record.
-func (s *Store) PutKey(ctx context.Context, k auth.Key) error {
+func (s *Store) PutKey(ctx context.Context, k receipt.APIKey) error {
 	av, err := attributevalue.MarshalMap(keyItem{
 		PK: "KEY#" + k.Hash, SK: keySK, Prefix: k.Prefix, Tenant: k.Tenant,
 		CreatedAt: k.CreatedAt.UTC().Format(timeLayout),
@@ -54,25 +53,25 @@ func (s *Store) PutKey(ctx context.Context, k auth.Key) error {
 }
 
 // GetKey returns the key record with the given hash, or receipt.ErrNotFound.
-func (s *Store) GetKey(ctx context.Context, hash string) (auth.Key, error) {
+func (s *Store) GetKey(ctx context.Context, hash string) (receipt.APIKey, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.table), Key: keyKey(hash), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return auth.Key{}, fmt.Errorf("get key: %w", err)
+		return receipt.APIKey{}, fmt.Errorf("get key: %w", err)
 	}
 	if len(out.Item) == 0 {
-		return auth.Key{}, fmt.Errorf("get key: %w", receipt.ErrNotFound)
+		return receipt.APIKey{}, fmt.Errorf("get key: %w", receipt.ErrNotFound)
 	}
 	var it keyItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return auth.Key{}, fmt.Errorf("unmarshal key: %w", err)
+		return receipt.APIKey{}, fmt.Errorf("unmarshal key: %w", err)
 	}
 	return keyFromItem(it), nil
 }
 
-func keyFromItem(it keyItem) auth.Key {
-	k := auth.Key{Hash: it.PK[len("KEY#"):], Prefix: it.Prefix, Tenant: it.Tenant}
+func keyFromItem(it keyItem) receipt.APIKey {
+	k := receipt.APIKey{Hash: it.PK[len("KEY#"):], Prefix: it.Prefix, Tenant: it.Tenant}
 	k.CreatedAt, _ = time.Parse(timeLayout, it.CreatedAt)
 	if it.RevokedAt != "" {
 		k.RevokedAt, _ = time.Parse(timeLayout, it.RevokedAt)
@@ -82,8 +81,8 @@ func keyFromItem(it keyItem) auth.Key {
 
 // ListKeys returns every key record, oldest first. Keys are few and listing
 // them is an operator's task, so a filtered scan is enough.
-func (s *Store) ListKeys(ctx context.Context) ([]auth.Key, error) {
-	var keys []auth.Key
+func (s *Store) ListKeys(ctx context.Context) ([]receipt.APIKey, error) {
+	var keys []receipt.APIKey
 	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
 		TableName:                 aws.String(s.table),
 		FilterExpression:          aws.String("begins_with(PK, :k) AND SK = :sk"),

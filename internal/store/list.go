@@ -51,7 +51,7 @@ func (s *Store) List(ctx context.Context, tenant string, limit int, after string
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": &types.AttributeValueMemberS{Value: tenantPK(tenant)},
-			":sk": &types.AttributeValueMemberS{Value: "RECEIPT#"},
+			":sk": &types.AttributeValueMemberS{Value: receiptPrefix},
 		},
 		ScanIndexForward: aws.Bool(false),
 		ConsistentRead:   aws.Bool(true),

@@ -69,8 +69,14 @@ type item struct {
 
 const timeLayout = time.RFC3339Nano
 
-func tenantPK(tenant string) string { return "TENANT#" + tenant }
-func receiptSK(id string) string    { return "RECEIPT#" + id }
+// The key layout: a receipt is PK=TENANT#<tenant>, SK=RECEIPT#<id>.
+const (
+	tenantPrefix  = "TENANT#"
+	receiptPrefix = "RECEIPT#"
+)
+
+func tenantPK(tenant string) string { return tenantPrefix + tenant }
+func receiptSK(id string) string    { return receiptPrefix + id }
 
 func key(tenant, id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
@@ -99,26 +105,32 @@ func formatOptional(t time.Time) string {
 }
 
 func fromItem(it item) (*receipt.Receipt, error) {
-	created, err := time.Parse(timeLayout, it.CreatedAt)
-	if err != nil {
+	r := receiptOf(it)
+	var err error
+	if r.CreatedAt, err = time.Parse(timeLayout, it.CreatedAt); err != nil {
 		return nil, fmt.Errorf("parse createdAt of %s: %w", it.ID, err)
 	}
-	updated, err := time.Parse(timeLayout, it.UpdatedAt)
-	if err != nil {
+	if r.UpdatedAt, err = time.Parse(timeLayout, it.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("parse updatedAt of %s: %w", it.ID, err)
 	}
-	var uploadUntil time.Time
-	if it.UploadUntil != "" {
-		uploadUntil, _ = time.Parse(timeLayout, it.UploadUntil)
-	}
-	return &receipt.Receipt{
-		UploadExpiresAt: uploadUntil,
-		ID:              it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
+	return r, nil
+}
+
+// receiptOf is the receipt an item holds, its times parsed where they can
+// be.
+func receiptOf(it item) *receipt.Receipt {
+	r := &receipt.Receipt{
+		ID: it.ID, Tenant: it.Tenant, Status: receipt.Status(it.Status),
 		Filename: it.Filename, FileKey: it.FileKey, ContentType: it.ContentType,
 		Size: it.Size, SHA256: it.SHA256, Details: it.Details, DetailsKey: it.DetailsKey, DetailsTruncated: it.Truncated, Fields: it.Fields.domain(), Error: it.Error,
-		Engine: it.Engine, Timings: it.Timings.domain(),
-		Attempts: it.Attempts, CreatedAt: created, UpdatedAt: updated,
-	}, nil
+		Engine: it.Engine, Timings: it.Timings.domain(), Attempts: it.Attempts,
+	}
+	r.CreatedAt, _ = time.Parse(timeLayout, it.CreatedAt)
+	r.UpdatedAt, _ = time.Parse(timeLayout, it.UpdatedAt)
+	if it.UploadUntil != "" {
+		r.UploadExpiresAt, _ = time.Parse(timeLayout, it.UploadUntil)
+	}
+	return r
 }
 
 // Create writes a new receipt. It never overwrites: an existing item with the

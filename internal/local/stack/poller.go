@@ -18,7 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/receipts-api/receipts/internal/local/samtemplate"
-	"github.com/receipts-api/receipts/internal/processor"
+	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
 // streamSource is one of the template's DynamoDB event source mappings.
@@ -341,10 +341,10 @@ func (p *poller) discard(ctx context.Context, shard string, b []streamRecord, in
 	if p.src.onFailure == "" {
 		return
 	}
-	var rec processor.FailureRecord
+	var rec workqueue.FailureRecord
 	rec.RequestContext.Condition = "RetryAttemptsExhausted"
 	rec.RequestContext.ApproximateInvokeCount = invokes
-	rec.BatchInfo = processor.BatchInfo{
+	rec.BatchInfo = workqueue.BatchInfo{
 		ShardID: shard, StartSequenceNumber: b[0].seq, EndSequenceNumber: b[len(b)-1].seq,
 		BatchSize: len(b), StreamArn: p.streamArn,
 	}

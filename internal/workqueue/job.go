@@ -1,14 +1,20 @@
-package processor
+// Package workqueue is the queue between the table and the processor. The
+// table's stream is the trigger (no receipt can be stored without being
+// processed), but its consumer, the Dispatcher, only puts one message per
+// receipt (a Job) on the work queue and does nothing slow; the processor
+// consumes the queue; DeadLetters marks FAILED the receipts whose messages,
+// or stream records, ran out of retries. Nothing here reads a document, so
+// the functions built on it link no extraction engine.
+package workqueue
 
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/store"
 )
 
 // Job is one receipt to process: the body of a work queue message. It
@@ -50,22 +56,13 @@ func JobFrom(r events.DynamoDBEventRecord) (Job, bool) {
 	if r.EventName != string(events.DynamoDBOperationTypeInsert) && r.EventName != string(events.DynamoDBOperationTypeModify) {
 		return Job{}, false
 	}
-	img := r.Change.NewImage
-	tenant, ok1 := strings.CutPrefix(str(r.Change.Keys["PK"]), "TENANT#")
-	id, ok2 := strings.CutPrefix(str(r.Change.Keys["SK"]), "RECEIPT#")
-	if !ok1 || !ok2 || str(img["status"]) != string(receipt.Processing) {
+	tenant, id, ok := store.KeyFromStreamKeys(stringValues(r.Change.Keys))
+	if !ok {
 		return Job{}, false
 	}
-	j := Job{Tenant: tenant, ID: id, FileKey: str(img["fileKey"]), ContentType: str(img["contentType"]), SHA256: str(img["sha256"])}
-	if v, ok := img["size"]; ok && v.DataType() == events.DataTypeNumber {
-		j.Size, _ = strconv.ParseInt(v.Number(), 10, 64)
+	rc, err := store.ReceiptFromImage(sdkValues(r.Change.NewImage))
+	if err != nil || rc.Status != receipt.Processing {
+		return Job{}, false
 	}
-	return j, true
-}
-
-func str(v events.DynamoDBAttributeValue) string {
-	if v.DataType() != events.DataTypeString {
-		return ""
-	}
-	return v.String()
+	return Job{Tenant: tenant, ID: id, FileKey: rc.FileKey, ContentType: rc.ContentType, Size: rc.Size, SHA256: rc.SHA256}, true
 }

@@ -1,4 +1,4 @@
-package processor
+package workqueue
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/store"
 )
 
 // FailureRecord is what Lambda sends to a stream event source's on-failure
@@ -94,9 +95,8 @@ func (d *DeadLetters) message(ctx context.Context, msg events.SQSMessage) error 
 		return err
 	}
 	for _, k := range keys {
-		tenant, ok1 := strings.CutPrefix(k["PK"], "TENANT#")
-		id, ok2 := strings.CutPrefix(k["SK"], "RECEIPT#")
-		if !ok1 || !ok2 {
+		tenant, id, ok := store.KeyFromStreamKeys(k)
+		if !ok {
 			continue
 		}
 		reason := fmt.Sprintf("dispatch failed %d times (%s)", rec.RequestContext.ApproximateInvokeCount, rec.RequestContext.Condition)

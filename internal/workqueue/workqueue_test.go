@@ -1,26 +1,75 @@
-package processor_test
+package workqueue_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/receipts-api/receipts/internal/processor"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/workqueue"
 )
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+const tenant = "t1"
+
+var doc = []byte("%PDF-1.4 a receipt %%EOF")
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func id(n int) string { return fmt.Sprintf("0193c1de-7c2a-7b1e-9a3b-%012d", n) }
+
+func job(id string) workqueue.Job {
+	return workqueue.Job{Tenant: tenant, ID: id, FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
+}
+
+func sqsEvent(bodies ...string) events.SQSEvent {
+	var ev events.SQSEvent
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprint("m", i), Body: b})
+	}
+	return ev
+}
+
+// receipts holds the status of receipts by id, and fails them as the
+// store does: only while they are processing.
+type receipts struct {
+	status  map[string]receipt.Status
+	failErr error
+}
+
+func (r *receipts) Fail(_ context.Context, _, id, _ string, _ time.Time) error {
+	if r.failErr != nil {
+		return r.failErr
+	}
+	if r.status[id] != receipt.Processing {
+		return receipt.ErrConflict
+	}
+	r.status[id] = receipt.Failed
+	return nil
+}
 
 // queue records the jobs sent, call by call; fail decides, per call, which
 // entries fail or whether the call does.
 type queue struct {
-	calls [][]processor.Job
+	calls [][]workqueue.Job
 	fail  func(call int) ([]int, error)
 }
 
-func (q *queue) Send(_ context.Context, jobs []processor.Job) ([]int, error) {
+func (q *queue) Send(_ context.Context, jobs []workqueue.Job) ([]int, error) {
 	q.calls = append(q.calls, jobs)
 	if q.fail != nil {
 		return q.fail(len(q.calls))
@@ -86,7 +135,7 @@ func TestDispatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q := &queue{fail: tt.fail}
-			resp, err := processor.NewDispatcher(q, quiet).Handle(context.Background(), events.DynamoDBEvent{Records: tt.records})
+			resp, err := workqueue.NewDispatcher(q, quiet).Handle(context.Background(), events.DynamoDBEvent{Records: tt.records})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,11 +157,11 @@ func TestDispatch(t *testing.T) {
 	}
 	t.Run("a job carries what the processor checks", func(t *testing.T) {
 		q := &queue{}
-		_, _ = processor.NewDispatcher(q, quiet).Handle(context.Background(), events.DynamoDBEvent{Records: records(1)})
+		_, _ = workqueue.NewDispatcher(q, quiet).Handle(context.Background(), events.DynamoDBEvent{Records: records(1)})
 		if got, want := q.calls[0][0], job(id(0)); got != want {
 			t.Errorf("job %+v, want %+v", got, want)
 		}
-		back, err := processor.ParseJob(job(id(0)).Body())
+		back, err := workqueue.ParseJob(job(id(0)).Body())
 		if err != nil || back != job(id(0)) {
 			t.Errorf("job body does not read back: %+v, %v", back, err)
 		}
@@ -122,29 +171,28 @@ func TestDispatch(t *testing.T) {
 // streamKeys returns the keys of one stream batch.
 type streamKeys struct{ keys []map[string]string }
 
-func (s streamKeys) Keys(context.Context, processor.BatchInfo) ([]map[string]string, error) {
+func (s streamKeys) Keys(context.Context, workqueue.BatchInfo) ([]map[string]string, error) {
 	return s.keys, nil
 }
 
 func TestDeadLetters(t *testing.T) {
-	f := newFixture(id(1), id(2), id(3))
-	f.receipts.byID[id(3)].Status = receipt.Completed
+	rs := &receipts{status: map[string]receipt.Status{id(1): receipt.Processing, id(2): receipt.Processing, id(3): receipt.Completed}}
 	stream := streamKeys{keys: []map[string]string{{"PK": "TENANT#" + tenant, "SK": "RECEIPT#" + id(2)}, {"PK": "KEY#x", "SK": "KEY"}}}
 	failure := `{"requestContext":{"condition":"RetryAttemptsExhausted","approximateInvokeCount":11},"DDBStreamBatchInfo":{"shardId":"s1","startSequenceNumber":"1","endSequenceNumber":"2","batchSize":2,"streamArn":"arn"}}`
 	ev := sqsEvent(job(id(1)).Body(), failure, job(id(3)).Body(), "garbage")
-	resp, err := processor.NewDeadLetters(f.receipts, stream, quiet).Handle(context.Background(), ev)
+	resp, err := workqueue.NewDeadLetters(rs, stream, quiet).Handle(context.Background(), ev)
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("Handle = %v, %v; want no failures", resp, err)
 	}
 	for n, want := range map[int]receipt.Status{1: receipt.Failed, 2: receipt.Failed, 3: receipt.Completed} {
-		if rc, _ := f.receipts.Get(context.Background(), tenant, id(n)); rc.Status != want {
-			t.Errorf("receipt %d %s, want %s", n, rc.Status, want)
+		if got := rs.status[id(n)]; got != want {
+			t.Errorf("receipt %d %s, want %s", n, got, want)
 		}
 	}
 
-	f.receipts.failErr = errors.New("throttled")
-	f.receipts.byID[id(1)].Status = receipt.Processing
-	resp, _ = processor.NewDeadLetters(f.receipts, stream, quiet).Handle(context.Background(), sqsEvent(job(id(1)).Body()))
+	rs.failErr = errors.New("throttled")
+	rs.status[id(1)] = receipt.Processing
+	resp, _ = workqueue.NewDeadLetters(rs, stream, quiet).Handle(context.Background(), sqsEvent(job(id(1)).Body()))
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m0" {
 		t.Errorf("a failure to record FAILED is %v, want the message retried", resp.BatchItemFailures)
 	}
