@@ -14,6 +14,19 @@ import (
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
+// textPDF is a one-page PDF with a text layer, so pdftotext reads it.
+const textPDF = `%PDF-1.4
+1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj
+2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj
+3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Contents 4 0 R /Resources <</Font <</F1 5 0 R>>>>>> endobj
+4 0 obj <</Length 88>> stream
+BT /F1 12 Tf 20 150 Td (CORNER SHOP) Tj 0 -20 Td (Date 25/12/2018) Tj 0 -20 Td (TOTAL 9.00) Tj ET
+endstream endobj
+5 0 obj <</Type /Font /Subtype /Type1 /BaseFont /Helvetica>> endobj
+trailer <</Root 1 0 R>>
+%%EOF
+`
+
 func shared(t *testing.T, parts ...string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(append([]string{"..", "..", "..", "shared", "receipts"}, parts...)...))

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package uploads_test
 
 import (
