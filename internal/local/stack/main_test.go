@@ -22,6 +22,7 @@ var shared struct {
 	once sync.Once
 	st   *stack.Stack
 	logs *logBuffer
+	dir  string // the functions' builds
 	err  error
 }
 
@@ -30,6 +31,9 @@ func TestMain(m *testing.M) {
 	if shared.st != nil {
 		shared.st.Close()
 	}
+	if shared.dir != "" {
+		_ = os.RemoveAll(shared.dir)
+	}
 	os.Exit(code)
 }
 
@@ -37,15 +41,14 @@ func TestMain(m *testing.M) {
 // output is kept; a test that fails gets the lines written while it ran.
 func sharedStack(t *testing.T) (*stack.Stack, *logBuffer) {
 	t.Helper()
+	root := testenv.Root(t)
 	shared.once.Do(func() {
 		shared.logs = &logBuffer{}
-		dir, err := os.MkdirTemp("", "stack-test-")
-		if err != nil {
-			shared.err = err
+		if shared.dir, shared.err = os.MkdirTemp("", "stack-test-"); shared.err != nil {
 			return
 		}
 		shared.st, shared.err = stack.Start(context.Background(), stack.Config{
-			Root: testenv.Root(t), APIAddr: "127.0.0.1:0", Logs: shared.logs, BuildDir: dir,
+			Root: root, APIAddr: "127.0.0.1:0", Logs: shared.logs, BuildDir: shared.dir,
 		})
 	})
 	if shared.err != nil {
