@@ -34,7 +34,7 @@ test: deps tools ## install what is missing, then run every test, unit and integ
 	go test -run='^$$' -fuzz=FuzzPreparePage -fuzztime=10s ./internal/extract
 	go test -run='^$$' -fuzz=FuzzReadImageHeader -fuzztime=10s ./internal/receipt
 
-unit: ## the unit tests alone, in well under a minute: no Java, Tesseract, Poppler or ../shared needed
+unit: ## the unit tests alone, in under a minute: no Java, Tesseract, Poppler or ../shared needed
 	go test -count=1 ./...
 
 lint: tools ## gofmt, go vet and staticcheck (with and without the integration tag), and a build for macOS
