@@ -23,25 +23,29 @@ dev: deps ## start the local stack (API on :$(PORT)), rebuilding a function when
 	@go build -o $(BIN)/local ./cmd/local
 	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH)
 
-test: deps tools ## install what is missing, then run every test against the real local services
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
-	go vet ./...
-	$(STATICCHECK) ./...
-	GOOS=darwin GOARCH=arm64 go build ./...
-	go test -race -count=1 -timeout 15m ./...
-	go test -run='^$$' -fuzz=FuzzUpload -fuzztime=10s ./internal/api
+# Tests that need DynamoDB Local (Java), Tesseract, Poppler, ../shared or the
+# whole local stack carry the build tag `integration`: `make unit` leaves them
+# out, `make test` (what CI runs) runs everything, and vet and staticcheck
+# check both builds so tagged files never rot.
+test: deps tools ## install what is missing, then run every test, unit and integration, against the real local services
+	@$(MAKE) -s lint
+	go test -race -count=1 -timeout 15m -tags integration ./...
+	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s ./internal/api
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s ./internal/extract
 	go test -run='^$$' -fuzz=FuzzPreparePage -fuzztime=10s ./internal/extract
 	go test -run='^$$' -fuzz=FuzzReadImageHeader -fuzztime=10s ./internal/receipt
 
-unit: ## the tests alone: no lint, no fuzzing
+unit: ## the unit tests alone, in under a minute: no Java, Tesseract, Poppler or ../shared needed
 	go test -count=1 ./...
 
-lint: tools ## gofmt, go vet, staticcheck, and a build for macOS (Linux-only calls stay behind build tags)
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+lint: tools ## gofmt, go vet and staticcheck (with and without the integration tag), and a build for macOS
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
+	go vet -tags integration ./...
 	$(STATICCHECK) ./...
+	$(STATICCHECK) -tags integration ./...
 	GOOS=darwin GOARCH=arm64 go build ./...
+	GOOS=darwin GOARCH=arm64 go vet -tags integration ./...
 
 bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
 	@mkdir -p $(LOCAL)

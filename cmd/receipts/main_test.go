@@ -1,8 +1,9 @@
+//go:build integration
+
 package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -14,14 +15,6 @@ import (
 
 	"github.com/receipts-api/receipts/internal/local/testenv"
 )
-
-func cli(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, &out, &errOut)
-	t.Logf("receipts %s\n%s%s", strings.Join(args, " "), out.String(), errOut.String())
-	return out.String(), err
-}
 
 // noisePNG is a valid PNG too big for POST /receipt, so the CLI must take
 // the presigned path.

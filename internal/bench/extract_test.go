@@ -194,7 +194,17 @@ func benchUpload(b *testing.B, base, key string, img []byte) string {
 	return id
 }
 
+// benchWaitLimit bounds the wait for one receipt of a batch: far more than
+// a batch of them takes on two cores, so only a pipeline that lost a
+// receipt reaches it.
+const benchWaitLimit = 5 * time.Minute
+
+// benchWait polls the receipt until it is no longer processing, and fails
+// the benchmark unless it completed: a failed receipt would be measured as
+// a quick one.
 func benchWait(b *testing.B, base, key, id string) {
+	b.Helper()
+	start := time.Now()
 	for {
 		req, _ := http.NewRequest("GET", base+"/receipt/"+id, nil)
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -204,15 +214,22 @@ func benchWait(b *testing.B, base, key, id string) {
 		}
 		var body struct {
 			Status string `json:"status"`
+			Error  string `json:"error"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&body)
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		if err != nil {
-			b.Fatal(err)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET receipt %s: %d %v", id, resp.StatusCode, err)
 		}
 		if body.Status != "PROCESSING" {
+			if body.Status != "COMPLETED" {
+				b.Fatalf("receipt %s ended %s (%s), want COMPLETED", id, body.Status, body.Error)
+			}
 			return
+		}
+		if waited := time.Since(start); waited > benchWaitLimit {
+			b.Fatalf("receipt %s still PROCESSING after %s: the local stack never finished it", id, waited.Round(time.Second))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -1,3 +1,5 @@
+//go:build integration
+
 package store
 
 import (
@@ -66,9 +68,4 @@ func (s *Store) writeBatch(ctx context.Context, b []types.WriteRequest) error {
 		b = out.UnprocessedItems[s.table]
 	}
 	return nil
-}
-
-// Image is the item r is stored as, as a stream record's image carries it.
-func Image(r *receipt.Receipt) (map[string]types.AttributeValue, error) {
-	return attributevalue.MarshalMap(toItem(r))
 }

@@ -1,3 +1,5 @@
+//go:build integration
+
 package store_test
 
 import (
@@ -23,20 +25,6 @@ func TestMain(m *testing.M) {
 
 func newStore(t *testing.T) *store.Store {
 	return store.New(testenv.Dynamo(t), testenv.Template(t).PhysicalName("ReceiptsTable"))
-}
-
-func newReceipt(t *testing.T, tenant string) *receipt.Receipt {
-	t.Helper()
-	id, err := receipt.NewID()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
-	return &receipt.Receipt{
-		ID: id, Tenant: tenant, Status: receipt.Processing, Filename: "r.png",
-		FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PNG, Size: 42,
-		SHA256: "abc", CreatedAt: now, UpdatedAt: now,
-	}
 }
 
 func TestCreateAndGet(t *testing.T) {

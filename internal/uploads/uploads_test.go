@@ -9,25 +9,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/receipts-api/receipts/internal/files"
-	"github.com/receipts-api/receipts/internal/local/testenv"
 	"github.com/receipts-api/receipts/internal/receipt"
-	"github.com/receipts-api/receipts/internal/store"
 	"github.com/receipts-api/receipts/internal/uploads"
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testenv.StopDynamo()
-	os.Exit(code)
-}
 
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
 
@@ -35,38 +25,50 @@ var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x
 // would try to put in the checked file's place.
 var swapped = bytes.Repeat([]byte{'x'}, len(pngBytes))
 
+// objects is what the tests need of the bucket: what the handler uses,
+// and a way to put files where a presigned URL would.
+type objects interface {
+	uploads.Files
+	Put(ctx context.Context, key string, body []byte, contentType string) error
+}
+
 // swapBeforeCopy puts other bytes at the upload's key just before the
 // copy, as a second PUT landing between the check and the copy would, and
-// copies as an emulator does that ignores the copy's ETag condition.
-type swapBeforeCopy struct{ *files.Store }
+// copies as a store does that ignores the copy's ETag condition.
+type swapBeforeCopy struct{ objects }
 
-func (f swapBeforeCopy) Copy(ctx context.Context, src, dst, etag string) error {
+func (f swapBeforeCopy) Copy(ctx context.Context, src, dst, _ string) error {
 	if err := f.Put(ctx, src, swapped, receipt.PNG); err != nil {
 		return err
 	}
-	return f.Store.Copy(ctx, src, dst, etag)
+	b, err := f.Get(ctx, src)
+	if err != nil {
+		return err
+	}
+	return f.Put(ctx, dst, b, receipt.PNG)
 }
 
 // etagMismatch refuses the copy as S3 does when the source's ETag changed.
-type etagMismatch struct{ *files.Store }
+type etagMismatch struct{ objects }
 
 func (etagMismatch) Copy(context.Context, string, string, string) error {
 	return fmt.Errorf("copy: %w", receipt.ErrConflict)
 }
 
+// env holds the stores a Handler works on. newEnv builds it: in memory for
+// the unit tests (env_unit_test.go), DynamoDB Local and the in-process S3
+// with the integration tag (env_integration_test.go).
 type env struct {
-	receipts *store.Store
-	files    *files.Store
+	receipts receipts
+	files    objects
 	tenant   string
 }
 
-func newEnv(t *testing.T) *env {
-	t.Helper()
-	return &env{
-		receipts: store.New(testenv.Dynamo(t), testenv.Template(t).PhysicalName("ReceiptsTable")),
-		files:    files.New(testenv.S3(t, "receipts"), "receipts"),
-		tenant:   fmt.Sprintf("uploader-%d", time.Now().UnixNano()),
-	}
+// receipts is what the tests need of the table: what the handler uses,
+// and a way to create the receipt an upload is for.
+type receipts interface {
+	uploads.Receipts
+	Create(ctx context.Context, r *receipt.Receipt) error
 }
 
 // waiting creates a receipt waiting for its presigned upload, and puts
@@ -170,10 +172,10 @@ func TestCheckedFileIsWhatIsKept(t *testing.T) {
 func TestSwapDuringCheck(t *testing.T) {
 	tests := []struct {
 		name  string
-		files func(*files.Store) uploads.Files
+		files func(objects) uploads.Files
 	}{
-		{"store ignores the copy's ETag condition", func(f *files.Store) uploads.Files { return swapBeforeCopy{f} }},
-		{"store refuses the copy", func(f *files.Store) uploads.Files { return etagMismatch{f} }},
+		{"store ignores the copy's ETag condition", func(f objects) uploads.Files { return swapBeforeCopy{f} }},
+		{"store refuses the copy", func(f objects) uploads.Files { return etagMismatch{f} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

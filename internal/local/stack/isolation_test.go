@@ -1,3 +1,5 @@
+//go:build integration
+
 package stack_test
 
 import (
@@ -93,16 +95,9 @@ func textPDF(n int) []byte {
 // of its text returned by GET.
 func TestIsolation(t *testing.T) {
 	const docTime = 20 * time.Second
-	st, err := stack.Start(context.Background(), stack.Config{
-		Root: testenv.Root(t), APIAddr: "127.0.0.1:0", Logs: testLog{t}, BuildDir: t.TempDir(),
-		// Shorter than the deployed budget (100 s) to keep the test short.
-		Env: map[string]map[string]string{"ProcessorFunction": {"DOC_TIME_LIMIT": docTime.String()}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	keyA, keyB := newKey(t, st, "tenant-a"), newKey(t, st, "tenant-b")
+	// Shorter than the deployed budget (100 s) to keep the test short.
+	st := ownStack(t, nil, map[string]map[string]string{"ProcessorFunction": {"DOC_TIME_LIMIT": docTime.String()}})
+	a, b := newClient(t, st, "tenant-a"), newClient(t, st, "tenant-b")
 	jpeg, err := os.ReadFile(filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "000.jpg"))
 	if err != nil {
 		t.Fatal(err)
@@ -111,13 +106,11 @@ func TestIsolation(t *testing.T) {
 	t.Run("a 500-page blank scan does not delay another tenant", func(t *testing.T) {
 		scan := blankScan(500)
 		t.Logf("500-page scan: %d bytes", len(scan))
-		apiKey = keyA
-		slow := uploadID(t, st.APIURL, "blank.pdf", scan)
+		slow := a.uploadID(t, "blank.pdf", scan)
 		slowAt := time.Now()
-		apiKey = keyB
-		normal := uploadID(t, st.APIURL, "000.jpg", jpeg)
+		normal := b.uploadID(t, "000.jpg", jpeg)
 		normalAt := time.Now()
-		body := waitDone(t, st.APIURL, normal)
+		body := b.waitDone(t, normal)
 		took := time.Since(normalAt)
 		t.Logf("tenant B's receipt %s after %s", body["status"], took.Round(time.Millisecond))
 		if body["status"] != "COMPLETED" {
@@ -126,8 +119,7 @@ func TestIsolation(t *testing.T) {
 		if took > 10*time.Second {
 			t.Errorf("tenant B's receipt took %s, want under 10 s", took)
 		}
-		apiKey = keyA
-		body = waitDone(t, st.APIURL, slow)
+		body = a.waitDone(t, slow)
 		took = time.Since(slowAt)
 		t.Logf("the scan ended %s after %s", body["status"], took.Round(time.Millisecond))
 		// Its budget, plus reading, dispatching and polling: a liveness bound.
@@ -137,10 +129,9 @@ func TestIsolation(t *testing.T) {
 	})
 
 	t.Run("an 87-page text keeps all its text", func(t *testing.T) {
-		apiKey = keyA
 		doc := textPDF(87)
-		id := uploadID(t, st.APIURL, "long.pdf", doc)
-		body := waitDone(t, st.APIURL, id)
+		id := a.uploadID(t, "long.pdf", doc)
+		body := a.waitDone(t, id)
 		if body["status"] != "COMPLETED" {
 			t.Fatalf("status %v, want COMPLETED", body["status"])
 		}
@@ -158,7 +149,7 @@ func TestIsolation(t *testing.T) {
 		if _, err := client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: &textKey}); err != nil {
 			t.Fatalf("text beside the file: %v", err)
 		}
-		if status, out := send(t, "DELETE", st.APIURL+"/receipt/"+id, "", nil); status != 204 {
+		if status, out := a.send(t, "DELETE", "/receipt/"+id, "", nil); status != 204 {
 			t.Fatalf("delete: %d %s", status, out)
 		}
 		_, err := client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &bucket, Key: &textKey})
@@ -173,8 +164,9 @@ func TestIsolation(t *testing.T) {
 // than those it was validated with (same size, other SHA-256), as a second
 // PUT to a presigned URL would: the processor refuses them.
 func TestSwappedFileIsNotExtracted(t *testing.T) {
-	st := testenv.Stack(t)
-	apiKey = newKey(t, st, "tenant-a")
+	st, _ := sharedStack(t)
+	const tenant = "swapped"
+	c := newClient(t, st, tenant)
 	ctx := context.Background()
 	jpeg, err := os.ReadFile(filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "000.jpg"))
 	if err != nil {
@@ -191,7 +183,7 @@ func TestSwappedFileIsNotExtracted(t *testing.T) {
 	}
 	sum := sha256.Sum256(jpeg)
 	now := time.Now()
-	rc := &receipt.Receipt{ID: id, Tenant: "tenant-a", Status: receipt.Processing, FileKey: receipt.FileKey("tenant-a", id),
+	rc := &receipt.Receipt{ID: id, Tenant: tenant, Status: receipt.Processing, FileKey: receipt.FileKey(tenant, id),
 		ContentType: receipt.JPEG, Size: int64(len(jpeg)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: now, UpdatedAt: now}
 	objects := files.New(s3.NewFromConfig(stack.AWSConfig(), func(o *s3.Options) {
 		o.BaseEndpoint = aws.String(st.S3.Endpoint)
@@ -204,11 +196,11 @@ func TestSwappedFileIsNotExtracted(t *testing.T) {
 	if err := store.New(st.DB, st.Template.PhysicalName("ReceiptsTable")).Create(ctx, rc); err != nil {
 		t.Fatal(err)
 	}
-	body := waitDone(t, st.APIURL, id)
+	body := c.waitDone(t, id)
 	if body["status"] != "FAILED" || body["details"] != "" {
 		t.Errorf("status %v, details %q; want FAILED and nothing extracted", body["status"], body["details"])
 	}
-	if reason := storedError(t, st, "tenant-a", id); !strings.Contains(reason, "is not the file validated at upload") {
+	if reason := storedError(t, st, tenant, id); !strings.Contains(reason, "is not the file validated at upload") {
 		t.Errorf("stored reason %q", reason)
 	}
 }

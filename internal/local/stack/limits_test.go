@@ -1,3 +1,5 @@
+//go:build integration
+
 package stack_test
 
 import (
@@ -16,7 +18,6 @@ import (
 
 	"github.com/receipts-api/receipts/internal/files"
 	"github.com/receipts-api/receipts/internal/local/stack"
-	"github.com/receipts-api/receipts/internal/local/testenv"
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/testdocs"
 )
@@ -64,15 +65,8 @@ func (r *reports) peaks() map[string][2]int {
 // the decode budget, and the subprocess's memory limit.
 func TestImageBombs(t *testing.T) {
 	logs := &reports{t: t}
-	st, err := stack.Start(context.Background(), stack.Config{
-		Root: testenv.Root(t), APIAddr: "127.0.0.1:0", Logs: logs, BuildDir: t.TempDir(),
-		Env: map[string]map[string]string{"ProcessorFunction": {"MAX_IMAGE_PIXELS": "1000000000000"}},
-	})
-	if err != nil {
-		t.Fatalf("local stack: %v", err)
-	}
-	t.Cleanup(st.Close)
-	apiKey = newKey(t, st, "tenant-a")
+	st := ownStack(t, logs, map[string]map[string]string{"ProcessorFunction": {"MAX_IMAGE_PIXELS": "1000000000000"}})
+	c := newClient(t, st, "tenant-a")
 	bombs := []struct {
 		name, typ string
 		doc       []byte
@@ -96,7 +90,7 @@ func TestImageBombs(t *testing.T) {
 	failsWithin := func(t *testing.T, id string) {
 		t.Helper()
 		start := time.Now()
-		done := waitDone(t, st.APIURL, id)
+		done := c.waitDone(t, id)
 		if took := time.Since(start); took > 30*time.Second {
 			t.Errorf("ended after %v, want within 30 s", took)
 		}
@@ -106,13 +100,13 @@ func TestImageBombs(t *testing.T) {
 	}
 	for _, b := range bombs {
 		t.Run(b.name+" at POST /receipt", func(t *testing.T) {
-			status, body := upload(t, st.APIURL, "file", "bomb", b.doc)
+			status, body := c.upload(t, "file", "bomb", b.doc)
 			if status != 400 || body != b.message {
 				t.Errorf("upload = %d %s, want 400 %s", status, body, b.message)
 			}
 		})
 		t.Run(b.name+" through a presigned upload", func(t *testing.T) {
-			_, tk, body := ticket(t, st.APIURL, fmt.Sprintf(`{"filename":"bomb","contentType":%q,"size":%d}`, b.typ, len(b.doc)))
+			_, tk, body := c.ticket(t, fmt.Sprintf(`{"filename":"bomb","contentType":%q,"size":%d}`, b.typ, len(b.doc)))
 			if tk.UUID == "" {
 				t.Fatalf("ticket: %s", body)
 			}
@@ -145,10 +139,10 @@ func TestImageBombs(t *testing.T) {
 		doc := testdocs.PNG(6324, 6324, 2, 8)
 		var ids []string
 		for i := range 2 {
-			ids = append(ids, uploadID(t, st.APIURL, fmt.Sprintf("limit-%d.png", i), doc))
+			ids = append(ids, c.uploadID(t, fmt.Sprintf("limit-%d.png", i), doc))
 		}
 		for _, id := range ids {
-			waitDone(t, st.APIURL, id)
+			c.waitDone(t, id)
 		}
 	})
 	peaks := logs.peaks()

@@ -1,7 +1,8 @@
+//go:build integration
+
 package stack_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/receipts-api/receipts/internal/local/stack"
 	"github.com/receipts-api/receipts/internal/local/testenv"
 )
 
@@ -17,15 +17,8 @@ import (
 // The processor logs JSON lines carrying the request id and the receipt id,
 // writes an EMF record with its stage timings, and GET answers them.
 func TestProcessorLogsAndMetrics(t *testing.T) {
-	logs := &logBuffer{t: t}
-	st, err := stack.Start(context.Background(), stack.Config{
-		Root: testenv.Root(t), APIAddr: "127.0.0.1:0", Logs: logs, BuildDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	apiKey = newKey(t, st, "tenant-ops")
+	st, logs := sharedStack(t)
+	c := newClient(t, st, "tenant-ops")
 	imgs, _ := filepath.Glob(filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "*.jpg"))
 	if len(imgs) == 0 {
 		t.Fatal("no shared receipts")
@@ -34,8 +27,8 @@ func TestProcessorLogsAndMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := uploadID(t, st.APIURL, filepath.Base(imgs[0]), data)
-	body := waitDone(t, st.APIURL, id)
+	id := c.uploadID(t, filepath.Base(imgs[0]), data)
+	body := c.waitDone(t, id)
 	if body["status"] != "COMPLETED" || body["engine"] != "tesseract" {
 		t.Fatalf("status %v engine %v", body["status"], body["engine"])
 	}

@@ -1,3 +1,5 @@
+//go:build integration
+
 package stack_test
 
 import (
@@ -34,9 +36,9 @@ type uploadTicket struct {
 	Headers   map[string]string `json:"headers"`
 }
 
-func ticket(t *testing.T, base, body string) (int, uploadTicket, string) {
+func (c *client) ticket(t *testing.T, body string) (int, uploadTicket, string) {
 	t.Helper()
-	status, resp := send(t, "POST", base+"/receipt/uploads", "application/json", strings.NewReader(body))
+	status, resp := c.send(t, "POST", "/receipt/uploads", "application/json", strings.NewReader(body))
 	var tk uploadTicket
 	_ = json.Unmarshal([]byte(resp), &tk)
 	return status, tk, resp
@@ -71,23 +73,24 @@ func putStatus(t *testing.T, tk uploadTicket, data []byte, headers map[string]st
 // the object landing is what starts processing, through the bucket's
 // notification, as in AWS.
 func TestPresignedUploads(t *testing.T) {
-	st := testenv.Stack(t)
-	apiKey = newKey(t, st, "tenant-a")
+	st, _ := sharedStack(t)
+	const tenant = "presign"
+	c := newClient(t, st, tenant)
 	jpeg, err := os.ReadFile(filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "015.jpg"))
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("file lands, receipt completes", func(t *testing.T) {
-		status, tk, body := ticket(t, st.APIURL, `{"filename":"015.jpg","contentType":"image/jpeg","size":`+itoa(len(jpeg))+`}`)
+		status, tk, body := c.ticket(t, `{"filename":"015.jpg","contentType":"image/jpeg","size":`+itoa(len(jpeg))+`}`)
 		if status != 201 || tk.Method != "PUT" || tk.UploadURL == "" {
 			t.Fatalf("ticket = %d %s", status, body)
 		}
-		if got := waitStatus(t, st.APIURL, tk.UUID, "UPLOADING"); got["isProcessing"] != true {
+		if got := c.waitStatus(t, tk.UUID, "UPLOADING"); got["isProcessing"] != true {
 			t.Errorf("before upload: %v", got)
 		}
 		put(t, tk, jpeg, tk.Headers)
-		done := waitDone(t, st.APIURL, tk.UUID)
+		done := c.waitDone(t, tk.UUID)
 		if done["status"] != "COMPLETED" {
 			t.Errorf("after upload: %v", done)
 		}
@@ -97,7 +100,7 @@ func TestPresignedUploads(t *testing.T) {
 		// Same size, not an image: were it extracted, the receipt would fail.
 		second := bytes.Repeat([]byte{0}, len(first))
 		copy(second, first[:8])
-		_, tk, body := ticket(t, st.APIURL, `{"filename":"015.png","contentType":"image/png","size":`+itoa(len(first))+`}`)
+		_, tk, body := c.ticket(t, `{"filename":"015.png","contentType":"image/png","size":`+itoa(len(first))+`}`)
 		if tk.Headers["If-None-Match"] != "*" {
 			t.Errorf("upload headers %v lack If-None-Match: * (%s)", tk.Headers, body)
 		}
@@ -109,7 +112,7 @@ func TestPresignedUploads(t *testing.T) {
 		} else {
 			t.Logf("second PUT at once: %d", status)
 		}
-		done := waitDone(t, st.APIURL, tk.UUID)
+		done := c.waitDone(t, tk.UUID)
 		if done["status"] != "COMPLETED" || done["details"] == "" {
 			t.Fatalf("after two PUTs: %v", done)
 		}
@@ -120,14 +123,14 @@ func TestPresignedUploads(t *testing.T) {
 		} else {
 			t.Logf("late PUT: %d", status)
 		}
-		rc, err := st.Store().Get(context.Background(), "tenant-a", tk.UUID)
+		rc, err := st.Store().Get(context.Background(), tenant, tk.UUID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256(first)
-		if rc.SHA256 != hex.EncodeToString(sum[:]) || rc.Size != int64(len(first)) || rc.FileKey != "tenant-a/"+tk.UUID {
-			t.Errorf("receipt records file %s, %d bytes, sha256 %s; want the first PUT's at tenant-a/%s",
-				rc.FileKey, rc.Size, rc.SHA256, tk.UUID)
+		if rc.SHA256 != hex.EncodeToString(sum[:]) || rc.Size != int64(len(first)) || rc.FileKey != tenant+"/"+tk.UUID {
+			t.Errorf("receipt records file %s, %d bytes, sha256 %s; want the first PUT's at %s/%s",
+				rc.FileKey, rc.Size, rc.SHA256, tenant, tk.UUID)
 		}
 		objects := stackFiles(t, st)
 		if kept, err := objects.Get(context.Background(), rc.FileKey); err != nil || !bytes.Equal(kept, first) {
@@ -136,7 +139,7 @@ func TestPresignedUploads(t *testing.T) {
 		// The late PUT's object is removed when its notification comes.
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			_, err := objects.Get(context.Background(), "uploads/tenant-a/"+tk.UUID)
+			_, err := objects.Get(context.Background(), "uploads/"+tenant+"/"+tk.UUID)
 			if errors.Is(err, receipt.ErrNotFound) {
 				break
 			}
@@ -145,23 +148,23 @@ func TestPresignedUploads(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		if again := waitDone(t, st.APIURL, tk.UUID); again["details"] != done["details"] || again["status"] != "COMPLETED" {
+		if again := c.waitDone(t, tk.UUID); again["details"] != done["details"] || again["status"] != "COMPLETED" {
 			t.Errorf("result changed after the late PUT: %v", again)
 		}
 	})
 	t.Run("file of another type fails", func(t *testing.T) {
-		_, tk, _ := ticket(t, st.APIURL, `{"filename":"r.png","contentType":"image/png","size":5}`)
+		_, tk, _ := c.ticket(t, `{"filename":"r.png","contentType":"image/png","size":5}`)
 		put(t, tk, []byte("hello"), tk.Headers)
-		done := waitDone(t, st.APIURL, tk.UUID)
+		done := c.waitDone(t, tk.UUID)
 		if done["status"] != "FAILED" || done["error"] != "Error extracting details from receipt." {
 			t.Errorf("after a text upload: %v", done)
 		}
 	})
 	t.Run("oversize file fails", func(t *testing.T) {
-		_, tk, _ := ticket(t, st.APIURL, `{"filename":"r.png","contentType":"image/png","size":100}`)
+		_, tk, _ := c.ticket(t, `{"filename":"r.png","contentType":"image/png","size":100}`)
 		big := append(append([]byte{}, pngBytes...), make([]byte, 11<<20)...)
 		put(t, tk, big, map[string]string{"Content-Type": "image/png"})
-		if done := waitDone(t, st.APIURL, tk.UUID); done["status"] != "FAILED" {
+		if done := c.waitDone(t, tk.UUID); done["status"] != "FAILED" {
 			t.Errorf("after an oversize upload: %v", done)
 		}
 	})
@@ -173,7 +176,7 @@ func TestPresignedUploads(t *testing.T) {
 			`{"filename":"a.png","contentType":"image/png","size":0}`,
 			`{"filename":"a.png","contentType":"image/png","size":10485761}`,
 		} {
-			if status, _, resp := ticket(t, st.APIURL, body); status != 400 {
+			if status, _, resp := c.ticket(t, body); status != 400 {
 				t.Errorf("%s: %d %s, want 400", body, status, resp)
 			}
 		}
@@ -215,9 +218,9 @@ func stackFiles(t *testing.T, st *stack.Stack) *files.Store {
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 // waitStatus reads a receipt and checks its status.
-func waitStatus(t *testing.T, base, id, want string) map[string]any {
+func (c *client) waitStatus(t *testing.T, id, want string) map[string]any {
 	t.Helper()
-	status, body := send(t, "GET", base+"/receipt/"+id, "", nil)
+	status, body := c.send(t, "GET", "/receipt/"+id, "", nil)
 	var got map[string]any
 	_ = json.Unmarshal([]byte(body), &got)
 	if status != 200 || got["status"] != want {

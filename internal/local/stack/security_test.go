@@ -1,3 +1,5 @@
+//go:build integration
+
 package stack_test
 
 import (
@@ -8,22 +10,19 @@ import (
 	"time"
 
 	"github.com/receipts-api/receipts/internal/auth"
-	"github.com/receipts-api/receipts/internal/local/testenv"
 )
 
 // TestAuth checks every route without a key, with a wrong or revoked key,
 // and across tenants: a tenant never reaches another's receipts.
 func TestAuth(t *testing.T) {
-	st := testenv.Stack(t)
-	keyA := newKey(t, st, "tenant-a")
-	keyB := newKey(t, st, "tenant-b")
-	revoked := newKey(t, st, "tenant-a")
+	st, _ := sharedStack(t)
+	a, b := newClient(t, st, "auth-a"), newClient(t, st, "auth-b")
+	keyA, keyB := a.key, b.key
+	revoked := newKey(t, st, "auth-a")
 	if err := st.Store().RevokeKey(context.Background(), auth.Hash(revoked), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	apiKey = keyA
-	idA := uploadID(t, st.APIURL, "a.png", pngBytes)
-	apiKey = ""
+	idA := a.uploadID(t, "a.png", pngBytes)
 
 	routes := []struct{ method, path string }{
 		{"POST", "/receipt"},
@@ -102,21 +101,18 @@ func TestAuth(t *testing.T) {
 	})
 
 	t.Run("another tenant's receipt is not found", func(t *testing.T) {
-		apiKey = keyB
-		defer func() { apiKey = "" }()
 		for _, method := range []string{"GET", "DELETE"} {
-			status, body := send(t, method, st.APIURL+"/receipt/"+idA, "", nil)
+			status, body := b.send(t, method, "/receipt/"+idA, "", nil)
 			if status != 404 || body != receiptNotFound {
 				t.Errorf("%s: got %d %s, want 404 %s", method, status, body, receiptNotFound)
 			}
 		}
-		status, body := send(t, "GET", st.APIURL+"/receipts?limit=100", "", nil)
+		status, body := b.send(t, "GET", "/receipts?limit=100", "", nil)
 		if status != 200 || strings.Contains(body, idA) {
 			t.Errorf("tenant-b's list = %d %s, must not show %s", status, body, idA)
 		}
 		// Still there for its owner.
-		apiKey = keyA
-		if status, _ := send(t, "GET", st.APIURL+"/receipt/"+idA, "", nil); status != 200 {
+		if status, _ := a.send(t, "GET", "/receipt/"+idA, "", nil); status != 200 {
 			t.Errorf("owner's GET after the other tenant's DELETE = %d", status)
 		}
 	})

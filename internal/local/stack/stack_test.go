@@ -1,3 +1,5 @@
+//go:build integration
+
 package stack_test
 
 import (
@@ -30,9 +32,6 @@ const (
 
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
 
-// apiKey is sent with every request; each test sets it for its stack.
-var apiKey string
-
 func newKey(t *testing.T, st *stack.Stack, tenant string) string {
 	t.Helper()
 	key, err := st.CreateKey(context.Background(), tenant)
@@ -42,8 +41,20 @@ func newKey(t *testing.T, st *stack.Stack, tenant string) string {
 	return key
 }
 
+// client calls a stack's API with one key (none when empty). Each test
+// makes its own, so what a request carries never depends on another test.
+type client struct {
+	base, key string
+}
+
+// newClient makes a key for tenant and a client that sends it.
+func newClient(t *testing.T, st *stack.Stack, tenant string) *client {
+	t.Helper()
+	return &client{base: st.APIURL, key: newKey(t, st, tenant)}
+}
+
 // upload posts a multipart body with one part, named field, holding data.
-func upload(t *testing.T, base, field, filename string, data []byte) (int, string) {
+func (c *client) upload(t *testing.T, field, filename string, data []byte) (int, string) {
 	t.Helper()
 	body := &bytes.Buffer{}
 	mw := multipart.NewWriter(body)
@@ -59,20 +70,22 @@ func upload(t *testing.T, base, field, filename string, data []byte) (int, strin
 	}
 	_, _ = w.Write(data)
 	_ = mw.Close()
-	return send(t, "POST", base+"/receipt", mw.FormDataContentType(), body)
+	return c.send(t, "POST", "/receipt", mw.FormDataContentType(), body)
 }
 
-func send(t *testing.T, method, url, contentType string, body io.Reader) (int, string) {
+// send makes a request to path, checks its answer against docs/openapi.yaml
+// and returns its status and body.
+func (c *client) send(t *testing.T, method, path, contentType string, body io.Reader) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, body)
+	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+apiKey)
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -82,7 +95,7 @@ func send(t *testing.T, method, url, contentType string, body io.Reader) (int, s
 	b, _ := io.ReadAll(resp.Body)
 	checkOpenAPI(t, req, resp, b)
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 204 && !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("%s %s: Content-Type %q, want application/json", method, url, ct)
+		t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
 	}
 	return resp.StatusCode, string(b)
 }
@@ -91,9 +104,8 @@ func send(t *testing.T, method, url, contentType string, body io.Reader) (int, s
 // checks the contract of DESIGN §1 over HTTP, AWS's limits, and the event
 // fixtures.
 func TestLocalStack(t *testing.T) {
-	st := testenv.Stack(t)
-	apiKey = newKey(t, st, "tenant-a")
-	base := st.APIURL
+	st, _ := sharedStack(t)
+	c := newClient(t, st, "contract")
 	root := testenv.Root(t)
 	jpeg, err := os.ReadFile(filepath.Join(root, "..", "shared", "receipts", "sroie", "img", "000.jpg"))
 	if err != nil {
@@ -109,13 +121,13 @@ func TestLocalStack(t *testing.T) {
 			wantBody   string
 			check      func(t *testing.T, body string)
 		}{
-			{"no part named file", func() (int, string) { return upload(t, base, "document", "r.jpg", jpeg) }, 400, fileNotFound, nil},
-			{"file field without a file", func() (int, string) { return upload(t, base, "file", "", jpeg) }, 400, fileNotFound, nil},
-			{"text renamed .png", func() (int, string) { return upload(t, base, "file", "x.png", []byte("hello")) }, 400, invalidFormat, nil},
+			{"no part named file", func() (int, string) { return c.upload(t, "document", "r.jpg", jpeg) }, 400, fileNotFound, nil},
+			{"file field without a file", func() (int, string) { return c.upload(t, "file", "", jpeg) }, 400, fileNotFound, nil},
+			{"text renamed .png", func() (int, string) { return c.upload(t, "file", "x.png", []byte("hello")) }, 400, invalidFormat, nil},
 			{"not multipart", func() (int, string) {
-				return send(t, "POST", base+"/receipt", "application/json", strings.NewReader(`{}`))
+				return c.send(t, "POST", "/receipt", "application/json", strings.NewReader(`{}`))
 			}, 400, fileNotFound, nil},
-			{"valid jpeg", func() (int, string) { return upload(t, base, "file", "000.jpg", jpeg) }, 200, "", func(t *testing.T, body string) {
+			{"valid jpeg", func() (int, string) { return c.upload(t, "file", "000.jpg", jpeg) }, 200, "", func(t *testing.T, body string) {
 				if err := json.Unmarshal([]byte(body), &id); err != nil {
 					t.Fatalf("body %s is not a JSON string", body)
 				}
@@ -124,26 +136,46 @@ func TestLocalStack(t *testing.T) {
 					t.Errorf("id %q is not a UUIDv7", id)
 				}
 			}},
-			{"still processing", func() (int, string) { return send(t, "GET", base+"/receipt/"+id, "", nil) }, 200, "", func(t *testing.T, body string) {
+			// Whether extraction has finished yet is a race with the GET:
+			// either answer is 200 and names the receipt, and only a
+			// receipt not yet done says so.
+			{"just uploaded", func() (int, string) { return c.send(t, "GET", "/receipt/"+id, "", nil) }, 200, "", func(t *testing.T, body string) {
 				var got map[string]any
 				_ = json.Unmarshal([]byte(body), &got)
-				if got["message"] != "receipt is still processing" || got["uuid"] != id {
+				processing := got["status"] == "PROCESSING" && got["message"] == "receipt is still processing" && got["isProcessing"] == true
+				done := got["status"] == "COMPLETED" && got["message"] == nil && got["isProcessing"] == false
+				if got["uuid"] != id || !processing && !done {
+					t.Errorf("body = %s, want the receipt still processing or completed", body)
+				}
+			}},
+			// A receipt waiting for its presigned upload stays unfinished
+			// until its file lands: no race.
+			{"still processing", func() (int, string) {
+				status, tk, body := c.ticket(t, `{"filename":"r.png","contentType":"image/png","size":100}`)
+				if status != 201 {
+					return status, body
+				}
+				return c.send(t, "GET", "/receipt/"+tk.UUID, "", nil)
+			}, 200, "", func(t *testing.T, body string) {
+				var got map[string]any
+				_ = json.Unmarshal([]byte(body), &got)
+				if got["message"] != "receipt is still processing" || got["isProcessing"] != true || got["status"] != "UPLOADING" {
 					t.Errorf("body = %s", body)
 				}
 			}},
-			{"unknown id", func() (int, string) { return send(t, "GET", base+"/receipt/"+uuid.NewString(), "", nil) }, 404, receiptNotFound, nil},
-			{"not an id", func() (int, string) { return send(t, "GET", base+"/receipt/not-an-id", "", nil) }, 404, receiptNotFound, nil},
-			{"path traversal", func() (int, string) { return send(t, "GET", base+"/receipt/..%2F..%2Fetc", "", nil) }, 404, `{"error":"route not found"}`, nil},
-			{"unknown route", func() (int, string) { return send(t, "GET", base+"/nope", "", nil) }, 404, `{"error":"route not found"}`, nil},
-			{"wrong method", func() (int, string) { return send(t, "PUT", base+"/receipt", "", nil) }, 404, `{"error":"route not found"}`, nil},
-			{"list", func() (int, string) { return send(t, "GET", base+"/receipts?limit=1", "", nil) }, 200, "", nil},
-			{"list, bad limit", func() (int, string) { return send(t, "GET", base+"/receipts?limit=0", "", nil) }, 400, "", nil},
-			{"openapi document", func() (int, string) { return send(t, "GET", base+"/openapi.json", "", nil) }, 200, "", nil},
+			{"unknown id", func() (int, string) { return c.send(t, "GET", "/receipt/"+uuid.NewString(), "", nil) }, 404, receiptNotFound, nil},
+			{"not an id", func() (int, string) { return c.send(t, "GET", "/receipt/not-an-id", "", nil) }, 404, receiptNotFound, nil},
+			{"path traversal", func() (int, string) { return c.send(t, "GET", "/receipt/..%2F..%2Fetc", "", nil) }, 404, `{"error":"route not found"}`, nil},
+			{"unknown route", func() (int, string) { return c.send(t, "GET", "/nope", "", nil) }, 404, `{"error":"route not found"}`, nil},
+			{"wrong method", func() (int, string) { return c.send(t, "PUT", "/receipt", "", nil) }, 404, `{"error":"route not found"}`, nil},
+			{"list", func() (int, string) { return c.send(t, "GET", "/receipts?limit=1", "", nil) }, 200, "", nil},
+			{"list, bad limit", func() (int, string) { return c.send(t, "GET", "/receipts?limit=0", "", nil) }, 400, "", nil},
+			{"openapi document", func() (int, string) { return c.send(t, "GET", "/openapi.json", "", nil) }, 200, "", nil},
 			{"delete", func() (int, string) {
-				id := uploadID(t, base, "x.png", pngBytes)
-				return send(t, "DELETE", base+"/receipt/"+id, "", nil)
+				id := c.uploadID(t, "x.png", pngBytes)
+				return c.send(t, "DELETE", "/receipt/"+id, "", nil)
 			}, 204, "", nil},
-			{"delete unknown", func() (int, string) { return send(t, "DELETE", base+"/receipt/"+uuid.NewString(), "", nil) }, 404, receiptNotFound, nil},
+			{"delete unknown", func() (int, string) { return c.send(t, "DELETE", "/receipt/"+uuid.NewString(), "", nil) }, 404, receiptNotFound, nil},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -176,7 +208,7 @@ func TestLocalStack(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				data := append(append([]byte{}, pngBytes...), make([]byte, tt.size)...)
-				status, body := upload(t, base, "file", "big.png", data)
+				status, body := c.upload(t, "file", "big.png", data)
 				if status != 413 || body != tooLarge {
 					t.Errorf("got %d %s, want 413 %s", status, body, tooLarge)
 				}
