@@ -82,7 +82,7 @@ func fixConfusions(name, elsewhere string) string {
 		if fix == "" && !strings.ContainsAny(up, "0123456789") {
 			// Only the receipt itself confirms a letter put back: the
 			// lexicon would make "BOOK" "BOOKS" and "MARKT" "MARKET".
-			fix = oneDropped(up, func(w string) bool { return len(w) >= 4 && wordCount(elsewhere, w) >= 2 })
+			fix = oneDropped(up, func(w string) bool { return len(w) >= 4 && countMark(elsewhere, w, true) >= 2 })
 		}
 		if fix == "" {
 			continue
@@ -136,21 +136,4 @@ func oneDropped(w string, known func(string) bool) string {
 		}
 	}
 	return found
-}
-
-// wordCount counts the whole-word occurrences of w in text.
-func wordCount(text, w string) int {
-	n := 0
-	for i := 0; ; {
-		k := strings.Index(text[i:], w)
-		if k < 0 {
-			return n
-		}
-		k += i
-		end := k + len(w)
-		if (k == 0 || !isLetter(text[k-1])) && (end == len(text) || !isLetter(text[end])) {
-			n++
-		}
-		i = k + 1
-	}
 }
