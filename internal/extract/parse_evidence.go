@@ -169,6 +169,12 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		return res
 	}
 	res.conf = ocrConf(win.amt) * support(win)
+	if unrounded(m, win.amt) {
+		// "ROUNDING 0.00" says the total needed none: a total between
+		// 5-sen steps has a misread digit.
+		res.conf *= 0.5
+		res.warnings = append(res.warnings, fmt.Sprintf("total: %s is not a multiple of 0.05, though the printed rounding is 0.00", win.amt.text))
+	}
 	for _, r := range rels {
 		if r.amt.units != win.amt.units {
 			res.warnings = append(res.warnings, fmt.Sprintf("total: %s %s", r.what, r.amt.text))
@@ -505,4 +511,18 @@ func roundedSubtotals(m receiptMoney) []amount {
 		}
 	}
 	return distinct(out, maxTotalLabels)
+}
+
+// unrounded reports a total that a zero rounding says is already a
+// multiple of 0.05 but is not.
+func unrounded(m receiptMoney, a amount) bool {
+	if len(m.rounding) == 0 || fiveSen(m, a.units) == a.units {
+		return false
+	}
+	for _, r := range m.rounding {
+		if r.units != 0 {
+			return false
+		}
+	}
+	return true
 }

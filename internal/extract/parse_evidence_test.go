@@ -184,6 +184,24 @@ func TestConfidence(t *testing.T) {
 	}
 }
 
+// TestZeroRoundingDoubtsAnUnroundedTotal: a printed rounding of 0.00 says
+// the total is a multiple of 0.05; one that is not is less sure, and says
+// why, so that it is read again.
+func TestZeroRoundingDoubtsAnUnroundedTotal(t *testing.T) {
+	plain := extract.Parse("SUB-TOTAL 30.06\nTOTAL 30.06")
+	doubted := extract.Parse("SUB-TOTAL 30.06\nROUNDING 0.00\nTOTAL 30.06")
+	rounded := extract.Parse("SUB-TOTAL 30.05\nROUNDING 0.00\nTOTAL 30.05")
+	if d, p := doubted.Confidence["total"], plain.Confidence["total"]; d >= p {
+		t.Errorf("Confidence[total] = %v with ROUNDING 0.00, %v without; want less with it", d, p)
+	}
+	if !slices.ContainsFunc(doubted.Warnings, func(w string) bool { return strings.Contains(w, "not a multiple of 0.05") }) {
+		t.Errorf("Warnings = %q; want one about 0.05", doubted.Warnings)
+	}
+	if len(rounded.Warnings) != 0 || rounded.Confidence["total"] < plain.Confidence["total"] {
+		t.Errorf("a multiple of 0.05 with ROUNDING 0.00: warnings %q, confidence %v", rounded.Warnings, rounded.Confidence["total"])
+	}
+}
+
 // TestParseRepeatedTotalsAndRoundings is the input that once took 25 s and
 // 2.8 GB: every total was added to every rounding. Parsing must stay near
 // linear in its input.

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"strings"
 
@@ -39,17 +40,112 @@ func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []textLi
 	n := np.fields
 	switch now := n.Confidence["total"]; {
 	case np.totalLine != at:
-		return f // the new reading lost the total: the old one stands
+		// The new reading lost the total: the old one stands, unless its
+		// amount read again alone does better.
+		return t.lookAtAmount(ctx, g, lines, at, f, opt)
 	case n.Total == f.Total:
 		setConf(&f, "total", min(1, max(old, now)+0.1)) // two readings agree
 	case now > old:
 		f.Total = n.Total
 		setConf(&f, "total", now)
 	default:
-		return f
+		return t.lookAtAmount(ctx, g, lines, at, f, opt)
 	}
 	f.Warnings = replaceWarnings(f.Warnings, n.Warnings, "total:")
 	return f
+}
+
+// amountLooks are the readings tried of a total's amount alone, cropped
+// to its word: each misreads different digits, and the receipt's own
+// evidence (the paid amount, another label, the tax) decides between them.
+var amountLooks = []struct {
+	scale int
+	args  []string
+}{
+	{2, []string{"--psm", "7"}},
+	{3, []string{"--psm", "8"}},
+	{4, []string{"--psm", "7"}},
+	{2, []string{"--psm", "7", "-c", "thresholding_method=2"}},
+}
+
+// lookAtAmount reads the total's amount again, alone, when reading its
+// whole line again did not settle it: the word's box with a margin (a
+// leading digit Tesseract dropped sits just left of it), enlarged, in the
+// ways of amountLooks. A reading replaces the amount in the line, the page
+// is parsed again, and the best-supported total wins if it is better
+// supported than the first.
+func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []textLine, at int, f receipt.Fields, opt Options) receipt.Fields {
+	l := lines[at]
+	w := -1
+	for k, s := range l.conf {
+		if strings.ContainsAny(l.raw[s.start:s.end], "0123456789") {
+			w = k
+		}
+	}
+	if w < 0 || l.conf[w].box.Empty() {
+		return f
+	}
+	span := l.conf[w]
+	was, ok := lastAmount(l.up[span.start:span.end])
+	if !ok {
+		return f
+	}
+	h := span.box.Dy()
+	r := image.Rect(span.box.Min.X-2*h, span.box.Min.Y-h/2, span.box.Max.X+h, span.box.Max.Y+h/2).Intersect(g.Rect)
+	if r.Empty() {
+		return f
+	}
+	best, bestConf := receipt.Fields{}, f.Confidence["total"]
+	for _, look := range amountLooks {
+		read, err := t.read(ctx, pgm(enlarge(g.SubImage(r).(*image.Gray), look.scale)), look.args...)
+		if err != nil {
+			return f
+		}
+		word := strings.TrimSpace(linesText(read))
+		// A reading that changes how the amount is written ("36.55" read
+		// as "3655") lost its decimal point, not a digit.
+		if a, ok := lastAmount(keyUpper(word)); !ok || a.decimals != was.decimals || strings.ContainsAny(word, "\n") {
+			continue
+		}
+		conf := meanConf(read)
+		swapped := append([]textLine(nil), lines...)
+		swapped[at] = replaceWord(l, w, word, conf)
+		np := parse(swapped, opt)
+		if now := np.fields.Confidence["total"]; np.totalLine == at && np.fields.Total != "" && now > bestConf {
+			best, bestConf = np.fields, now
+		}
+	}
+	if best.Total == "" {
+		return f
+	}
+	if best.Total != f.Total {
+		f.Warnings = append(replaceWarnings(f.Warnings, best.Warnings, "total:"), fmt.Sprintf("total: read as %s, %s when its amount was read again alone", f.Total, best.Total))
+		f.Total = best.Total
+	}
+	setConf(&f, "total", bestConf)
+	return f
+}
+
+// replaceWord returns line l with its k-th word replaced by word, read
+// with confidence conf.
+func replaceWord(l textLine, k int, word string, conf float64) textLine {
+	s := l.conf[k]
+	out := textLine{box: l.box, raw: l.raw[:s.start] + word + l.raw[s.end:]}
+	shift := len(word) - (s.end - s.start)
+	for j, c := range l.conf {
+		switch {
+		case j < k:
+			out.conf = append(out.conf, c)
+		case j == k:
+			out.conf = append(out.conf, wordSpan{start: c.start, end: c.start + len(word), conf: conf, box: c.box})
+		default:
+			c.start += shift
+			c.end += shift
+			out.conf = append(out.conf, c)
+		}
+	}
+	out.up = keyUpper(out.raw)
+	return out
 }
 
 // readLine reads one line of the page again: the full width of the page

@@ -11,6 +11,7 @@ import (
 type wordSpan struct {
 	start, end int
 	conf       float64
+	box        image.Rectangle // where the word is on the page; empty when unknown
 }
 
 // readTSV turns tesseract's TSV output into lines of words with their
@@ -50,9 +51,10 @@ func readTSV(tsv string) []textLine {
 			cur.raw += " "
 		}
 		conf, _ := strconv.ParseFloat(f[10], 64)
-		cur.conf = append(cur.conf, wordSpan{start: len(cur.raw), end: len(cur.raw) + len(text), conf: min(max(conf/100, 0), 1)})
+		box := tsvBox(f[6:10])
+		cur.conf = append(cur.conf, wordSpan{start: len(cur.raw), end: len(cur.raw) + len(text), conf: min(max(conf/100, 0), 1), box: box})
 		cur.raw += text
-		cur.box = cur.box.Union(tsvBox(f[6:10]))
+		cur.box = cur.box.Union(box)
 	}
 	for i := range lines {
 		lines[i].up = keyUpper(lines[i].raw)
