@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,6 +133,55 @@ func TestTesseractLooksAgainAtALowConfidenceTotal(t *testing.T) {
 	}
 	if len(res.Fields.Warnings) != 0 {
 		t.Errorf("warnings = %q, want none once the line reads right", res.Fields.Warnings)
+	}
+}
+
+// TestTesseractReadsALowConfidenceAmountAlone: when the total's line read
+// again has no amount, the amount is read alone, cropped to its word, and
+// the reading the receipt supports (here the amount paid) wins, with a
+// warning.
+func TestTesseractReadsALowConfidenceAmountAlone(t *testing.T) {
+	row := func(line, word, top int, conf, text string) string {
+		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t%d\t%d\t40\t12\t%s\t%s\n", line, word, 10+50*(word-1), top, conf, text)
+	}
+	first := row(1, 1, 10, "96", "CORNER") + row(1, 2, 10, "96", "SHOP") +
+		row(2, 1, 40, "96", "Date") + row(2, 2, 40, "96", "25/12/2018") +
+		row(3, 1, 70, "90", "TOTAL") + row(3, 2, 70, "41", "34.00") +
+		row(4, 1, 100, "95", "VISA") + row(4, 2, 100, "95", "31.00")
+	dir := t.TempDir()
+	// The page; the line read again, which lost its amount; then each
+	// reading of the amount alone.
+	script := `#!/bin/sh
+echo "$*" >> "$FAKE_LOG"
+cat > /dev/null
+case "$*" in
+*"--psm 7"*|*"--psm 8"*)
+	if [ -e "$FAKE_LOG.line" ]; then printf '%s' "$FAKE_AMOUNT"; else touch "$FAKE_LOG.line"; printf '%s' "$FAKE_LINE"; fi ;;
+*) printf '%s' "$FAKE_FIRST" ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_LOG", filepath.Join(dir, "calls"))
+	t.Setenv("FAKE_FIRST", first)
+	t.Setenv("FAKE_LINE", row(1, 1, 5, "60", "TOTAL")+row(1, 2, 5, "30", "~~"))
+	t.Setenv("FAKE_AMOUNT", row(1, 1, 5, "93", "31.00"))
+	res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: blankPNG(t), ContentType: receipt.PNG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Fields.Total != "31.00" || res.Fields.Confidence["total"] < 0.8 {
+		t.Errorf("total = %q (confidence %v), want 31.00, its amount read alone and agreeing with the card payment",
+			res.Fields.Total, res.Fields.Confidence["total"])
+	}
+	if !slices.ContainsFunc(res.Fields.Warnings, func(w string) bool { return strings.Contains(w, "read again alone") }) {
+		t.Errorf("warnings = %q, want one saying the amount was read again", res.Fields.Warnings)
+	}
+	calls, _ := os.ReadFile(filepath.Join(dir, "calls"))
+	if n := strings.Count(string(calls), "\n"); n != 2+4 {
+		t.Errorf("tesseract ran %d times, want the page, the line and four readings of the amount:\n%s", n, calls)
 	}
 }
 
