@@ -168,6 +168,11 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		res.amt, res.conf = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt)
 		return res
 	}
+	if fix, ok := taxAtRate(m); ok && alone(win, m) && fix.units != win.amt.units && oneDigitApart(win.amt.text, fix.text) {
+		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by the amount before tax plus its tax at %d%%", win.amt.text, fix.text, defaultTaxRate))
+		res.amt, res.conf = fix, 0.6*ocrConf(win.amt)
+		return res
+	}
 	res.conf = ocrConf(win.amt) * support(win)
 	if unrounded(m, win.amt) {
 		// "ROUNDING 0.00" says the total needed none: a total between
@@ -525,4 +530,14 @@ func unrounded(m receiptMoney, a amount) bool {
 		}
 	}
 	return true
+}
+
+// alone reports a total that only its own label states, a rounding of
+// 0.00 added to it aside: that restates it rather than agrees with it.
+func alone(win *totalCand, m receiptMoney) bool {
+	ev := win.ev
+	if len(m.rounding) > 0 && !slices.ContainsFunc(m.rounding, func(r amount) bool { return r.units != 0 }) {
+		ev &^= evRounding
+	}
+	return win.labels == 1 && ev&(arithmetic|evPaid) == 0
 }

@@ -130,3 +130,35 @@ func usualForm(a amount, decimals int) amount {
 	}
 	return a
 }
+
+// taxAtRate finds an amount before tax and a tax printed on lines of their
+// own ("Total Sales (Excluding GST) 51.42", "Total GST 3.08") whose ratio
+// is the usual rate, and returns their sum. It is not a total by itself
+// (zero-rated goods may come on top), but it proves a total read one digit
+// off it. An amount before tax written without its decimal point ("5142"
+// among amounts with two decimals) is read with it when the rate then
+// agrees.
+func taxAtRate(m receiptMoney) (amount, bool) {
+	rate := int64(defaultTaxRate * amountScale)
+	taxes := distinct(taxAmounts(m), maxTaxes)
+	for _, lb := range m.labels {
+		if lb.kind != kindSubtotal || lb.summary || lb.incl || lb.amt.neg || lb.amt.units <= 0 {
+			continue
+		}
+		x := lb.amt
+		switch {
+		case x.decimals == m.decimals:
+		case m.decimals == 2 && x.isInteger() && len(x.text) >= 3:
+			x = amountOf(x.units/100, 2)
+		default:
+			continue
+		}
+		for _, t := range taxes {
+			d := x.units*rate/(100*amountScale) - t.units
+			if t.units > 0 && t.units < x.units && t.decimals == m.decimals && d >= -55 && d <= 55 {
+				return amountOf(x.units+t.units, m.decimals), true
+			}
+		}
+	}
+	return amount{}, false
+}
