@@ -136,6 +136,19 @@ func zeroCents(s string, i int) int {
 	return k + 2 - i
 }
 
+// zeroAsO reports an O at i read for the 0 before a decimal point: alone,
+// or right after a currency ("RHO.02", "RM O.05").
+func zeroAsO(line string, i int) bool {
+	if line[i] != 'O' {
+		return false
+	}
+	k := i
+	for k > 0 && isLetter(line[k-1]) {
+		k--
+	}
+	return k == i || currencyPrefixes[strings.ToUpper(line[k:i])]
+}
+
 // twoDigitsEnd reports whether exactly two digits start at i and nothing
 // number-like follows them.
 func twoDigitsEnd(s string, i int) bool {
@@ -148,10 +161,16 @@ func twoDigitsEnd(s string, i int) bool {
 // makeAmount interprets raw, found at [start, end) of line, in its context.
 func makeAmount(line, raw string, start, end int) (amount, bool) {
 	intPart, frac, ok := splitNumber(raw)
+	if ok && raw[0] == '.' && start > 0 && zeroAsO(line, start-1) {
+		// "RHO.02": RM and an O read for the 0 of 0.02. The amount is read
+		// as if the 0 stood in the O's place.
+		line = line[:start-1] + "0" + line[start:]
+		start--
+	}
 	if !ok || !plausibleContext(line, start, end, len(frac)) {
 		return amount{}, false
 	}
-	if raw[0] == '.' && start > 0 && !strings.ContainsRune(" -~(", rune(line[start-1])) {
+	if raw[0] == '.' && start > 0 && line[start] != '0' && !strings.ContainsRune(" -~(", rune(line[start-1])) {
 		return amount{}, false // "RM @.11": a digit misread as a symbol, not ".11"
 	}
 	a := amount{decimals: len(frac), start: start, end: end}

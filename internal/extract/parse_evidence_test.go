@@ -71,6 +71,9 @@ func TestTotalEvidence(t *testing.T) {
 			"Total 0% supplies: 19.83\nTotal 6% supplies (excl. GST): 30.24\nGST: 1.81\nTotal Payable: 51.88", "51.88"},
 		{"the taxed part with its tax corrects no total more than one digit off",
 			"Total 0% supplies: 19.83\nTotal 6% supplies (excl. GST): 30.24\nGST: 1.81\nTotal Payable: 33.95", "33.95"},
+		{"an O for the zero of a rounding",
+			"SUBTOTAL (QTY 4) RM41.43\nROUNDING RHO.02\nSUBTOTAL (QTY = 4) RY41.45\nCASH RMD 80", "41.45"},
+		{"an O ending a word is no zero", "TOTAL 12.30\nLOT NO.12", "12.30"},
 		{"no rounding printed: the computed total stands",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.36"},
 	}
