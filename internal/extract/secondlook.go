@@ -97,7 +97,11 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []tex
 	}
 	best, bestConf := receipt.Fields{}, f.Confidence["total"]
 	for _, look := range amountLooks {
-		read, err := t.read(ctx, pgm(enlarge(g.SubImage(r).(*image.Gray), look.scale)), look.args...)
+		crop, ok := enlargeCrop(g, r, look.scale)
+		if !ok {
+			return f
+		}
+		read, err := t.read(ctx, pgm(crop), look.args...)
 		if err != nil {
 			return f
 		}
@@ -157,7 +161,10 @@ func (t *Tesseract) readLine(ctx context.Context, g *image.Gray, box image.Recta
 	if r.Empty() {
 		return textLine{}, nil
 	}
-	crop := enlarge(g.SubImage(r).(*image.Gray), lookScale)
+	crop, ok := enlargeCrop(g, r, lookScale)
+	if !ok {
+		return textLine{}, nil
+	}
 	lines, err := t.read(ctx, pgm(crop), "--psm", "7")
 	if err != nil {
 		return textLine{}, err
@@ -181,6 +188,24 @@ func (t *Tesseract) readLine(ctx context.Context, g *image.Gray, box image.Recta
 	out.up = keyUpper(out.raw)
 	out.box = box
 	return out, nil
+}
+
+// maxLookPixels bounds the image of a second look: a line or a word is a
+// few hundred thousand pixels enlarged, but a "line" that OCR debris
+// stretched over a whole 4000-pixel page would be hundreds of megabytes.
+const maxLookPixels = 8 << 20
+
+// enlargeCrop crops r out of g and enlarges it by f, or less when f would
+// make it larger than maxLookPixels; false when even the crop is.
+func enlargeCrop(g *image.Gray, r image.Rectangle, f int) (*image.Gray, bool) {
+	area := r.Dx() * r.Dy()
+	if area == 0 || area > maxLookPixels {
+		return nil, false
+	}
+	for f > 1 && area*f*f > maxLookPixels {
+		f--
+	}
+	return enlarge(g.SubImage(r).(*image.Gray), f), true
 }
 
 // enlarge scales grey levels up by an integer factor, interpolating
