@@ -277,11 +277,12 @@ type lineDate struct {
 }
 
 // Bounds of the repairs: a line is tried once for each of its first
-// maxRepairSpaces spaces, so a hostile line costs a bounded number of
-// matches.
+// maxRepairSpaces spaces, and at most maxRepairLines lines are tried, so
+// hostile text costs a bounded number of matches.
 const (
 	maxRepairLine   = 200
 	maxRepairSpaces = 16
+	maxRepairLines  = 64 // lines with a date label or a time tried
 )
 
 var clockTime = regexp.MustCompile(`\b\d{1,2}:\d{2}`)
@@ -303,10 +304,14 @@ var yearConfusions = map[byte]string{'4': "1", '7': "1", '1': "47", '3': "8", '8
 // becomes plausible by undoing one digit confusion (2047 for 2017), when
 // exactly one such year is plausible.
 func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool, setAside []lineDate) (lineDate, bool) {
+	tried := 0
 	for i, l := range lines {
 		up := truncateUTF8(l.up, maxRepairLine)
 		if datePriority(up) != dateLabelled && !clockTime.MatchString(up) {
 			continue
+		}
+		if tried++; tried > maxRepairLines {
+			break
 		}
 		for _, m := range compactDate.FindAllStringSubmatchIndex(up, -1) {
 			ds := up[m[2]:m[3]]
