@@ -346,9 +346,9 @@ func ownerName(lines []textLine, last int, name string) (string, int, bool) {
 			break
 		}
 		raw := lines[j].raw
-		k := strings.Index(keyUpper(raw), trade)
-		if k < 0 || len(keyUpper(raw)) != len(raw) {
-			continue // keyUpper kept the offsets only for ASCII text
+		k := strings.Index(keyUpper(raw), trade) // keyUpper keeps byte offsets
+		if k < 0 {
+			continue
 		}
 		owner := cleanVendor(raw[k:])
 		if up := keyUpper(owner); len(up) > len(trade) && anyWord(up[len(trade):], legalForms) {
