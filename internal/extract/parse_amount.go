@@ -89,6 +89,12 @@ func readNumber(s string, i int) (string, int) {
 		case isDigit(c):
 			b.WriteByte(c)
 			j++
+		case isSep(c) && !hasSep && b.Len() > 0 && zeroCents(s, j+1) > 0:
+			// "38. 0D", "12.0D": O and D read for the zeros of the cents.
+			k := zeroCents(s, j+1)
+			b.WriteByte(c)
+			b.WriteString(strings.NewReplacer("O", "0", "D", "0", " ", "").Replace(s[j+1 : j+1+k]))
+			return b.String(), j + 1 + k
 		case isSep(c) && j+1 < len(s) && isDigit(s[j+1]):
 			b.WriteByte(c)
 			hasSep = true
@@ -101,12 +107,6 @@ func readNumber(s string, i int) (string, int) {
 		case c == ' ' && !hasSep && j+1 < len(s) && s[j+1] == '.' && twoDigitsEnd(s, j+2):
 			// "250 .00"
 			j++
-		case isSep(c) && !hasSep && b.Len() > 0 && zeroCents(s, j+1) > 0:
-			// "38. 0D", "12.O0": O and D read for the zeros of the cents.
-			k := zeroCents(s, j+1)
-			b.WriteByte(c)
-			b.WriteString(strings.NewReplacer("O", "0", "D", "0", " ", "").Replace(s[j+1 : j+1+k]))
-			return b.String(), j + 1 + k
 		default:
 			return b.String(), j
 		}
@@ -146,7 +146,10 @@ func zeroAsO(line string, i int) bool {
 	for k > 0 && isLetter(line[k-1]) {
 		k--
 	}
-	return k == i || currencyPrefixes[strings.ToUpper(line[k:i])]
+	if k == i {
+		return i == 0 || !isDigit(line[i-1]) // "5O.50" is a misread 50.50, not 0.50
+	}
+	return currencyPrefixes[strings.ToUpper(line[k:i])]
 }
 
 // twoDigitsEnd reports whether exactly two digits start at i and nothing

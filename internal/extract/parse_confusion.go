@@ -39,12 +39,16 @@ func nameLexicon(w string) bool {
 const maxElsewhere = 16 << 10
 
 // elsewhere returns the upper-cased text below the header, where a name
-// may be printed again (a footer, an e-mail or web address), bounded.
-func elsewhere(lines []textLine, from int) string {
+// may be printed again (a footer, an e-mail or web address), bounded;
+// without the lines that carry a price when noPrices is set.
+func elsewhere(lines []textLine, from int, noPrices bool) string {
 	var b strings.Builder
 	for _, l := range lines[min(from, len(lines)):] {
 		if b.Len()+len(l.up) > maxElsewhere {
 			break
+		}
+		if noPrices && endsInPrice(l.up) {
+			continue
 		}
 		b.WriteString(l.up)
 		b.WriteByte(' ')
@@ -59,7 +63,7 @@ func elsewhere(lines []textLine, from int) string {
 // printed elsewhere on the receipt (the name again in a footer, or in an
 // e-mail or web address). A word that more than one correction would
 // explain is left alone.
-func fixConfusions(name, elsewhere string) string {
+func fixConfusions(name, elsewhere, noPrices string) string {
 	known := func(w string) bool {
 		return nameLexicon(w) || len(w) >= 5 && strings.Contains(elsewhere, w)
 	}
@@ -80,9 +84,10 @@ func fixConfusions(name, elsewhere string) string {
 			fix = oneSwap(up, known)
 		}
 		if fix == "" && !strings.ContainsAny(up, "0123456789") {
-			// Only the receipt itself confirms a letter put back: the
-			// lexicon would make "BOOK" "BOOKS" and "MARKT" "MARKET".
-			fix = oneDropped(up, func(w string) bool { return len(w) >= 4 && countMark(elsewhere, w, true) >= 2 })
+			// Only the receipt itself confirms a letter put back, outside
+			// its item lines: the lexicon would make "BOOK" "BOOKS" and
+			// "MARKT" "MARKET", and so would "COMIC BOOKS 5.00".
+			fix = oneDropped(up, func(w string) bool { return len(w) >= 4 && countMark(noPrices, w, true) >= 2 })
 		}
 		if fix == "" {
 			continue

@@ -104,7 +104,7 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 				if len(res.warnings) < 3 {
 					res.warnings = append(res.warnings, fmt.Sprintf("date: %s is not a plausible receipt date, ignored", d.iso))
 				}
-				if latest != "" && len(res.setAside) < maxDateVotes {
+				if latest != "" && len(res.setAside) < maxDateVotes && datePriority(l.up) != dateOther {
 					res.setAside = append(res.setAside, lineDate{foundDate: d, line: i, text: l.up[d.start:d.end], conf: l.confIn(d.start, d.end)})
 				}
 				continue
@@ -315,7 +315,11 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 		}
 		for _, m := range compactDate.FindAllStringSubmatchIndex(up, -1) {
 			ds := up[m[2]:m[3]]
-			for _, iso := range []string{tryDate(ds[4:], ds[2:4], ds[:2]), tryDate(ds[:4], ds[4:6], ds[6:])} {
+			dayFirst, monthFirstDate := tryDate(ds[4:], ds[2:4], ds[:2]), tryDate(ds[4:], ds[:2], ds[2:4])
+			if monthFirst {
+				dayFirst, monthFirstDate = monthFirstDate, dayFirst
+			}
+			for _, iso := range []string{dayFirst, monthFirstDate, tryDate(ds[:4], ds[4:6], ds[6:])} {
 				if iso != "" && plausible(iso) {
 					return lineDate{foundDate: foundDate{iso, m[2], m[3]}, line: i, text: ds, conf: l.confIn(m[2], m[3])}, true
 				}
@@ -336,7 +340,8 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 		}
 		for _, v := range variants {
 			for _, d := range datesInLine(v, monthFirst) {
-				if plausible(d.iso) {
+				// "3-12 10:35" made "3-12-10": the year would be an hour.
+				if plausible(d.iso) && (d.end >= len(v) || v[d.end] != ':') {
 					return lineDate{foundDate: d, line: i, text: strings.TrimSpace(up[min(d.start, len(up)):min(d.end+1, len(up))]), conf: l.confIn(d.start, d.end)}, true
 				}
 			}

@@ -479,7 +479,9 @@ func ocrConf(a amount) float64 {
 
 // fiveSen rounds an amount of two decimals to the nearest 0.05, as cash
 // totals are where coins below 5 sen are out of use (Malaysia, Singapore,
-// Australia, ...); other amounts are returned as they are.
+// Australia, ...); other amounts are returned as they are. It is used only
+// on receipts that print a rounding line, which says that the receipt
+// rounds so.
 func fiveSen(m receiptMoney, units int64) int64 {
 	if m.decimals != 2 || units <= 0 {
 		return units
@@ -488,11 +490,12 @@ func fiveSen(m receiptMoney, units int64) int64 {
 	return (units + step/2) / step * step
 }
 
-// unreadRounding rounds a total that only arithmetic supports to 0.05 when
-// the receipt prints a rounding whose amount could not be read: the sum of
-// the lines is the amount before rounding, and what is paid is rounded.
+// unreadRounding rounds a total that only the sum of its lines supports to
+// 0.05 when the receipt prints a rounding whose amount could not be read:
+// the sum is the amount before rounding, and what is paid is rounded
+// (cash less change is what was paid, so it is left as it is).
 func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
-	if !m.roundingPrinted || len(m.rounding) > 0 || win.ev&(evLabel|evFinal|evPaid) != 0 || win.ev&arithmetic == 0 {
+	if !m.roundingPrinted || len(m.rounding) > 0 || win.ev&(evLabel|evFinal|evPaid|evCashChange) != 0 || win.ev&arithmetic == 0 {
 		return amount{}, false
 	}
 	r := fiveSen(m, win.amt.units)

@@ -135,10 +135,14 @@ func usualForm(a amount, decimals int) amount {
 // own ("Total Sales (Excluding GST) 51.42", "Total GST 3.08") whose ratio
 // is the usual rate, and returns their sum. It is not a total by itself
 // (zero-rated goods may come on top), but it proves a total read one digit
-// off it. An amount before tax written without its decimal point ("5142"
+// off it, on a receipt that shows no zero-rated or exempt goods. An amount
+// before tax written without its decimal point ("5142"
 // among amounts with two decimals) is read with it when the rate then
 // agrees.
 func taxAtRate(m receiptMoney) (amount, bool) {
+	if m.zeroRated {
+		return amount{}, false
+	}
 	rate := int64(defaultTaxRate * amountScale)
 	taxes := distinct(taxAmounts(m), maxTaxes)
 	for _, lb := range m.labels {

@@ -63,6 +63,8 @@ type receiptMoney struct {
 	// roundingPrinted: a line speaks of rounding, whether or not its
 	// amount could be read.
 	roundingPrinted bool
+	// zeroRated: goods without tax are printed (a ZR code, 0%, exempt).
+	zeroRated bool
 }
 
 // readMoney labels the money lines of a receipt.
@@ -73,8 +75,11 @@ func readMoney(lines []textLine) receiptMoney {
 		if containsAny(l.up, "SUMMARY", "ANALYSIS") {
 			inSummary = true
 		}
-		if !inSummary && strings.Contains(l.up, "ROUND") {
+		if !inSummary && wordStarting(l.up, "ROUND") {
 			m.roundingPrinted = true
+		}
+		if hasWord(l.up, "ZR") || hasWord(l.up, "ZRL") || wordStarting(l.up, "EXEMPT") || wordStarting(l.up, "ZERO") || strings.Contains(l.up, " 0%") {
+			m.zeroRated = true
 		}
 		found := labelsInLine(lines, i)
 		for k := range found {
@@ -439,4 +444,20 @@ func summaryTax(m receiptMoney) []amount {
 		}
 	}
 	return out
+}
+
+// wordStarting reports whether a word of up starts with prefix: ROUNDING
+// and ROUNDED, not GROUND or AROUND.
+func wordStarting(up, prefix string) bool {
+	for i := 0; ; {
+		k := strings.Index(up[i:], prefix)
+		if k < 0 {
+			return false
+		}
+		k += i
+		if k == 0 || !isLetter(up[k-1]) {
+			return true
+		}
+		i = k + 1
+	}
 }

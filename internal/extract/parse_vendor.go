@@ -115,7 +115,7 @@ func findHeader(lines []textLine) header {
 	if owner, at, ok := ownerName(lines, last, name); ok {
 		name, last = owner, at
 	}
-	h := header{vendor: fixConfusions(cleanVendor(name), elsewhere(lines, last+1)), end: last + 1, from: v, to: last}
+	h := header{vendor: fixConfusions(cleanVendor(name), elsewhere(lines, last+1, false), elsewhere(lines, last+1, true)), end: last + 1, from: v, to: last}
 	h.vendorConf = vendorSupport(lines, v, last, h.vendor)
 	addr, end := addressAfter(lines, last)
 	h.address = addr

@@ -99,11 +99,11 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []tex
 	for _, look := range amountLooks {
 		crop, ok := enlargeCrop(g, r, look.scale)
 		if !ok {
-			return f
+			break
 		}
 		read, err := t.read(ctx, pgm(crop), look.args...)
 		if err != nil {
-			return f
+			break // out of time or memory: keep what the earlier looks found
 		}
 		word := strings.TrimSpace(linesText(read))
 		// A reading that changes how the amount is written ("36.55" read
@@ -134,6 +134,7 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []tex
 // with confidence conf.
 func replaceWord(l textLine, k int, word string, conf float64) textLine {
 	s := l.conf[k]
+	word = truncateUTF8(word, max(0, maxLineBytes-(len(l.raw)-(s.end-s.start))))
 	out := textLine{box: l.box, raw: l.raw[:s.start] + word + l.raw[s.end:]}
 	shift := len(word) - (s.end - s.start)
 	for j, c := range l.conf {
