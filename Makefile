@@ -26,14 +26,16 @@ dev: deps ## start the local stack (API on :$(PORT)), rebuilding a function when
 # Tests that need DynamoDB Local (Java), Tesseract, Poppler, ../shared or the
 # whole local stack carry the build tag `integration`: `make unit` leaves them
 # out, `make test` (what CI runs) runs everything, and vet and staticcheck
-# check both builds so tagged files never rot.
+# check both builds so tagged files never rot. The fuzz runs shrink a new
+# input for at most a second, so a 10-second run spends its time fuzzing
+# rather than minimizing one large input.
 test: deps tools ## install what is missing, then run every test, unit and integration, against the real local services
 	@$(MAKE) -s lint
 	go test -race -count=1 -timeout 15m -tags integration ./...
-	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s ./internal/api
-	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s ./internal/extract
-	go test -run='^$$' -fuzz=FuzzPreparePage -fuzztime=10s ./internal/extract
-	go test -run='^$$' -fuzz=FuzzReadImageHeader -fuzztime=10s ./internal/receipt
+	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s -fuzzminimizetime=1s ./internal/api
+	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s -fuzzminimizetime=1s ./internal/extract
+	go test -run='^$$' -fuzz=FuzzPreparePage -fuzztime=10s -fuzzminimizetime=1s ./internal/extract
+	go test -run='^$$' -fuzz=FuzzReadImageHeader -fuzztime=10s -fuzzminimizetime=1s ./internal/receipt
 
 unit: ## the unit tests alone, in under a minute: no Java, Tesseract, Poppler or ../shared needed
 	go test -count=1 ./...
