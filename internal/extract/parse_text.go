@@ -85,7 +85,15 @@ func containsAny(s string, words ...string) bool {
 }
 
 // hasWord reports whether s contains w delimited by non-letters.
-func hasWord(s, w string) bool {
+func hasWord(s, w string) bool { return wordAt(s, w, true) }
+
+// wordStarting reports whether a word of s starts with prefix: ROUNDING
+// and ROUNDED, not GROUND or AROUND.
+func wordStarting(s, prefix string) bool { return wordAt(s, prefix, false) }
+
+// wordAt reports whether s contains w after a non-letter (or at its
+// start) and, when whole, before one (or at its end).
+func wordAt(s, w string, whole bool) bool {
 	for i := 0; ; {
 		k := strings.Index(s[i:], w)
 		if k < 0 {
@@ -93,7 +101,7 @@ func hasWord(s, w string) bool {
 		}
 		k += i
 		end := k + len(w)
-		if (k == 0 || !isLetter(s[k-1])) && (end == len(s) || !isLetter(s[end])) {
+		if (k == 0 || !isLetter(s[k-1])) && (!whole || end == len(s) || !isLetter(s[end])) {
 			return true
 		}
 		i = k + 1

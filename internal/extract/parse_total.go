@@ -445,19 +445,3 @@ func summaryTax(m receiptMoney) []amount {
 	}
 	return out
 }
-
-// wordStarting reports whether a word of up starts with prefix: ROUNDING
-// and ROUNDED, not GROUND or AROUND.
-func wordStarting(up, prefix string) bool {
-	for i := 0; ; {
-		k := strings.Index(up[i:], prefix)
-		if k < 0 {
-			return false
-		}
-		k += i
-		if k == 0 || !isLetter(up[k-1]) {
-			return true
-		}
-		i = k + 1
-	}
-}

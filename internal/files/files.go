@@ -62,23 +62,8 @@ func (s *Store) Put(ctx context.Context, key string, body []byte, contentType st
 
 // Get returns the object at key, or receipt.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{
-		Bucket: aws.String(s.bucket),
-		Key:    aws.String(key),
-	})
-	if err != nil {
-		var nsk *types.NoSuchKey
-		if errors.As(err, &nsk) {
-			return nil, fmt.Errorf("get object %s: %w", key, receipt.ErrNotFound)
-		}
-		return nil, fmt.Errorf("get object %s: %w", key, err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		return nil, fmt.Errorf("read object %s: %w", key, err)
-	}
-	return b, nil
+	b, _, err := s.GetTagged(ctx, key)
+	return b, err
 }
 
 // GetTagged returns the object at key and its ETag, or receipt.ErrNotFound.
