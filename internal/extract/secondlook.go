@@ -209,20 +209,23 @@ func enlargeCrop(g *image.Gray, r image.Rectangle, f int) (*image.Gray, bool) {
 	return enlarge(g.SubImage(r).(*image.Gray), f), true
 }
 
-// enlarge scales grey levels up by an integer factor, interpolating
+// enlarge scales grey levels up by an integer factor.
+func enlarge(g *image.Gray, f int) *image.Gray { return enlargeBy(g, f, 1) }
+
+// enlargeBy scales grey levels up by num/den (at least 1), interpolating
 // linearly so the edges of print stay smooth.
-func enlarge(g *image.Gray, f int) *image.Gray {
+func enlargeBy(g *image.Gray, num, den int) *image.Gray {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	out := image.NewGray(image.Rect(0, 0, w*f, h*f))
+	out := image.NewGray(image.Rect(0, 0, w*num/den, h*num/den))
 	at := func(x, y int) int {
 		x, y = min(max(x, 0), w-1), min(max(y, 0), h-1)
-		return int(g.Pix[(y)*g.Stride+x])
+		return int(g.Pix[y*g.Stride+x])
 	}
-	for y := range h * f {
-		sy := y * 256 / f
+	for y := range out.Rect.Dy() {
+		sy := y * 256 * den / num
 		y0, fy := sy>>8, sy&255
-		for x := range w * f {
-			sx := x * 256 / f
+		for x := range out.Rect.Dx() {
+			sx := x * 256 * den / num
 			x0, fx := sx>>8, sx&255
 			top := at(x0, y0)*(256-fx) + at(x0+1, y0)*fx
 			bot := at(x0, y0+1)*(256-fx) + at(x0+1, y0+1)*fx

@@ -182,16 +182,23 @@ func setConf(f *receipt.Fields, name string, c float64) {
 const minText = 20
 
 // image reads one image: as prepared first, since most receipts need
-// nothing more; binarized, with tesseract told to expect a column of text,
-// when that finds next to nothing.
+// nothing more; enlarged when its print is small (readSmallPrint);
+// binarized, with tesseract told to expect a column of text, when the
+// first reading finds next to nothing.
 func (t *Tesseract) image(ctx context.Context, img page) ([]textLine, error) {
 	var first []string
 	if t.PageSegMode != "" {
 		first = []string{"--psm", t.PageSegMode}
 	}
 	lines, err := t.read(ctx, img.bytes, first...)
-	if err != nil || len(strings.TrimSpace(linesText(lines))) >= minText || img.gray == nil {
+	if err != nil || img.gray == nil {
 		return lines, err
+	}
+	if big, ok := t.readSmallPrint(ctx, img.gray, capHeight(lines), first); ok {
+		return big, nil
+	}
+	if len(strings.TrimSpace(linesText(lines))) >= minText {
+		return lines, nil
 	}
 	clean, err := binarize(img.gray)
 	if err != nil {

@@ -1,0 +1,73 @@
+package extract
+
+import (
+	"context"
+	"image"
+	"slices"
+	"strings"
+)
+
+// Tesseract misreads print that is small in pixels: a phone photo taken
+// from afar, a scan at low resolution. Below smallPrint pixels of capital
+// height the page is read again enlarged to printHeight, where its models
+// read best. On the 150 SROIE receipts downscaled to 70%, this finds 5
+// more totals and 6 more dates; at their own size it changes one date
+// (for the worse), since few of them print that small.
+const (
+	smallPrint  = 16
+	printHeight = 26
+)
+
+// capHeight is the median height in pixels of the confidently read words
+// written in capitals and digits only (no descenders, no x-height
+// letters): the size of the print. 0 when fewer than five words tell.
+func capHeight(lines []textLine) int {
+	var hs []int
+	for _, l := range lines {
+		for _, w := range l.conf {
+			t := l.raw[w.start:w.end]
+			if w.conf < 0.7 || len(t) < 3 || strings.ToUpper(t) != t || w.box.Empty() {
+				continue
+			}
+			hs = append(hs, w.box.Dy())
+		}
+	}
+	if len(hs) < 5 {
+		return 0
+	}
+	slices.Sort(hs)
+	return hs[len(hs)/2]
+}
+
+// readSmallPrint reads g again enlarged so that print h pixels high
+// becomes printHeight, within maxLookPixels, and returns the words with
+// their boxes in g's coordinates, so second looks crop g as before. False
+// when the print is not small or the enlarged page would be too large.
+func (t *Tesseract) readSmallPrint(ctx context.Context, g *image.Gray, h int, args []string) ([]textLine, bool) {
+	if h <= 0 || h >= smallPrint {
+		return nil, false
+	}
+	num, den := printHeight, h
+	if g.Rect.Dx()*num/den*(g.Rect.Dy()*num/den) > maxLookPixels {
+		return nil, false
+	}
+	lines, err := t.read(ctx, pgm(enlargeBy(g, num, den)), args...)
+	if err != nil {
+		return nil, false
+	}
+	for i := range lines {
+		lines[i].box = scaleRect(lines[i].box, den, num)
+		for k := range lines[i].conf {
+			lines[i].conf[k].box = scaleRect(lines[i].conf[k].box, den, num)
+		}
+	}
+	return lines, true
+}
+
+// scaleRect scales r by num/den, rounding outwards.
+func scaleRect(r image.Rectangle, num, den int) image.Rectangle {
+	if r.Empty() {
+		return r
+	}
+	return image.Rect(r.Min.X*num/den, r.Min.Y*num/den, (r.Max.X*num+den-1)/den, (r.Max.Y*num+den-1)/den)
+}
