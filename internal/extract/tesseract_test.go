@@ -110,7 +110,7 @@ func TestTesseractReadsAgainForWhatIsMissing(t *testing.T) {
 // receipt's arithmetic supports wins.
 func TestTesseractLooksAgainAtALowConfidenceTotal(t *testing.T) {
 	row := func(line, word, top int, conf, text string) string {
-		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t10\t%d\t40\t12\t%s\t%s\n", line, word, top, conf, text)
+		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t10\t%d\t40\t20\t%s\t%s\n", line, word, top, conf, text)
 	}
 	first := row(1, 1, 10, "96", "CORNER") + row(1, 2, 10, "96", "SHOP") +
 		row(2, 1, 40, "96", "Date") + row(2, 2, 40, "96", "25/12/2018") +
@@ -142,7 +142,7 @@ func TestTesseractLooksAgainAtALowConfidenceTotal(t *testing.T) {
 // warning.
 func TestTesseractReadsALowConfidenceAmountAlone(t *testing.T) {
 	row := func(line, word, top int, conf, text string) string {
-		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t%d\t%d\t40\t12\t%s\t%s\n", line, word, 10+50*(word-1), top, conf, text)
+		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t%d\t%d\t40\t20\t%s\t%s\n", line, word, 10+50*(word-1), top, conf, text)
 	}
 	first := row(1, 1, 10, "96", "CORNER") + row(1, 2, 10, "96", "SHOP") +
 		row(2, 1, 40, "96", "Date") + row(2, 2, 40, "96", "25/12/2018") +
@@ -190,7 +190,7 @@ esac
 // and the new reading wins only when it rates higher.
 func TestTesseractLooksAgainAtALowConfidenceVendor(t *testing.T) {
 	row := func(line, word, top int, conf, text string) string {
-		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t10\t%d\t40\t12\t%s\t%s\n", line, word, top, conf, text)
+		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t10\t%d\t40\t20\t%s\t%s\n", line, word, top, conf, text)
 	}
 	rest := row(2, 1, 40, "96", "Date") + row(2, 2, 40, "96", "25/12/2018") +
 		row(3, 1, 70, "95", "TOTAL") + row(3, 2, 70, "95", "9.00")
@@ -235,5 +235,32 @@ func TestTesseractMissingEngineIsNotTheDocumentsFault(t *testing.T) {
 	_, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: printedPNG(t), ContentType: receipt.PNG})
 	if err == nil || errors.Is(err, extract.ErrUnreadable) {
 		t.Errorf("err = %v, want a retryable error", err)
+	}
+}
+
+// TestTesseractReadsSmallPrintAgain: a page whose capitals are under 16
+// pixels high is read a second time (enlarged), and only once more.
+func TestTesseractReadsSmallPrintAgain(t *testing.T) {
+	for _, tt := range []struct {
+		height    int
+		wantReads int
+	}{{12, 2}, {16, 1}} {
+		t.Run(fmt.Sprintf("%d pixels", tt.height), func(t *testing.T) {
+			row := func(line, word, top int, text string) string {
+				return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t%d\t%d\t40\t%d\t95\t%s\n", line, word, 10+50*(word-1), top, tt.height, text)
+			}
+			page := row(1, 1, 10, "CORNER") + row(1, 2, 10, "SHOP") +
+				row(2, 1, 40, "DATE") + row(2, 2, 40, "25/12/2018") +
+				row(3, 1, 70, "TOTAL") + row(3, 2, 70, "9.00")
+			calls := fakeTesseract(t, "", "", "", "")
+			t.Setenv("FAKE_FIRST", page)
+			res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: blankPNG(t), ContentType: receipt.PNG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := calls(); len(got) != tt.wantReads || res.Fields.Total != "9.00" {
+				t.Errorf("tesseract calls = %q, total %q; want %d reading(s) of the page and 9.00", got, res.Fields.Total, tt.wantReads)
+			}
+		})
 	}
 }
