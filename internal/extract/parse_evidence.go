@@ -113,7 +113,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 	rels := relations(m, items)
 	for _, p := range distinct(plain, maxTotalLabels) {
 		for _, r := range distinct(m.rounding, maxRoundings) {
-			if v := p.units + r.units; v > 0 {
+			if v := roundedBy(m, p.units, r); v > 0 {
 				addComputed(cands, amountOf(v, max(p.decimals, r.decimals)), evRounding)
 			}
 		}
@@ -131,7 +131,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		for _, r := range distinct(m.rounding, maxRoundings) {
 			// A zero rounding would make the subtotal a total even where
 			// tax is added to it.
-			if v := p.units + r.units; v > 0 && r.units != 0 {
+			if v := roundedBy(m, p.units, r); v > 0 && r.units != 0 {
 				addComputed(cands, amountOf(v, max(p.decimals, r.decimals)), evRounding)
 			}
 		}
@@ -146,12 +146,12 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		if r.ev == evSubtotalTax || r.ev == evTaxSummary {
 			for _, rd := range distinct(m.rounding, maxRoundings) {
 				if rd.units != 0 {
-					addComputed(cands, amountOf(r.amt.units+rd.units, r.amt.decimals), evRounding)
+					addComputed(cands, amountOf(roundedBy(m, r.amt.units, rd), r.amt.decimals), evRounding)
 				}
 			}
 		}
 	}
-	supersede(cands, m.rounding)
+	supersede(m, cands)
 	if len(cands) == 0 {
 		return fallbackTotal(m)
 	}
@@ -209,13 +209,13 @@ const scoreSuperseded = -15
 
 // supersede penalises the totals before a non-zero rounding when the
 // rounded amount is itself a candidate.
-func supersede(cands map[int64]*totalCand, rounding []amount) {
-	for _, r := range distinct(rounding, maxRoundings) {
+func supersede(m receiptMoney, cands map[int64]*totalCand) {
+	for _, r := range distinct(m.rounding, maxRoundings) {
 		if r.units == 0 {
 			continue
 		}
 		for units, c := range cands {
-			if v, ok := cands[units+r.units]; ok && v != c && c.ev&evRounding == 0 {
+			if v, ok := cands[roundedBy(m, units, r)]; ok && v != c && c.ev&evRounding == 0 {
 				c.base += scoreSuperseded
 			}
 		}
@@ -503,6 +503,17 @@ func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
 		return amount{}, false
 	}
 	return amountOf(r, m.decimals), true
+}
+
+// roundedBy is base with the printed rounding r applied. OCR easily loses
+// a rounding's minus sign ("-0.01" read "0.01"): when adding r misses the
+// 5-sen step that subtracting it lands on, r is subtracted.
+func roundedBy(m receiptMoney, base int64, r amount) int64 {
+	v := base + r.units
+	if r.units > 0 && !r.neg && base > r.units && fiveSen(m, v) != v && fiveSen(m, base-r.units) == base-r.units {
+		return base - r.units
+	}
+	return v
 }
 
 // roundedSubtotals are subtotals that a printed rounding follows: with the
