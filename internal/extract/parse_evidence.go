@@ -357,7 +357,7 @@ func sources(c *totalCand) int {
 // when the winner stands on its own label alone and a computed total
 // differs from it in exactly one digit.
 func provedCorrection(win *totalCand, cands map[int64]*totalCand, m receiptMoney) *totalCand {
-	if win.labels != 1 || win.ev&(arithmetic|evPaid) != 0 {
+	if win.labels != 1 || win.ev&(arithmetic|evPaid) != 0 || subtotalPlusTax(m, win.amt.units) {
 		return nil // other evidence agrees with what was read: keep it
 	}
 	var fix *totalCand
@@ -381,6 +381,25 @@ func provedCorrection(win *totalCand, cands map[int64]*totalCand, m receiptMoney
 		fix = c
 	}
 	return fix
+}
+
+// subtotalPlusTax reports whether a printed subtotal of any kind (an
+// amount excluding tax too, which is no total candidate of its own) plus a
+// printed tax makes units: agreement enough to keep a reading, though not
+// to prove another.
+func subtotalPlusTax(m receiptMoney, units int64) bool {
+	taxes := distinct(taxAmounts(m), maxTaxes)
+	for _, lb := range m.labels {
+		if lb.summary || lb.kind != kindSubtotal || lb.amt.neg || lb.amt.decimals != m.decimals {
+			continue
+		}
+		for _, t := range taxes {
+			if t.units > 0 && lb.amt.units+t.units == units {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // proves reports evidence strong enough to correct a reading: cash less

@@ -56,6 +56,8 @@ func TestTotalEvidence(t *testing.T) {
 			"Sub-total 88.97\nTotal Sales Incl GST 88.9?\nRounding Adj -J.02\nTotal After Adj Incl GST 88.95\nGST Summary Amount Tax\nSR @ 6% 83.93 5.04", "88.95"},
 		{"a computed total is rounded when the rounding is printed but unreadable",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING 7 2 0 PX\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.35"},
+		{"the amount excluding tax plus the tax agree with the label: cash less change corrects nothing",
+			"Total (Excluding gst): 28.58\nGST payable (6%): 1.72\nTotal (Inclusive of GST); 30.30\nCASH : 50.06\nCHANGE : 19.70", "30.30"},
 		{"a rounding whose minus sign was lost: subtracted where adding misses 5 sen",
 			"TOTAL 25.47\nRounding Adj 0.02\nCASH 30.00\nCHANGE 4.55", "25.45"},
 		{"a positive rounding is added",
