@@ -524,15 +524,21 @@ func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
 	return amountOf(r, m.decimals), true
 }
 
-// roundedBy is base with the printed rounding r applied. OCR easily loses
-// a rounding's minus sign ("-0.01" read "0.01"): when adding r misses the
-// 5-sen step that subtracting it lands on, r is subtracted.
+// roundedBy is base with the printed rounding r applied, 0 when that
+// cannot be what was paid. A rounding lands on a step of 0.05 or a
+// multiple of it, so a result between steps means a misread base or
+// rounding, except that OCR easily loses a rounding's minus sign ("-0.01"
+// read "0.01"): when adding r misses the step that subtracting it lands
+// on, r is subtracted.
 func roundedBy(m receiptMoney, base int64, r amount) int64 {
 	v := base + r.units
-	if r.units > 0 && !r.neg && base > r.units && fiveSen(m, v) != v && fiveSen(m, base-r.units) == base-r.units {
-		return base - r.units
+	if m.decimals != 2 || r.units == 0 || v <= 0 || fiveSen(m, v) == v {
+		return v
 	}
-	return v
+	if w := base - r.units; r.units > 0 && !r.neg && w > 0 && fiveSen(m, w) == w {
+		return w
+	}
+	return 0
 }
 
 // roundedSubtotals are subtotals that a printed rounding follows: with the

@@ -60,6 +60,8 @@ func TestTotalEvidence(t *testing.T) {
 			"Total (Excluding gst): 28.58\nGST payable (6%): 1.72\nTotal (Inclusive of GST); 30.30\nCASH : 50.06\nCHANGE : 19.70", "30.30"},
 		{"a rounding whose minus sign was lost: subtracted where adding misses 5 sen",
 			"TOTAL 25.47\nRounding Adj 0.02\nCASH 30.00\nCHANGE 4.55", "25.45"},
+		{"a subtotal plus a rounding that lands between 5-sen steps is no total",
+			"SUBTOTAL (QTY 4) RH41 43\nROUNDING RHO.02\nSUBTOTAL (QIY 4) RM41.45\nCASH RMB Y 50\nCHANGE CASH RN10,05", "41.45"},
 		{"a positive rounding is added",
 			"TOTAL 25.43\nRounding Adj 0.02\nCASH 30.00\nCHANGE 4.55", "25.45"},
 		{"subtotal plus rounding, the rounded amount labelled subtotal again",
