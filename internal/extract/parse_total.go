@@ -279,6 +279,10 @@ func classifyTotal(sub bool, before, label string) moneyKind {
 		return kindOther
 	case containsAny(ctx, exclWords...):
 		return kindSubtotal
+	case containsAny(label, "SUPPLIES"):
+		// "Total 0% supplies", "Total standard rated supplies": the
+		// goods of one tax rate, a part of the total.
+		return kindOther
 	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
 		// "Total After Adj Incl GST": the tax is only mentioned.
 		return kindFinal
