@@ -258,7 +258,7 @@ func makeDate(year, month, day string) (string, bool) {
 	if len(year) == 2 {
 		y += 2000
 	}
-	if len(year) != 2 && len(year) != 4 || y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 {
+	if len(year) != 2 && len(year) != 4 || y < 1970 || y > 2999 || mo < 1 || mo > 12 || d < 1 {
 		return "", false
 	}
 	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
@@ -291,19 +291,32 @@ var clockTime = regexp.MustCompile(`\b\d{1,2}:\d{2}`)
 // 20180325 13:11.
 var compactDate = regexp.MustCompile(`(?:^|[^0-9])(\d{8}) +\d{1,2}:\d{2}`)
 
+// labelledCompactDate is eight digits alone after a date label:
+// "Date. 03022018".
+var labelledCompactDate = regexp.MustCompile(`DATE\W{0,3}(\d{8})(?:[^0-9]|$)`)
+
 // yearConfusions are the digits Tesseract reads in place of others in a
 // year: 2047 for 2017, 2013 for 2018.
 var yearConfusions = map[byte]string{'4': "1", '7': "1", '1': "47", '3': "8", '8': "30", '0': "8", '9': "0"}
 
 // repairedDate is the fallback for a receipt on which no date reads the
 // usual way. It repairs the common misreadings of a date, each only where
-// the line vouches for a date (a date label or a time of day): eight
-// digits run together before a time; a stray space inside a date or in
-// place of its separator ("O6/1 2/2016", "05 02-18"), letters read for
-// digits ("O4/O9/2O17"); and a date set aside as implausible whose year
-// becomes plausible by undoing one digit confusion (2047 for 2017), when
-// exactly one such year is plausible.
+// the line vouches for a date (a date label or a time of day): first a
+// date set aside as implausible whose year becomes plausible by undoing
+// one digit confusion (2047 or 2817 for 2017), when exactly one such year
+// is plausible; then eight digits run together before a time or right
+// after a date label; a stray space inside a date or in place of its
+// separator ("O6/1 2/2016", "05 02-18"), letters read for digits
+// ("O4/O9/2O17").
 func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool, setAside []lineDate) (lineDate, bool) {
+	// A whole date read with one digit of its year wrong is nearer the
+	// print than one pieced together across a space.
+	for _, d := range setAside {
+		if iso, ok := repairYear(d.iso, plausible); ok {
+			d.iso = iso
+			return d, true
+		}
+	}
 	tried := 0
 	for i, l := range lines {
 		up := truncateUTF8(l.up, maxRepairLine)
@@ -313,7 +326,7 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 		if tried++; tried > maxRepairLines {
 			break
 		}
-		for _, m := range compactDate.FindAllStringSubmatchIndex(up, -1) {
+		for _, m := range append(compactDate.FindAllStringSubmatchIndex(up, -1), labelledCompactDate.FindAllStringSubmatchIndex(up, -1)...) {
 			ds := up[m[2]:m[3]]
 			dayFirst, monthFirstDate := tryDate(ds[4:], ds[2:4], ds[:2]), tryDate(ds[4:], ds[:2], ds[2:4])
 			if monthFirst {
@@ -347,12 +360,6 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 			}
 		}
 	}
-	for _, d := range setAside {
-		if iso, ok := repairYear(d.iso, plausible); ok {
-			d.iso = iso
-			return d, true
-		}
-	}
 	return lineDate{}, false
 }
 
@@ -383,11 +390,12 @@ func digitLookalikes(up string) string {
 	return string(b)
 }
 
-// repairYear undoes one digit confusion in the last two digits of an ISO
-// date's year, when exactly one such repair is plausible.
+// repairYear undoes one digit confusion in the last three digits of an
+// ISO date's year (2817 or 2047 for 2017), when exactly one such repair is
+// plausible.
 func repairYear(iso string, plausible func(string) bool) (string, bool) {
 	var found string
-	for k := 2; k < 4; k++ {
+	for k := 1; k < 4; k++ {
 		for _, r := range []byte(yearConfusions[iso[k]]) {
 			c := iso[:k] + string(r) + iso[k+1:]
 			if _, ok := makeDate(c[:4], c[5:7], c[8:10]); !ok || !plausible(c) {
