@@ -307,7 +307,8 @@ var yearConfusions = map[byte]string{'4': "1", '7': "1", '1': "47", '3': "8", '8
 // is plausible; then eight digits run together before a time or right
 // after a date label; a stray space inside a date or in place of its
 // separator ("O6/1 2/2016", "05 02-18"), letters read for digits
-// ("O4/O9/2O17").
+// ("O4/O9/2O17"); last, one digit confusion in a day or month
+// (confusedDigitDate).
 func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool, setAside []lineDate) (lineDate, bool) {
 	// A whole date read with one digit of its year wrong is nearer the
 	// print than one pieced together across a space.
@@ -317,7 +318,7 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 			return d, true
 		}
 	}
-	tried := 0
+	tried, confusions := 0, 0
 	for i, l := range lines {
 		up := truncateUTF8(l.up, maxRepairLine)
 		if datePriority(up) != dateLabelled && !clockTime.MatchString(up) {
@@ -353,14 +354,51 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 		}
 		for _, v := range variants {
 			for _, d := range datesInLine(v, monthFirst) {
-				// "3-12 10:35" made "3-12-10": the year would be an hour.
-				if plausible(d.iso) && (d.end >= len(v) || v[d.end] != ':') {
+				if plausible(d.iso) && !beforeClock(v, d) {
 					return lineDate{foundDate: d, line: i, text: strings.TrimSpace(up[min(d.start, len(up)):min(d.end+1, len(up))]), conf: l.confIn(d.start, d.end)}, true
 				}
 			}
 		}
+		if d, ok := confusedDigitDate(digits, monthFirst, plausible, &confusions); ok {
+			return lineDate{foundDate: d, line: i, text: up[d.start:d.end], conf: l.confIn(d.start, d.end)}, true
+		}
 	}
 	return lineDate{}, false
+}
+
+// beforeClock reports a date whose year is the hour of a time: "3-12
+// 10:35" made "3-12-10".
+func beforeClock(v string, d foundDate) bool { return d.end < len(v) && v[d.end] == ':' }
+
+// maxConfusions bounds the digits tried by confusedDigitDate over a
+// receipt.
+const maxConfusions = 256
+
+// confusedDigitDate undoes one digit confusion (yearConfusions' table) in
+// a date-shaped token whose day or month is out of range ("49-04-18" for
+// 19-04-18, "42 JUN 2018" for 12 JUN 2018), when exactly one undoing
+// gives a plausible date. tries counts the digits tried.
+func confusedDigitDate(up string, monthFirst bool, plausible func(string) bool, tries *int) (foundDate, bool) {
+	var found foundDate
+	for k := 0; k < len(up) && *tries < maxConfusions; k++ {
+		if yearConfusions[up[k]] == "" || k+2 >= len(up) || !isDigit(up[k+1]) || isDigit(up[k+2]) || k > 0 && isDigit(up[k-1]) {
+			continue // only the first digit of a day or month
+		}
+		*tries++
+		for _, r := range []byte(yearConfusions[up[k]]) {
+			v := up[:k] + string(r) + up[k+1:]
+			for _, d := range datesInLine(v, monthFirst) {
+				if d.start > k || k >= d.end || !plausible(d.iso) || beforeClock(v, d) {
+					continue
+				}
+				if found.iso != "" && found.iso != d.iso {
+					return foundDate{}, false
+				}
+				found = d
+			}
+		}
+	}
+	return found, found.iso != ""
 }
 
 // tryDate is makeDate's date, or "" when it is none.
