@@ -28,6 +28,8 @@ var countryMarks = []struct {
 	{"PENANG", "MYR"}, {"PERAK", "MYR"}, {"SABAH", "MYR"}, {"SARAWAK", "MYR"},
 	{"MELAKA", "MYR"}, {"PAHANG", "MYR"}, {"KEDAH", "MYR"}, {"KELANTAN", "MYR"},
 	{"TERENGGANU", "MYR"}, {"NEGERI SEMBILAN", "MYR"}, {"PUTRAJAYA", "MYR"},
+	{"SEKSYEN", "MYR"}, {"SHAH AL", "MYR"}, {"PETALING", "MYR"}, {"CHERAS", "MYR"},
+	{"PUCHONG", "MYR"}, {"KLANG", "MYR"}, {"KAJANG", "MYR"}, {"SUBANG", "MYR"},
 	{"SRBIJA", "RSD"}, {"BEOGRAD", "RSD"}, {"NOVI SAD", "RSD"},
 	{"СРБИЈА", "RSD"}, {"БЕОГРАД", "RSD"}, {"НОВИ САД", "RSD"},
 	{"UNITED KINGDOM", "GBP"}, {"LONDON", "GBP"},

@@ -360,6 +360,7 @@ func TestParseCurrency(t *testing.T) {
 		{"dollar alone", "TOTAL $9.00", "USD"},
 		{"dollar in malaysia", "ACME SDN BHD\n81200 Johor Bahru, Johor\nTOTAL $9.00", "MYR"},
 		{"stray pound in malaysia", "ACME SDN BHD\nSELANGOR\nTOTAL £4.00", "MYR"},
+		{"a misread name, a malaysian town", "ACME SUN BH\nSEKSYEN U3, 40170 SHAH ALA,\n30.00 $\nTOTAL 30.00", "MYR"},
 		{"nothing", "TOTAL 9.00", ""},
 		{"a tie is unknown", "TOTAL 9.00 EUR\nTOTAL 9.00 GBP", ""},
 	}
