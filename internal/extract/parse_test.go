@@ -393,6 +393,16 @@ func TestParseVendorAndAddress(t *testing.T) {
 			"MR. D.I.Y. (KUCHAI) SDN BHD", "LOT 1851-A, JALAN KPB 6, 43300 SERI KEMBANGAN, SELANGOR",
 		},
 		{
+			"legal form's second word misread after SDN read right",
+			"MEGAH RETAIL SDN BUR\nNO 3, JALAN BESAR\n43000 KAJANG, SELANGOR",
+			"MEGAH RETAIL SDN BHD", "NO 3, JALAN BESAR, 43000 KAJANG, SELANGOR",
+		},
+		{
+			"legal form's first word misread before BHD read right",
+			"WATSONS STORES SCH BHD\nNO 3, JALAN BESAR\n43000 KAJANG, SELANGOR",
+			"WATSONS STORES SDN BHD", "NO 3, JALAN BESAR, 43000 KAJANG, SELANGOR",
+		},
+		{
 			"name without legal form",
 			"SWEET FOREST CAFE\nNO 21,JLN BUNGA KANTAN\n53000 KUALA LUMPUR.\n(GST Reg. No : 000465809488)",
 			"SWEET FOREST CAFE", "NO 21,JLN BUNGA KANTAN, 53000 KUALA LUMPUR.",

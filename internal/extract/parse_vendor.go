@@ -553,9 +553,13 @@ func fixLegalForm(s string) string {
 	for i := 1; i < len(f); i++ {
 		prev := keyUpper(strings.TrimRight(f[i-1], ".,'’"))
 		w := keyUpper(strings.TrimRight(f[i], ".,'’"))
-		// After SDN, a B..D of four letters is BHD too ("SDN BELD").
+		// After SDN, a B..D of four letters is BHD too ("SDN BELD"), and
+		// so is any B word of three after SDN read right ("SDN BUR");
+		// before BHD read right, an S word of three is SDN ("SCH BHD").
 		long := len(w) == 4 && w[0] == 'B' && w[3] == 'D' && near(prev, "SDN")
-		if !near(w, "BHD") && !long || !near(prev, "SDN") && prev != "(M)" {
+		bword := prev == "SDN" && len(w) == 3 && w[0] == 'B'
+		sword := w == "BHD" && len(prev) == 3 && prev[0] == 'S'
+		if !near(w, "BHD") && !long && !bword || !near(prev, "SDN") && !sword && prev != "(M)" {
 			continue
 		}
 		if prev != "(M)" {
