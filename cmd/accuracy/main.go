@@ -5,7 +5,12 @@
 // and the validation part of the receipts (a fixed split by file name), and
 // the tuning part's misses.
 //
-//	go run ./cmd/accuracy [-dir ../shared/receipts/sroie] [-lang eng] [-cache .local/ocr-cache]
+// With -degrade, each image is first made worse the way another scanner or
+// phone might deliver it (lower resolution, heavy JPEG compression, a
+// slight rotation, low contrast), to show how much of the accuracy is
+// fitted to these very images.
+//
+//	go run ./cmd/accuracy [-dir ../shared/receipts/sroie] [-lang eng] [-cache .local/ocr-cache] [-degrade scale70]
 package main
 
 import (
@@ -50,7 +55,12 @@ func main() {
 	cache := flag.String("cache", "", "keep tesseract's output in this folder and reuse it (for iterating on the parser; timings are then meaningless)")
 	show := flag.String("misses", "tuning", "which part's misses to print: tuning, validation, all or none")
 	only := flag.String("only", "", "comma-separated receipt names to read alone, printing their text and fields")
+	degraded := flag.String("degrade", "", "read each image degraded first: "+degradationNames())
 	flag.Parse()
+	if _, ok := degradations[*degraded]; *degraded != "" && !ok {
+		fmt.Fprintf(os.Stderr, "accuracy: unknown -degrade %q (one of %s)\n", *degraded, degradationNames())
+		os.Exit(2)
+	}
 
 	imgs, _ := filepath.Glob(filepath.Join(*dir, "img", "*.jpg"))
 	if *only != "" {
@@ -73,7 +83,7 @@ func main() {
 		}
 		tess.Cache = dirCache(*cache)
 	}
-	results := run(tess, *dir, imgs, *workers)
+	results := run(tess, *dir, imgs, *workers, *degraded)
 	if *only != "" {
 		for _, o := range results {
 			fmt.Printf("== %s (%s)\n%s\n-- want %+v\n-- got %+v\n\n", o.name, o.part, o.text, o.want, o.got)
@@ -148,7 +158,7 @@ func rate(hits, n int) float64 {
 	return 100 * float64(hits) / float64(n)
 }
 
-func run(ex extract.Extractor, dir string, imgs []string, workers int) []outcome {
+func run(ex extract.Extractor, dir string, imgs []string, workers int, degraded string) []outcome {
 	out := make([]outcome, len(imgs))
 	sem := make(chan struct{}, max(1, workers))
 	var wg sync.WaitGroup
@@ -170,6 +180,9 @@ func run(ex extract.Extractor, dir string, imgs []string, workers int) []outcome
 				return
 			}
 			doc, err := os.ReadFile(img)
+			if err == nil && degraded != "" {
+				doc, err = degrade(doc, degraded)
+			}
 			if err != nil {
 				o.err = err
 				return

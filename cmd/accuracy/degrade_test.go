@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"testing"
+)
+
+// TestDegrade: each degradation returns a JPEG of the expected size that
+// differs from the input in the expected way.
+func TestDegrade(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 200, 100))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	for y := 40; y < 60; y++ { // a black bar across the middle
+		for x := 20; x < 180; x++ {
+			g.Pix[y*g.Stride+x] = 0
+		}
+	}
+	var src bytes.Buffer
+	if err := png.Encode(&src, g); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		size       image.Point
+		darkest    uint8 // at most
+		lightest   uint8 // at least
+		barAtEdges bool  // the bar's ends moved off its row
+	}{
+		{"scale70", image.Pt(140, 70), 10, 245, false},
+		{"jpeg25", image.Pt(200, 100), 30, 225, false},
+		{"rotate1.5", image.Pt(200, 100), 10, 245, true},
+		{"lowcontrast", image.Pt(200, 100), 70, 200, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := degrade(src.Bytes(), tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := jpeg.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatalf("not a JPEG: %v", err)
+			}
+			if got := img.Bounds().Size(); got != tt.size {
+				t.Fatalf("size %v, want %v", got, tt.size)
+			}
+			lo, hi := uint8(255), uint8(0)
+			for y := range tt.size.Y {
+				for x := range tt.size.X {
+					v, _, _, _ := img.At(x, y).RGBA()
+					lo, hi = min(lo, uint8(v>>8)), max(hi, uint8(v>>8))
+				}
+			}
+			if lo > tt.darkest || hi < tt.lightest {
+				t.Errorf("grey levels %d..%d, want the darkest at most %d and the lightest at least %d", lo, hi, tt.darkest, tt.lightest)
+			}
+			// Rotated, the bar's left end sits lower than its right end.
+			left, _, _, _ := img.At(25, 38).RGBA()
+			right, _, _, _ := img.At(175, 38).RGBA()
+			if moved := left>>8 > 128 && right>>8 < 128 || left>>8 < 128 && right>>8 > 128; moved != tt.barAtEdges {
+				t.Errorf("bar ends at row 38: left %d, right %d; want moved = %v", left>>8, right>>8, tt.barAtEdges)
+			}
+		})
+	}
+	if _, err := degrade(src.Bytes(), "blur"); err == nil {
+		t.Error("an unknown degradation was accepted")
+	}
+}
