@@ -146,7 +146,13 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		if r.ev == evSubtotalTax || r.ev == evTaxSummary {
 			for _, rd := range distinct(m.rounding, maxRoundings) {
 				if rd.units != 0 {
-					addComputed(cands, amountOf(roundedBy(m, r.amt.units, rd), r.amt.decimals), evRounding)
+					ev := evRounding
+					if !labelled {
+						// No total label to round: the rounded sum is what
+						// the sum's own evidence says was paid.
+						ev |= r.ev
+					}
+					addComputed(cands, amountOf(roundedBy(m, r.amt.units, rd), r.amt.decimals), ev)
 				}
 			}
 		}
