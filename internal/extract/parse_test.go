@@ -489,14 +489,16 @@ func TestParseFindsNothingInNoise(t *testing.T) {
 	}
 }
 
-// TestParseLargeInput guards against super-linear work: the most text
-// Parse reads must parse in far less than a second.
+// TestParseLargeInput guards against super-linear work: 4.5 MB of
+// total-and-date lines parse in about 0.2 s (0.7 s under the race
+// detector); quadratic work would take minutes. The bound is a liveness
+// limit, generous enough for a machine busy with other tests.
 func TestParseLargeInput(t *testing.T) {
 	line := strings.Repeat("TOTAL 1,234.56 RM 12/03/2018 SUB TOTAL 9, 60 ", 20)
 	text := strings.Repeat(line+"\n", 5000)
 	start := time.Now()
 	extract.Parse(text)
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Parse of %d bytes took %v", len(text), d)
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("Parse of %d bytes took %v: parsing is no longer linear in its input", len(text), d)
 	}
 }
