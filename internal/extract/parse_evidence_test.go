@@ -60,6 +60,8 @@ func TestTotalEvidence(t *testing.T) {
 			"Total (Excluding gst): 28.58\nGST payable (6%): 1.72\nTotal (Inclusive of GST); 30.30\nCASH : 50.06\nCHANGE : 19.70", "30.30"},
 		{"the total of one tax rate's supplies is a part, not the total",
 			"O.C. WHITE 2.13 6 12.78\nWHOLEMEAL 2.78 1 2.78\nO.C JUMBO 2.97 4 11.88\nTotal O% supplies: 27.44\nTotal 6% supplies (excl. GST): 30.28\nGST: 1.82\nTotal 6% supplies (Inc. GST): 32.10\nTotal 0% supplies: 27,44\nTotal Payable: 59.54", "59.54"},
+		{"supplies of no tax rate, the only total, is the total",
+			"ACME OFFICE SUPPLIES\nPAPER 3.00\nINK 9.00\nTOTAL SUPPLIES 12.00", "12.00"},
 		{"no readable total label: the rounded sum is paid, not the sum",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING -0.01\nTOT Bo. Ws3 35\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.35"},
 		{"a rounding whose minus sign was lost: subtracted where adding misses 5 sen",

@@ -279,9 +279,10 @@ func classifyTotal(sub bool, before, label string) moneyKind {
 		return kindOther
 	case containsAny(ctx, exclWords...):
 		return kindSubtotal
-	case containsAny(label, "SUPPLIES"):
+	case containsAny(label, "SUPPLIES") && containsAny(label, "%", "RATED", "EXEMPT", "ZERO"):
 		// "Total 0% supplies", "Total standard rated supplies": the
-		// goods of one tax rate, a part of the total.
+		// goods of one tax rate, a part of the total. Without a rate,
+		// "TOTAL SUPPLIES" may be all there is.
 		return kindOther
 	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
 		// "Total After Adj Incl GST": the tax is only mentioned.
