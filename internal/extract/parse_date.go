@@ -292,8 +292,8 @@ var clockTime = regexp.MustCompile(`\b\d{1,2}:\d{2}`)
 var compactDate = regexp.MustCompile(`(?:^|[^0-9])(\d{8}) +\d{1,2}:\d{2}`)
 
 // labelledCompactDate is eight digits alone after a date label:
-// "Date. 03022018".
-var labelledCompactDate = regexp.MustCompile(`DATE\W{0,3}(\d{8})(?:[^0-9]|$)`)
+// "Date. 03022018"; the label a word of its own, not the end of UPDATE.
+var labelledCompactDate = regexp.MustCompile(`\bDATE\W{0,3}(\d{8})(?:[^0-9]|$)`)
 
 // yearConfusions are the digits Tesseract reads in place of others in a
 // year: 2047 for 2017, 2013 for 2018.

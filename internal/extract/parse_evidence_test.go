@@ -175,6 +175,7 @@ func TestDatePlausibility(t *testing.T) {
 		{"compact digits without a time are no date", "Loyalty 25032018", "", false},
 		{"compact digits right after a date label", "DocNo CS00013118 Date. 03022018", "2018-02-03", true},
 		{"compact digits elsewhere on a labelled line are no date", "Date: Inv 03022018 Ref", "", false},
+		{"compact digits after a word ending in DATE are no date", "LAST UPDATE 03022018", "", false},
 		{"a space for a separator, labelled", "Date 05 02-18", "2018-02-05", true},
 		{"a space inside the month, before a time", "Ve.82 O6/1 2/2016 20:09:40", "2016-12-06", true},
 		{"letters for digits, labelled", "DATE: O4/O9/2O17", "2017-09-04", true},
