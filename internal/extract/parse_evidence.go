@@ -535,10 +535,14 @@ func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
 // multiple of it, so a result between steps means a misread base or
 // rounding, except that OCR easily loses a rounding's minus sign ("-0.01"
 // read "0.01"): when adding r misses the step that subtracting it lands
-// on, r is subtracted.
+// on, r is subtracted. Cash less change that makes the sum says it was
+// paid all the same (a currency not rounded to 0.05).
 func roundedBy(m receiptMoney, base int64, r amount) int64 {
 	v := base + r.units
 	if m.decimals != 2 || r.units == 0 || v <= 0 || fiveSen(m, v) == v {
+		return v
+	}
+	if paid, ok := cashLessChange(m); ok && paid.units == v {
 		return v
 	}
 	if w := base - r.units; r.units > 0 && !r.neg && w > 0 && fiveSen(m, w) == w {

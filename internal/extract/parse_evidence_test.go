@@ -68,6 +68,8 @@ func TestTotalEvidence(t *testing.T) {
 			"TOTAL 25.47\nRounding Adj 0.02\nCASH 30.00\nCHANGE 4.55", "25.45"},
 		{"a subtotal plus a rounding that lands between 5-sen steps is no total",
 			"SUBTOTAL (QTY 4) RH41 43\nROUNDING RHO.02\nSUBTOTAL (QIY 4) RM41.45\nCASH RMB Y 50\nCHANGE CASH RN10,05", "41.45"},
+		{"a rounding off the 5-sen steps that cash less change confirms is added",
+			"TOTAL 12.31\nROUNDING 0.01\nCASH 20.00\nCHANGE 7.68", "12.32"},
 		{"a positive rounding is added",
 			"TOTAL 25.43\nRounding Adj 0.02\nCASH 30.00\nCHANGE 4.55", "25.45"},
 		{"subtotal plus rounding, the rounded amount labelled subtotal again",
