@@ -146,13 +146,14 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		if r.ev == evSubtotalTax || r.ev == evTaxSummary {
 			for _, rd := range distinct(m.rounding, maxRoundings) {
 				if rd.units != 0 {
-					ev := evRounding
-					if !labelled {
+					ev, v := evRounding, roundedBy(m, r.amt.units, rd)
+					if paid, ok := cashLessChange(m); !labelled && (!ok || paid.units == v) {
 						// No total label to round: the rounded sum is what
-						// the sum's own evidence says was paid.
+						// the sum's own evidence says was paid, unless cash
+						// less change says otherwise (a misread rounding).
 						ev |= r.ev
 					}
-					addComputed(cands, amountOf(roundedBy(m, r.amt.units, rd), r.amt.decimals), ev)
+					addComputed(cands, amountOf(v, r.amt.decimals), ev)
 				}
 			}
 		}
