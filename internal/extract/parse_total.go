@@ -65,6 +65,10 @@ type receiptMoney struct {
 	roundingPrinted bool
 	// zeroRated: goods without tax are printed (a ZR code, 0%, exempt).
 	zeroRated bool
+	// printed are the amounts printed as a total, subtotal or payment,
+	// and cash less change (printedAmounts): what roundedBy keeps off
+	// the 5-sen steps. Filled by pickTotal.
+	printed map[int64]bool
 }
 
 // readMoney labels the money lines of a receipt.
