@@ -539,10 +539,10 @@ func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
 // read "0.01"): when adding r misses the step that subtracting it lands
 // on, r is subtracted. A sum printed as a total, subtotal or payment, or
 // made by cash less change, was paid all the same (a currency not rounded
-// to 0.05).
+// to 0.05); so is any sum on a receipt in another currency than ringgit.
 func roundedBy(m receiptMoney, base int64, r amount) int64 {
 	v := base + r.units
-	if m.decimals != 2 || r.units == 0 || v <= 0 || fiveSen(m, v) == v || m.printed[v] {
+	if m.decimals != 2 || r.units == 0 || v <= 0 || fiveSen(m, v) == v || m.printed[v] || m.currency != "" && m.currency != "MYR" {
 		return v
 	}
 	if w := base - r.units; r.units > 0 && !r.neg && w > 0 && fiveSen(m, w) == w {

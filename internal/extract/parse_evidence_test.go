@@ -76,6 +76,8 @@ func TestTotalEvidence(t *testing.T) {
 			"TOTAL 12.31\nROUNDING 0.01\nVISA 12.32", "12.32"},
 		{"a rounding off the 5-sen steps whose sum is printed as a subtotal is added",
 			"SUBTOTAL 12.31\nROUNDING 0.01\nSUBTOTAL 12.32", "12.32"},
+		{"a rounding in a currency not rounded to 5 sen is added as printed",
+			"TOTAL EUR 12.31\nROUNDING 0.01", "12.32"},
 		{"a positive rounding is added",
 			"TOTAL 25.43\nRounding Adj 0.02\nCASH 30.00\nCHANGE 4.55", "25.45"},
 		{"subtotal plus rounding, the rounded amount labelled subtotal again",

@@ -69,6 +69,9 @@ type receiptMoney struct {
 	// and cash less change (printedAmounts): what roundedBy keeps off
 	// the 5-sen steps. Filled by pickTotal.
 	printed map[int64]bool
+	// currency is the receipt's currency, "" when unknown: the 5-sen
+	// steps of roundedBy are Malaysia's.
+	currency string
 }
 
 // readMoney labels the money lines of a receipt.
