@@ -92,6 +92,7 @@ func parse(lines []textLine, opt Options) parsed {
 		conf["address"] = h.addressConf
 	}
 	m := readMoney(lines)
+	m.currency = f.Currency
 	f.LineItems = parseItems(lines, h.end, m.itemsTo)
 	t := pickTotal(m, itemAmounts(f.LineItems))
 	f.Total = t.amt.text

@@ -20,19 +20,22 @@ var currencyMarks = []struct {
 
 // countryMarks tie a receipt to a country, and so to its currency. They
 // outweigh a few stray symbols, which OCR invents ("£4.00" for "24.00").
+// word marks count only as a whole word: a town's name is a syllable of
+// other languages' words ("KLANGWERK").
 var countryMarks = []struct {
 	mark, code string
+	word       bool
 }{
-	{"SDN BHD", "MYR"}, {"SDN. BHD", "MYR"}, {"SDN.BHD", "MYR"}, {"MALAYSIA", "MYR"},
-	{"SELANGOR", "MYR"}, {"KUALA LUMPUR", "MYR"}, {"JOHOR", "MYR"}, {"PULAU PINANG", "MYR"},
-	{"PENANG", "MYR"}, {"PERAK", "MYR"}, {"SABAH", "MYR"}, {"SARAWAK", "MYR"},
-	{"MELAKA", "MYR"}, {"PAHANG", "MYR"}, {"KEDAH", "MYR"}, {"KELANTAN", "MYR"},
-	{"TERENGGANU", "MYR"}, {"NEGERI SEMBILAN", "MYR"}, {"PUTRAJAYA", "MYR"},
-	{"SEKSYEN", "MYR"}, {"SHAH AL", "MYR"}, {"PETALING", "MYR"}, {"CHERAS", "MYR"},
-	{"PUCHONG", "MYR"}, {"KLANG", "MYR"}, {"KAJANG", "MYR"}, {"SUBANG", "MYR"},
-	{"SRBIJA", "RSD"}, {"BEOGRAD", "RSD"}, {"NOVI SAD", "RSD"},
-	{"СРБИЈА", "RSD"}, {"БЕОГРАД", "RSD"}, {"НОВИ САД", "RSD"},
-	{"UNITED KINGDOM", "GBP"}, {"LONDON", "GBP"},
+	{"SDN BHD", "MYR", false}, {"SDN. BHD", "MYR", false}, {"SDN.BHD", "MYR", false}, {"MALAYSIA", "MYR", false},
+	{"SELANGOR", "MYR", false}, {"KUALA LUMPUR", "MYR", false}, {"JOHOR", "MYR", false}, {"PULAU PINANG", "MYR", false},
+	{"PENANG", "MYR", false}, {"PERAK", "MYR", false}, {"SABAH", "MYR", false}, {"SARAWAK", "MYR", false},
+	{"MELAKA", "MYR", false}, {"PAHANG", "MYR", false}, {"KEDAH", "MYR", false}, {"KELANTAN", "MYR", false},
+	{"TERENGGANU", "MYR", false}, {"NEGERI SEMBILAN", "MYR", false}, {"PUTRAJAYA", "MYR", false},
+	{"SEKSYEN", "MYR", true}, {"SHAH AL", "MYR", false}, {"PETALING", "MYR", true}, {"CHERAS", "MYR", true},
+	{"PUCHONG", "MYR", true}, {"KLANG", "MYR", true}, {"KAJANG", "MYR", true}, {"SUBANG", "MYR", true},
+	{"SRBIJA", "RSD", false}, {"BEOGRAD", "RSD", false}, {"NOVI SAD", "RSD", false},
+	{"СРБИЈА", "RSD", false}, {"БЕОГРАД", "RSD", false}, {"НОВИ САД", "RSD", false},
+	{"UNITED KINGDOM", "GBP", false}, {"LONDON", "GBP", false},
 }
 
 // countryWeight is what one country mark is worth against symbol votes.
@@ -51,7 +54,7 @@ func parseCurrency(lines []textLine) string {
 			votes[c.code] += countMark(l.up, c.mark, c.word)
 		}
 		for _, c := range countryMarks {
-			if strings.Contains(l.up, c.mark) {
+			if countMark(l.up, c.mark, c.word) > 0 {
 				countries[c.code] = true
 			}
 		}

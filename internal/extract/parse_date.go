@@ -292,8 +292,8 @@ var clockTime = regexp.MustCompile(`\b\d{1,2}:\d{2}`)
 var compactDate = regexp.MustCompile(`(?:^|[^0-9])(\d{8}) +\d{1,2}:\d{2}`)
 
 // labelledCompactDate is eight digits alone after a date label:
-// "Date. 03022018".
-var labelledCompactDate = regexp.MustCompile(`DATE\W{0,3}(\d{8})(?:[^0-9]|$)`)
+// "Date. 03022018"; the label a word of its own, not the end of UPDATE.
+var labelledCompactDate = regexp.MustCompile(`\bDATE\W{0,3}(\d{8})(?:[^0-9]|$)`)
 
 // yearConfusions are the digits Tesseract reads in place of others in a
 // year: 2047 for 2017, 2013 for 2018.
@@ -311,17 +311,16 @@ var yearConfusions = map[byte]string{'4': "1", '7': "1", '1': "47", '3': "8", '8
 // (confusedDigitDate).
 func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool, setAside []lineDate) (lineDate, bool) {
 	// A whole date read with one digit of its year wrong is nearer the
-	// print than one pieced together across a space.
-	for _, d := range setAside {
-		if iso, ok := repairYear(d.iso, plausible); ok {
-			d.iso = iso
-			return d, true
-		}
+	// print than one pieced together across a space, where its line
+	// vouches for a date; elsewhere it may be a phone or reference number
+	// ("TEL 03-10-2047"), tried only when nothing else repairs.
+	if d, ok := repairedYear(lines, plausible, setAside, true); ok {
+		return d, true
 	}
 	tried, confusions := 0, 0
 	for i, l := range lines {
 		up := truncateUTF8(l.up, maxRepairLine)
-		if datePriority(up) != dateLabelled && !clockTime.MatchString(up) {
+		if !vouchesForDate(up) {
 			continue
 		}
 		if tried++; tried > maxRepairLines {
@@ -361,6 +360,26 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 		}
 		if d, ok := confusedDigitDate(digits, monthFirst, plausible, &confusions); ok {
 			return lineDate{foundDate: d, line: i, text: up[d.start:d.end], conf: l.confIn(d.start, d.end)}, true
+		}
+	}
+	return repairedYear(lines, plausible, setAside, false)
+}
+
+// vouchesForDate reports a line with a date label or a time of day.
+func vouchesForDate(up string) bool {
+	return datePriority(up) == dateLabelled || clockTime.MatchString(up)
+}
+
+// repairedYear is the first date set aside whose year repairYear makes
+// plausible; with vouched, only on a line that vouches for a date.
+func repairedYear(lines []textLine, plausible func(string) bool, setAside []lineDate, vouched bool) (lineDate, bool) {
+	for _, d := range setAside {
+		if vouched && (d.line < 0 || d.line >= len(lines) || !vouchesForDate(truncateUTF8(lines[d.line].up, maxRepairLine))) {
+			continue
+		}
+		if iso, ok := repairYear(d.iso, plausible); ok {
+			d.iso = iso
+			return d, true
 		}
 	}
 	return lineDate{}, false

@@ -77,6 +77,7 @@ type totalResult struct {
 // supports is corrected to a computed one when the two differ in a single
 // digit (an OCR misreading that the receipt's arithmetic proves).
 func pickTotal(m receiptMoney, items []amount) totalResult {
+	m.printed = printedAmounts(m)
 	cands := map[int64]*totalCand{}
 	var plain []amount
 	for _, lb := range m.labels {
@@ -146,13 +147,14 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		if r.ev == evSubtotalTax || r.ev == evTaxSummary {
 			for _, rd := range distinct(m.rounding, maxRoundings) {
 				if rd.units != 0 {
-					ev := evRounding
-					if !labelled {
+					ev, v := evRounding, roundedBy(m, r.amt.units, rd)
+					if paid, ok := cashLessChange(m); !labelled && (!ok || paid.units == v) {
 						// No total label to round: the rounded sum is what
-						// the sum's own evidence says was paid.
+						// the sum's own evidence says was paid, unless cash
+						// less change says otherwise (a misread rounding).
 						ev |= r.ev
 					}
-					addComputed(cands, amountOf(roundedBy(m, r.amt.units, rd), r.amt.decimals), ev)
+					addComputed(cands, amountOf(v, r.amt.decimals), ev)
 				}
 			}
 		}
@@ -535,16 +537,38 @@ func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
 // multiple of it, so a result between steps means a misread base or
 // rounding, except that OCR easily loses a rounding's minus sign ("-0.01"
 // read "0.01"): when adding r misses the step that subtracting it lands
-// on, r is subtracted.
+// on, r is subtracted. A sum printed as a total, subtotal or payment, or
+// made by cash less change, was paid all the same (a currency not rounded
+// to 0.05); so is any sum on a receipt in another currency than ringgit.
 func roundedBy(m receiptMoney, base int64, r amount) int64 {
 	v := base + r.units
-	if m.decimals != 2 || r.units == 0 || v <= 0 || fiveSen(m, v) == v {
+	if m.decimals != 2 || r.units == 0 || v <= 0 || fiveSen(m, v) == v || m.printed[v] || m.currency != "" && m.currency != "MYR" {
 		return v
 	}
 	if w := base - r.units; r.units > 0 && !r.neg && w > 0 && fiveSen(m, w) == w {
 		return w
 	}
 	return 0
+}
+
+// printedAmounts are the amounts printed as a total, subtotal or payment
+// outside a tax summary, and cash less change.
+func printedAmounts(m receiptMoney) map[int64]bool {
+	printed := map[int64]bool{}
+	for _, lb := range m.labels {
+		if !lb.summary && !lb.amt.neg && (lb.kind == kindTotal || lb.kind == kindFinal || lb.kind == kindSubtotal) {
+			printed[lb.amt.units] = true
+		}
+	}
+	for _, p := range m.payments {
+		if !p.neg {
+			printed[p.units] = true
+		}
+	}
+	if paid, ok := cashLessChange(m); ok {
+		printed[paid.units] = true
+	}
+	return printed
 }
 
 // roundedSubtotals are subtotals that a printed rounding follows: with the

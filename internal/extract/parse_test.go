@@ -361,6 +361,8 @@ func TestParseCurrency(t *testing.T) {
 		{"dollar in malaysia", "ACME SDN BHD\n81200 Johor Bahru, Johor\nTOTAL $9.00", "MYR"},
 		{"stray pound in malaysia", "ACME SDN BHD\nSELANGOR\nTOTAL £4.00", "MYR"},
 		{"a misread name, a malaysian town", "ACME SUN BH\nSEKSYEN U3, 40170 SHAH ALA,\n30.00 $\nTOTAL 30.00", "MYR"},
+		{"a town's name inside another word", "KLANGWERK GMBH\nHAUPTSTR 3\nTOTAL 12.00 €", "EUR"},
+		{"a town's name as a word", "ACME TRADING\n41000 KLANG\nTOTAL 30.00 $", "MYR"},
 		{"nothing", "TOTAL 9.00", ""},
 		{"a tie is unknown", "TOTAL 9.00 EUR\nTOTAL 9.00 GBP", ""},
 	}

@@ -65,6 +65,13 @@ type receiptMoney struct {
 	roundingPrinted bool
 	// zeroRated: goods without tax are printed (a ZR code, 0%, exempt).
 	zeroRated bool
+	// printed are the amounts printed as a total, subtotal or payment,
+	// and cash less change (printedAmounts): what roundedBy keeps off
+	// the 5-sen steps. Filled by pickTotal.
+	printed map[int64]bool
+	// currency is the receipt's currency, "" when unknown: the 5-sen
+	// steps of roundedBy are Malaysia's.
+	currency string
 }
 
 // readMoney labels the money lines of a receipt.
@@ -279,9 +286,10 @@ func classifyTotal(sub bool, before, label string) moneyKind {
 		return kindOther
 	case containsAny(ctx, exclWords...):
 		return kindSubtotal
-	case containsAny(label, "SUPPLIES"):
+	case containsAny(label, "SUPPLIES") && containsAny(label, "%", "RATED", "EXEMPT", "ZERO"):
 		// "Total 0% supplies", "Total standard rated supplies": the
-		// goods of one tax rate, a part of the total.
+		// goods of one tax rate, a part of the total. Without a rate,
+		// "TOTAL SUPPLIES" may be all there is.
 		return kindOther
 	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
 		// "Total After Adj Incl GST": the tax is only mentioned.
