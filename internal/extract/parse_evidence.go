@@ -148,10 +148,12 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 			for _, rd := range distinct(m.rounding, maxRoundings) {
 				if rd.units != 0 {
 					ev, v := evRounding, roundedBy(m, r.amt.units, rd)
-					if paid, ok := cashLessChange(m); !labelled && (!ok || paid.units == v) {
+					if paid, ok := cashLessChange(m); !labelled && (!ok || paid.units == v || !near1(paid.units, r.amt.units)) {
 						// No total label to round: the rounded sum is what
 						// the sum's own evidence says was paid, unless cash
-						// less change says otherwise (a misread rounding).
+						// less change says otherwise (a misread rounding);
+						// cash less change far from the sum is a misread
+						// of its own and says nothing.
 						ev |= r.ev
 					}
 					addComputed(cands, amountOf(v, r.amt.decimals), ev)
@@ -550,6 +552,9 @@ func roundedBy(m receiptMoney, base int64, r amount) int64 {
 	}
 	return 0
 }
+
+// near1 reports amounts at most a rounding apart.
+func near1(a, b int64) bool { return a-b >= -maxRoundingUnits && a-b <= maxRoundingUnits }
 
 // printedAmounts are the amounts printed as a total, subtotal or payment
 // outside a tax summary, and cash less change.

@@ -66,6 +66,8 @@ func TestTotalEvidence(t *testing.T) {
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING -0.01\nTOT Bo. Ws3 35\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.35"},
 		{"no readable total label: a rounded sum that cash less change contradicts is no stronger",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING 0.04\nCASH 200.00\nCHANGE 46.65", "153.35"},
+		{"no readable total label, cash less change misread far from the sum: the rounded sum",
+			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING -0.01\nTOT Bo. Ws3 35\nCASH 953.35\nCHANGE 0.00\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.35"},
 		{"a rounding whose minus sign was lost: subtracted where adding misses 5 sen",
 			"TOTAL 25.47\nRounding Adj 0.02\nCASH 30.00\nCHANGE 4.55", "25.45"},
 		{"a subtotal plus a rounding that lands between 5-sen steps is no total",

@@ -555,10 +555,11 @@ func fixLegalForm(s string) string {
 		w := keyUpper(strings.TrimRight(f[i], ".,'’"))
 		// After SDN, a B..D of four letters is BHD too ("SDN BELD"), and
 		// so is any B word of three after SDN read right ("SDN BUR");
-		// before BHD read right, an S word of three is SDN ("SCH BHD").
+		// before BHD read right, an S word of three other than SRI is
+		// SDN ("SCH BHD").
 		long := len(w) == 4 && w[0] == 'B' && w[3] == 'D' && near(prev, "SDN")
 		bword := prev == "SDN" && len(w) == 3 && w[0] == 'B'
-		sword := w == "BHD" && len(prev) == 3 && prev[0] == 'S'
+		sword := w == "BHD" && len(prev) == 3 && prev[0] == 'S' && prev != "SRI" // "MAJU SRI BHD" is a name
 		if !near(w, "BHD") && !long && !bword || !near(prev, "SDN") && !sword && prev != "(M)" {
 			continue
 		}
