@@ -20,8 +20,8 @@ var currencyMarks = []struct {
 
 // countryMarks tie a receipt to a country, and so to its currency. They
 // outweigh a few stray symbols, which OCR invents ("£4.00" for "24.00").
-// word marks count only as a whole word: a town's name is a syllable of
-// other languages' words ("KLANGWERK").
+// Marks with word set count only as whole words: a town's name may be a
+// syllable of another language's words ("KLANGWERK").
 var countryMarks = []struct {
 	mark, code string
 	word       bool
