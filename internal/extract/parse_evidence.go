@@ -43,6 +43,9 @@ const (
 // covers rounding to 0.05 and to whole dinars alike.
 const maxRoundingUnits = amountScale
 
+// withinRounding reports amounts that a rounding could set apart.
+func withinRounding(a, b int64) bool { return a-b >= -maxRoundingUnits && a-b <= maxRoundingUnits }
+
 // Bounds on the candidates weighed: a receipt states its total a few
 // times, and the bounds keep the choice linear in the text whatever it
 // holds (hostile text may print thousands of totals and roundings).
@@ -148,7 +151,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 			for _, rd := range distinct(m.rounding, maxRoundings) {
 				if rd.units != 0 {
 					ev, v := evRounding, roundedBy(m, r.amt.units, rd)
-					if paid, ok := cashLessChange(m); !labelled && (!ok || paid.units == v || !near1(paid.units, r.amt.units)) {
+					if paid, ok := cashLessChange(m); !labelled && (!ok || paid.units == v || !withinRounding(paid.units, r.amt.units)) {
 						// No total label to round: the rounded sum is what
 						// the sum's own evidence says was paid, unless cash
 						// less change says otherwise (a misread rounding);
@@ -278,8 +281,7 @@ func markInconsistentFinals(cands map[int64]*totalCand, plain []amount) {
 		}
 		near := false
 		for _, p := range plain {
-			d := c.amt.units - p.units
-			near = near || d >= -maxRoundingUnits && d <= maxRoundingUnits
+			near = near || withinRounding(c.amt.units, p.units)
 		}
 		if !near {
 			c.base += scoreInconsist
@@ -552,9 +554,6 @@ func roundedBy(m receiptMoney, base int64, r amount) int64 {
 	}
 	return 0
 }
-
-// near1 reports amounts at most a rounding apart.
-func near1(a, b int64) bool { return a-b >= -maxRoundingUnits && a-b <= maxRoundingUnits }
 
 // printedAmounts are the amounts printed as a total, subtotal or payment
 // outside a tax summary, and cash less change.
