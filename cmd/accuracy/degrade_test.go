@@ -27,14 +27,14 @@ func TestDegrade(t *testing.T) {
 	tests := []struct {
 		name       string
 		size       image.Point
-		darkest    uint8 // at most
-		lightest   uint8 // at least
-		barAtEdges bool  // the bar's ends moved off its row
+		darkest    [2]uint8 // within
+		lightest   [2]uint8 // within
+		barAtEdges bool     // the bar's ends moved off its row
 	}{
-		{"scale70", image.Pt(140, 70), 10, 245, false},
-		{"jpeg25", image.Pt(200, 100), 30, 225, false},
-		{"rotate1.5", image.Pt(200, 100), 10, 245, true},
-		{"lowcontrast", image.Pt(200, 100), 70, 200, false},
+		{"scale70", image.Pt(140, 70), [2]uint8{0, 10}, [2]uint8{245, 255}, false},
+		{"jpeg25", image.Pt(200, 100), [2]uint8{0, 30}, [2]uint8{225, 255}, false},
+		{"rotate1.5", image.Pt(200, 100), [2]uint8{0, 10}, [2]uint8{245, 255}, true},
+		{"lowcontrast", image.Pt(200, 100), [2]uint8{50, 70}, [2]uint8{200, 220}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,8 +56,8 @@ func TestDegrade(t *testing.T) {
 					lo, hi = min(lo, uint8(v>>8)), max(hi, uint8(v>>8))
 				}
 			}
-			if lo > tt.darkest || hi < tt.lightest {
-				t.Errorf("grey levels %d..%d, want the darkest at most %d and the lightest at least %d", lo, hi, tt.darkest, tt.lightest)
+			if lo < tt.darkest[0] || lo > tt.darkest[1] || hi < tt.lightest[0] || hi > tt.lightest[1] {
+				t.Errorf("grey levels %d..%d, want the darkest within %v and the lightest within %v", lo, hi, tt.darkest, tt.lightest)
 			}
 			// Rotated, the bar's left end sits lower than its right end.
 			left, _, _, _ := img.At(25, 38).RGBA()
@@ -66,6 +66,15 @@ func TestDegrade(t *testing.T) {
 				t.Errorf("bar ends at row 38: left %d, right %d; want moved = %v", left>>8, right>>8, tt.barAtEdges)
 			}
 		})
+	}
+	// Quality 25 compresses harder than the others' 90.
+	low, _ := degrade(src.Bytes(), "jpeg25")
+	var high bytes.Buffer
+	if err := jpeg.Encode(&high, g, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	if len(low) >= high.Len() {
+		t.Errorf("jpeg25 wrote %d bytes, quality 90 %d: not compressed harder", len(low), high.Len())
 	}
 	if _, err := degrade(src.Bytes(), "blur"); err == nil {
 		t.Error("an unknown degradation was accepted")
