@@ -30,6 +30,12 @@ var digitLetters = strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "
 // letterSwaps are letters Tesseract reads one for another.
 var letterSwaps = [][2]string{{"L", "I"}, {"I", "L"}, {"RN", "M"}, {"M", "RN"}, {"O", "D"}, {"D", "O"}, {"U", "O"}, {"O", "U"}, {"E", "F"}, {"F", "E"}, {"H", "M"}, {"M", "H"}, {"G", "C"}, {"C", "G"}, {"H", "B"}, {"B", "H"}}
 
+// lexiconSwaps are confusions too loose to trust against the receipt's own
+// text: a footer that misreads a name would turn the header's right reading
+// into its misreading ("GARDENIA" into "GARDEMIA"), so they correct a word
+// only to a lexicon word.
+var lexiconSwaps = [][2]string{{"G", "O"}, {"O", "G"}, {"N", "M"}, {"M", "N"}, {"W", "M"}, {"M", "W"}, {"K", "R"}, {"R", "K"}, {"B", "G"}, {"G", "B"}, {"T", "I"}, {"I", "T"}}
+
 // nameLexicon reports a known word of business names.
 func nameLexicon(w string) bool {
 	return slices.Contains(legalSuffixes, w) || slices.Contains(businessWords, w) || slices.Contains(tradeWords, w)
@@ -81,7 +87,9 @@ func fixConfusions(name, elsewhere, noPrices string) string {
 		if d := digitLetters.Replace(up); d != up && known(d) && strings.ContainsAny(up, "0123456789") {
 			fix = d
 		} else if len(up) >= 4 && !strings.ContainsAny(up, "0123456789") {
-			fix = oneSwap(up, known)
+			if fix = oneSwap(up, letterSwaps, known); fix == "" {
+				fix = oneSwap(up, lexiconSwaps, nameLexicon)
+			}
 		}
 		if fix == "" && !strings.ContainsAny(up, "0123456789") {
 			// Only the receipt itself confirms a letter put back, outside
@@ -100,11 +108,11 @@ func fixConfusions(name, elsewhere, noPrices string) string {
 	return strings.Join(f, " ")
 }
 
-// oneSwap returns the only known word that one letter confusion makes of
-// w, or "".
-func oneSwap(w string, known func(string) bool) string {
+// oneSwap returns the only known word that one of the confusions swaps
+// makes of w, or "".
+func oneSwap(w string, swaps [][2]string, known func(string) bool) string {
 	found := ""
-	for _, s := range letterSwaps {
+	for _, s := range swaps {
 		for k := 0; ; {
 			j := strings.Index(w[k:], s[0])
 			if j < 0 {

@@ -328,6 +328,10 @@ func TestVendorConfusions(t *testing.T) {
 		{"a branch number after the trade", "SANYU STATIONERY SHOP 3\nNO. 31G, JALAN SETIA INDAH X", "SANYU STATIONERY SHOP"},
 		{"the name printed again confirms a dropped letter", "AON CO. (M) BHD\n3RD FLR, AEON TAMAN MALURI SC\nTOTAL 9.00\nAEON BANDAR PUCHONG", "AEON CO. (M) BHD"},
 		{"an H read for a B in a trade word", "Guardian Health And Heauty Sdn Bhd\nLOT 1, JALAN 2", "Guardian Health And Beauty SDN BHD"},
+		{"a G read for an O in a lexicon word", "UNI HAKKA INTERNATIGNAL SDN BHD\nLOT 1, JALAN 2", "UNI HAKKA INTERNATIONAL SDN BHD"},
+		{"a W read for an M in a lexicon word", "99 SPEED WART S/B\nLOT P.T. 2811, JALAN ANGSA", "99 SPEED MART S/B"},
+		{"a footer's misreading does not undo a right name", "GARDENIA BAKERIES (KL) SDN BHD\nLOT 3, JALAN PELABUR 23/1\nTOTAL 9.00\nThe freshness of Gardemia's products", "GARDENIA BAKERIES (KL) SDN BHD"},
+		{"a K read for an R is not a lexicon word", "KEDAI RUNCIT KIM\nLOT 1, JALAN 2", "KEDAI RUNCIT KIM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
