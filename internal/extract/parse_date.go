@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -393,18 +394,28 @@ func beforeClock(v string, d foundDate) bool { return d.end < len(v) && v[d.end]
 // receipt.
 const maxConfusions = 256
 
-// confusedDigitDate undoes one digit confusion (yearConfusions' table) in
+// firstDigitConfusions are the digits Tesseract reads in place of the
+// first digit of a day or month: yearConfusions' and a 6 for a 0, which in
+// a year would turn 2067 into 2007 rather than the likelier 2017.
+var firstDigitConfusions = func() map[byte]string {
+	m := maps.Clone(yearConfusions)
+	m['6'] = "0"
+	return m
+}()
+
+// confusedDigitDate undoes one digit confusion (firstDigitConfusions) in
 // a date-shaped token whose day or month is out of range ("49-04-18" for
-// 19-04-18, "42 JUN 2018" for 12 JUN 2018), when exactly one undoing
-// gives a plausible date. tries counts the digits tried.
+// 19-04-18, "42 JUN 2018" for 12 JUN 2018, "18/64/2017" for 18/04/2017),
+// when exactly one undoing gives a plausible date. tries counts the
+// digits tried.
 func confusedDigitDate(up string, monthFirst bool, plausible func(string) bool, tries *int) (foundDate, bool) {
 	var found foundDate
 	for k := 0; k < len(up) && *tries < maxConfusions; k++ {
-		if yearConfusions[up[k]] == "" || k+2 >= len(up) || !isDigit(up[k+1]) || isDigit(up[k+2]) || k > 0 && isDigit(up[k-1]) {
+		if firstDigitConfusions[up[k]] == "" || k+2 >= len(up) || !isDigit(up[k+1]) || isDigit(up[k+2]) || k > 0 && isDigit(up[k-1]) {
 			continue // only the first digit of a day or month
 		}
 		*tries++
-		for _, r := range []byte(yearConfusions[up[k]]) {
+		for _, r := range []byte(firstDigitConfusions[up[k]]) {
 			v := up[:k] + string(r) + up[k+1:]
 			for _, d := range datesInLine(v, monthFirst) {
 				if d.start > k || k >= d.end || !plausible(d.iso) || beforeClock(v, d) {
