@@ -137,10 +137,13 @@ func vendorLine(lines []textLine) int {
 		if isTitle(l.up) || anyWord(l.up, noticeWords) {
 			continue
 		}
-		if isMoneyLine(lines, i, 1) && letterCount(l.up) > 2 || isTableHeader(l.up) {
+		if isTableHeader(l.up) {
 			break
 		}
 		if isMoneyLine(lines, i, 1) {
+			if letterCount(l.up) > 2 {
+				break
+			}
 			continue // an amount alone: a note or stamp above the name, not an item
 		}
 		name := keyUpper(fixLegalForm(strings.Trim(l.raw, nameTrim)))
