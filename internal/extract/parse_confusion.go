@@ -24,6 +24,43 @@ var tradeWords = []string{
 	"IMPORT", "EXPORT", "OUTLET", "GALLERY", "STUDIO", "CENTRAL", "CITY", "WORLD", "PLAZA",
 }
 
+// placeWords are Malaysian states, towns and the words of their names,
+// which branch and company names carry ("SHH MOTOR (SUNGAI RENGIT)",
+// "MR DIY JOHOR", "ENTERPRISE (SETIA ALAM)").
+var placeWords = []string{
+	"SELANGOR", "JOHOR", "PENANG", "PINANG", "PULAU", "PERAK", "SABAH", "SARAWAK", "MELAKA",
+	"MALACCA", "PAHANG", "KEDAH", "KELANTAN", "TERENGGANU", "PERLIS", "PUTRAJAYA", "LABUAN",
+	"NEGERI", "SEMBILAN", "KUALA", "LUMPUR", "SUNGAI", "JAYA", "BARU", "BUKIT", "SETIA", "ALAM",
+	"SHAH", "PETALING", "SUBANG", "KAJANG", "PUCHONG", "CHERAS", "AMPANG", "DAMANSARA",
+	"SERDANG", "BANGI", "RAWANG", "SKUDAI", "IPOH", "SEREMBAN", "KUANTAN", "UTAMA", "INDAH",
+	"PERDANA", "MUTIARA", "KOTA", "TELUK", "TANJONG", "TANJUNG", "BAHRU", "SENTRAL", "KEPONG",
+	"SEGAMBUT", "SENTUL", "SETAPAK", "GOMBAK", "SELAYANG", "KELANA", "BANTING", "SEPANG",
+	"CYBERJAYA", "SEMENYIH", "NILAI", "BATU", "PAHAT", "MUAR", "KLUANG", "KULAI", "TAIPING",
+	"SITIAWAN", "SEBERANG", "BUTTERWORTH", "GEORGETOWN", "ALOR", "SETAR", "KUCHING", "MIRI",
+	"SIBU", "KINABALU", "SANDAKAN", "TAWAU",
+}
+
+// nameWords are plain words that shop and restaurant names are made of.
+// A word one confusion away from one of them is corrected to it, so a
+// word that is right and one confusion away ("CARE" from "CAKE") is in
+// the list too, and a word one confusion away from a common name
+// ("MOON" from "WOON", "KING" from "RING") is not.
+var nameWords = []string{
+	"HOME", "LIVING", "CAKE", "CAKES", "CARE", "BREAD", "PIZZA", "GRILL", "BISTRO", "BURGER",
+	"AUTO", "ELECTRIC", "LIGHTING", "GIFT", "GIFTS", "TOYS", "GENERAL", "NATIONAL", "ROYAL",
+	"GOLDEN", "DIAMOND", "PLATINUM", "SILVER", "UNITED", "ASIA", "PACIFIC", "ORIENTAL",
+	"EASTERN", "WESTERN", "NORTHERN", "SOUTHERN", "STAR", "SUN", "NEW", "GREEN",
+	"FAMILY", "MAMAK", "NASI", "KANDAR", "DIM", "SUM", "MEE", "TEA", "TEH", "KOPI", "JUICE",
+	"MEAT", "FISH", "FRUIT", "VEGETABLE", "FLOWER", "FLOWERS", "PET", "PETS", "BABY",
+	"KIDS", "MUSIC", "PHOTO", "DIGITAL", "SMART", "VISION", "LEATHER", "TAILOR", "SHOES",
+	"WATCH", "JEWELLERY", "JEWELRY", "STEEL", "METAL", "TIMBER", "BUILDING",
+	"MATERIAL", "MATERIALS", "PAINT", "TILES", "SANITARY", "PLUMBING", "TOOLS",
+	"TYRE", "TYRES", "BATTERY", "BICYCLE", "CYCLE", "MARINE", "FARM", "AGRO",
+	"NUTRITION", "HERBAL", "ORGANIC", "TRADITIONAL", "CHINESE", "CORNER", "POINT", "HUB",
+	"SQUARE", "PARK", "VILLAGE", "PALACE", "QUEEN", "PRINCE", "LUCKY",
+	"HAPPY", "PREMIUM", "QUALITY", "CLASSIC", "MODERN",
+}
+
 // digitLetters are the letters Tesseract misreads as digits.
 var digitLetters = strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "2", "Z", "6", "G")
 
@@ -38,6 +75,13 @@ var lexiconSwaps = [][2]string{{"G", "O"}, {"O", "G"}, {"N", "M"}, {"M", "N"}, {
 
 // nameLexicon reports a known word of business names.
 func nameLexicon(w string) bool {
+	return tradeLexicon(w) || slices.Contains(placeWords, w) || slices.Contains(nameWords, w)
+}
+
+// tradeLexicon reports a legal form or a word that says what a business
+// does: the words after which a lone digit is a branch number, not part of
+// the name, as it is after a place ("PERMAS JAYA 2").
+func tradeLexicon(w string) bool {
 	return slices.Contains(legalSuffixes, w) || slices.Contains(businessWords, w) || slices.Contains(tradeWords, w)
 }
 

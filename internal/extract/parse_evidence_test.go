@@ -330,10 +330,15 @@ func TestVendorConfusions(t *testing.T) {
 		{"a number alone above the name", "3-1708032\nPAMQESONS\nWatson's Personal Care Stores Sdn Bhd\nCompany Reg No. +269892)", "Watson's Personal Care Stores SDN BHD"},
 		{"the owner's legal name under a trade name", "Banh Mi CafE\nDimiliki: banh mi cafe sdn bhd 1110644-H\nNo. 1 Jalan Puteri 7/10", "banh mi cafe SDN BHD"},
 		{"a branch number after the trade", "SANYU STATIONERY SHOP 3\nNO. 31G, JALAN SETIA INDAH X", "SANYU STATIONERY SHOP"},
+		{"a number after a place is the branch's name", "BHPetrol Permas Jaya 2 -\nLOT PTD 101051\nJalan Permas 10/10", "BHPetrol Permas Jaya 2"},
 		{"the name printed again confirms a dropped letter", "AON CO. (M) BHD\n3RD FLR, AEON TAMAN MALURI SC\nTOTAL 9.00\nAEON BANDAR PUCHONG", "AEON CO. (M) BHD"},
 		{"an H read for a B in a trade word", "Guardian Health And Heauty Sdn Bhd\nLOT 1, JALAN 2", "Guardian Health And Beauty SDN BHD"},
 		{"a G read for an O in a lexicon word", "UNI HAKKA INTERNATIGNAL SDN BHD\nLOT 1, JALAN 2", "UNI HAKKA INTERNATIONAL SDN BHD"},
 		{"a W read for an M in a lexicon word", "99 SPEED WART S/B\nLOT P.T. 2811, JALAN ANGSA", "99 SPEED MART S/B"},
+		{"a T read for an I in a place name", "SHH MOTOR (SUNGAT RENGIT) SDN. BHD.\nLOT 1, JALAN 2", "SHH MOTOR (SUNGAI RENGIT) SDN. BHD"},
+		{"an N read for an M in a common name word", "NADEJE PLATINUN SDN BHD\nLOT 1, JALAN 2", "NADEJE PLATINUM SDN BHD"},
+		{"a surname is not swapped into a name word", "TAN WOON YANN\nLOT 1, JALAN 2", "TAN WOON YANN"},
+		{"a word that is right is not swapped into another", "SENIOR CARE HOUSE SDN BHD\nLOT 1, JALAN 2", "SENIOR CARE HOUSE SDN BHD"},
 		{"a footer's misreading does not undo a right name", "GARDENIA BAKERIES (KL) SDN BHD\nLOT 3, JALAN PELABUR 23/1\nTOTAL 9.00\nThe freshness of Gardemia's products", "GARDENIA BAKERIES (KL) SDN BHD"},
 	}
 	for _, tt := range tests {

@@ -501,7 +501,7 @@ func cleanVendor(s string) string {
 // SHOP 3"): the branch, or a speck, not part of the name.
 func dropBranchNumber(s string) string {
 	f := strings.Fields(s)
-	if n := len(f); n >= 3 && len(f[n-1]) == 1 && isDigit(f[n-1][0]) && nameLexicon(keyUpper(f[n-2])) {
+	if n := len(f); n >= 3 && len(f[n-1]) == 1 && isDigit(f[n-1][0]) && tradeLexicon(keyUpper(f[n-2])) {
 		return strings.Join(f[:n-1], " ")
 	}
 	return s
