@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 )
@@ -17,6 +18,7 @@ const (
 	evPaid                             // an amount paid by card, cash or otherwise
 	evSubtotalTax                      // the subtotal plus the tax
 	evTaxSummary                       // amount excluding tax plus tax, the rate agreeing
+	evTaxShare                         // a printed tax is its share at the usual rate
 	evItems                            // the line items' amounts add up to it
 	evAmongItems                       // printed among the items (weak: a one-item receipt)
 )
@@ -35,6 +37,7 @@ const (
 	scoreArithmetic  = 20  // computed from other lines
 	scorePaid        = 20  // equals an amount paid
 	scoreItemsSum    = 15  // the items add up to it
+	scoreTaxShare    = 15  // a printed tax is its share at the usual rate
 	scoreAmongItems  = 5   // equals an amount among the items
 	scoreSubtotal    = 10  // computed, and equal to the printed subtotal
 )
@@ -161,6 +164,15 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 					}
 					addComputed(cands, amountOf(v, r.amt.decimals), ev)
 				}
+			}
+		}
+	}
+	if !slices.ContainsFunc(slices.Collect(maps.Values(cands)), func(c *totalCand) bool { return taxShare(m, c.amt.units) }) {
+		for _, p := range distinct(m.payments, maxTotalLabels) {
+			// No total is one the printed tax is the share of, but an
+			// amount paid is: the total, its own label misread.
+			if taxShare(m, p.units) {
+				addComputed(cands, p, evTaxShare)
 			}
 		}
 	}
@@ -321,7 +333,7 @@ func bestCand(m receiptMoney, cands map[int64]*totalCand) *totalCand {
 			score int
 		}{
 			{evRounding, scoreArithmetic}, {evCashChange, scoreArithmetic}, {evSubtotalTax, scoreArithmetic},
-			{evTaxSummary, scoreArithmetic}, {evPaid, scorePaid}, {evItems, scoreItemsSum}, {evAmongItems, scoreAmongItems},
+			{evTaxSummary, scoreArithmetic}, {evPaid, scorePaid}, {evTaxShare, scoreTaxShare}, {evItems, scoreItemsSum}, {evAmongItems, scoreAmongItems},
 		} {
 			if c.ev&e.ev != 0 {
 				c.score += e.score
@@ -429,6 +441,25 @@ func proves(ev evidence) bool {
 		}
 	}
 	return n >= 2
+}
+
+// taxShare reports whether a tax printed outside a summary is the share
+// of units that the usual rate makes, units x 6/106, to the cent. A total
+// of goods at one rate has it whether the tax was added to their prices or
+// included in them. It pins a total only to a few tens of sen, so it tells
+// a misread leading digit, not a cent, and is no arithmetic that proves a
+// correction.
+func taxShare(m receiptMoney, units int64) bool {
+	if m.decimals != 2 || units <= 0 {
+		return false
+	}
+	const cent = amountScale / 100
+	for _, t := range distinct(taxAmounts(m), maxTaxes) {
+		if d := units*defaultTaxRate/(100+defaultTaxRate) - t.units; t.units > 0 && t.units < units && d >= -cent && d <= cent {
+			return true
+		}
+	}
+	return false
 }
 
 // oneDigitApart reports two amounts written alike but for one digit.

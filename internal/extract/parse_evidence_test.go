@@ -108,6 +108,12 @@ func TestTotalEvidence(t *testing.T) {
 			"SHAMPOO SR 51.42\nBREAD ZR 4.00\nTOTAL 58.50\nTotal Sales (Excluding GST) 51.42\nTotal GST 3.08", "58.50"},
 		{"an O after a digit is no zero of its own", "TOTAL 5O.50\nVISA 50.50", "50.50"},
 		{"D for the last zero of the cents", "TOTAL 12.15\nTOTAL 13.15\nCASH 50.15\nCHANGE 38.0D", "12.15"},
+		{"the tax included at the usual rate is the share of the cash, not of a misread label",
+			"Grand Total RW 1. 30\n(Bill Inclusive of 6% GST : RM2.90)\nCash RM51.30", "51.30"},
+		{"the tax added at the usual rate is the share of the amount paid by card",
+			"TOTAL 1.60\nGST 6% 0.60\nVISA 10.60", "10.60"},
+		{"a label whose tax share agrees keeps it against a payment",
+			"TOTAL 10.60\nGST 6% 0.60\nVISA 10.65", "10.60"},
 		{"no rounding printed: the computed total stands",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.36"},
 	}
