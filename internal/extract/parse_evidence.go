@@ -144,6 +144,12 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		}
 	}
 	labelled := len(cands) > 0
+	// A label far from a sum is a misreading that says nothing of how
+	// the sum was rounded ("TOTA By, } 3.35" for 153.35).
+	labels := slices.Collect(maps.Keys(cands))
+	labelNear := func(units int64) bool {
+		return slices.ContainsFunc(labels, func(u int64) bool { return withinRounding(u, units) })
+	}
 	for _, r := range rels {
 		// Without a labelled total, only arithmetic the receipt spells out
 		// stands in for one.
@@ -151,11 +157,12 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 			addComputed(cands, r.amt, r.ev)
 		}
 		if r.ev == evSubtotalTax || r.ev == evTaxSummary {
+			near := labelNear(r.amt.units)
 			for _, rd := range distinct(m.rounding, maxRoundings) {
 				if rd.units != 0 {
 					ev, v := evRounding, roundedBy(m, r.amt.units, rd)
-					if paid, ok := cashLessChange(m); !labelled && (!ok || paid.units == v || !withinRounding(paid.units, r.amt.units)) {
-						// No total label to round: the rounded sum is what
+					if paid, ok := cashLessChange(m); !near && (!ok || paid.units == v || !withinRounding(paid.units, r.amt.units)) {
+						// No total label near to round: the rounded sum is what
 						// the sum's own evidence says was paid, unless cash
 						// less change says otherwise (a misread rounding);
 						// cash less change far from the sum is a misread

@@ -66,6 +66,8 @@ func TestTotalEvidence(t *testing.T) {
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING -0.01\nTOT Bo. Ws3 35\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.35"},
 		{"no readable total label: a rounded sum that cash less change contradicts is no stronger",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING 0.04\nCASH 200.00\nCHANGE 46.65", "153.35"},
+		{"a total label misread far from the sum: the rounded sum",
+			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING 0.01\nTOTA By, } 3.35\nCASH 953.35\nCHANGE : 0.00", "153.35"},
 		{"no readable total label, cash less change misread far from the sum: the rounded sum",
 			"SUB-TOTAL 144.68\nTOTAL TAX 8.68\nROUNDING -0.01\nTOT Bo. Ws3 35\nCASH 953.35\nCHANGE 0.00\nGST SUMMARY AMOUNT TAX\nSR 6.00 144.68 8.68", "153.35"},
 		{"a rounding whose minus sign was lost: subtracted where adding misses 5 sen",

@@ -316,6 +316,7 @@ func TestParseTotals(t *testing.T) {
 		{"space inside the number", "TOTAL : 9, 60", "9.60", "", ""},
 		{"amount on the next line", "Round::d Total (RM):\n\n9.60", "9.60", "", ""},
 		{"amount due", "AMOUNT DUE 5.55", "5.55", "", ""},
+		{"the label's last letter lost", "Sub-Total : 15.60\nCoupon Discount - 8.90\nGrand Tota: : 6.70\nPayment 50.00\nChange Due 43.30", "6.70", "15.60", ""},
 		{"total (rm)", "TOTAL (RM) 12.30", "12.30", "", ""},
 		{"rounded total wins", "Total 10.03\nRounding Adj -0.03\nRounded Total 10.00", "10.00", "", ""},
 		{"rounding computed", "Total Sales (Inclusive GST) RM 177,22\nRounding Adjustment RM -.02\nCREDIT RM 177,20", "177.20", "", ""},

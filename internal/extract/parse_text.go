@@ -133,7 +133,8 @@ func ocrLetter(b byte) bool {
 }
 
 // findTotals finds "TOTAL" in an upper-cased line, allowing one misread
-// letter ("TOTA!", "TOLAL"), and "SUBTOTAL" allowing two ("SUBTOIAT").
+// letter ("TOTA!", "TOLAL") or a lost last one ("TOTA:"), and "SUBTOTAL"
+// allowing two ("SUBTOIAT").
 func findTotals(up string) []wordMatch {
 	var out []wordMatch
 	for i := 0; i+5 <= len(up); {
@@ -146,6 +147,12 @@ func findTotals(up string) []wordMatch {
 		if ocrLetter(w[0]) && ocrLetter(w[4]) && mismatches(w, "TOTAL") <= 1 && !partOfWord(up, i, i+5) {
 			out = append(out, wordMatch{start: i, end: i + 5})
 			i += 5
+			continue
+		}
+		if w[:4] == "TOTA" && !ocrLetter(w[4]) && (i == 0 || !isLetter(up[i-1])) {
+			// The last letter lost to the colon after it ("Grand Tota: :").
+			out = append(out, wordMatch{start: i, end: i + 4})
+			i += 4
 			continue
 		}
 		i++
