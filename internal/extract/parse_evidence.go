@@ -144,8 +144,9 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		}
 	}
 	labelled := len(cands) > 0
-	// A label far from a sum is a misreading that says nothing of how
-	// the sum was rounded ("TOTA By, } 3.35" for 153.35).
+	// The totals read so far, labels and their roundings: one far from a
+	// sum is a misreading that says nothing of how the sum was rounded
+	// ("TOTA By, } 3.35" for 153.35).
 	labels := slices.Collect(maps.Keys(cands))
 	labelNear := func(units int64) bool {
 		return slices.ContainsFunc(labels, func(u int64) bool { return withinRounding(u, units) })
