@@ -363,7 +363,41 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 			return lineDate{foundDate: d, line: i, text: up[d.start:d.end], conf: l.confIn(d.start, d.end)}, true
 		}
 	}
-	return repairedYear(lines, plausible, setAside, false)
+	if d, ok := repairedYear(lines, plausible, setAside, false); ok {
+		return d, true
+	}
+	return spacedSeparator(lines, monthFirst, plausible)
+}
+
+// spacedDate is a line of bare numbers (a terminal, a receipt number)
+// ending in a day, month and two-digit year with one separator read as a
+// space: "913340 368817 05 02-18".
+var spacedDate = regexp.MustCompile(`^[\d ]*?(?:^| )(\d{2} \d{2}[-/.]\d{2}|\d{2}[-/.]\d{2} \d{2})$`)
+
+// spacedSeparator is the last repair, on lines that do not vouch for a
+// date: a line of bare numbers ending in a date with one separator read as
+// a space, when exactly one line has one that is plausible. A word on the
+// line ("QTY 05 02-18") makes its numbers something else.
+func spacedSeparator(lines []textLine, monthFirst bool, plausible func(string) bool) (lineDate, bool) {
+	var found lineDate
+	for i, l := range lines {
+		up := strings.TrimRight(truncateUTF8(l.up, maxRepairLine), " |")
+		m := spacedDate.FindStringSubmatchIndex(up)
+		if m == nil {
+			continue
+		}
+		v := up[:m[2]] + strings.Replace(up[m[2]:m[3]], " ", "-", 1)
+		for _, d := range datesInLine(v, monthFirst) {
+			if d.start != m[2] || !plausible(d.iso) {
+				continue
+			}
+			if found.iso != "" {
+				return lineDate{}, false
+			}
+			found = lineDate{foundDate: d, line: i, text: up[m[2]:m[3]], conf: l.confIn(m[2], m[3])}
+		}
+	}
+	return found, found.iso != ""
 }
 
 // vouchesForDate reports a line with a date label or a time of day.

@@ -216,6 +216,8 @@ func TestDatePlausibility(t *testing.T) {
 		{"a table number is no date before a time", "TABLE 3-12 10:35", "", false},
 		{"a usual date wins over a repaired one", "Date 05 02-18\n12/03/2018 10:11", "2018-03-12", false},
 		{"spaced digits without a label or time are no date", "QTY 05 02-18", "", false},
+		{"a line of bare numbers ending in a date with a space for a separator", "TOTAL 9.00\n913340 368817 05 02-18", "2018-02-05", true},
+		{"two such lines with different dates give none", "913340 05 02-18\n913341 06 03-18", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
