@@ -376,12 +376,15 @@ var spacedDate = regexp.MustCompile(`^[\d ]*?(?:^| )(\d{2} \d{2}[-/.]\d{2}|\d{2}
 
 // spacedSeparator is the last repair, on lines that do not vouch for a
 // date: a line of bare numbers ending in a date with one separator read as
-// a space, when exactly one line has one that is plausible. A word on the
-// line ("QTY 05 02-18") makes its numbers something else.
+// a space, when the lines that have one agree on a plausible date. A word
+// on the line ("QTY 05 02-18") makes its numbers something else.
 func spacedSeparator(lines []textLine, monthFirst bool, plausible func(string) bool) (lineDate, bool) {
 	var found lineDate
 	for i, l := range lines {
-		up := strings.TrimRight(truncateUTF8(l.up, maxRepairLine), " |")
+		if len(l.up) > maxRepairLine {
+			continue // cut short, its end would not be the line's
+		}
+		up := strings.TrimRight(l.up, " |")
 		m := spacedDate.FindStringSubmatchIndex(up)
 		if m == nil {
 			continue
@@ -391,10 +394,12 @@ func spacedSeparator(lines []textLine, monthFirst bool, plausible func(string) b
 			if d.start != m[2] || !plausible(d.iso) {
 				continue
 			}
-			if found.iso != "" {
+			if found.iso != "" && found.iso != d.iso {
 				return lineDate{}, false
 			}
-			found = lineDate{foundDate: d, line: i, text: up[m[2]:m[3]], conf: l.confIn(m[2], m[3])}
+			if found.iso == "" {
+				found = lineDate{foundDate: d, line: i, text: up[m[2]:m[3]], conf: l.confIn(m[2], m[3])}
+			}
 		}
 	}
 	return found, found.iso != ""

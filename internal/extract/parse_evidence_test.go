@@ -218,6 +218,7 @@ func TestDatePlausibility(t *testing.T) {
 		{"spaced digits without a label or time are no date", "QTY 05 02-18", "", false},
 		{"a line of bare numbers ending in a date with a space for a separator", "TOTAL 9.00\n913340 368817 05 02-18", "2018-02-05", true},
 		{"two such lines with different dates give none", "913340 05 02-18\n913341 06 03-18", "", false},
+		{"two such lines with the same date give it", "913340 05 02-18\n913341 05-02 18", "2018-02-05", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
