@@ -394,11 +394,11 @@ func spacedSeparator(lines []textLine, monthFirst bool, plausible func(string) b
 			if d.start != m[2] || !plausible(d.iso) {
 				continue
 			}
-			if found.iso != "" && found.iso != d.iso {
-				return lineDate{}, false
-			}
-			if found.iso == "" {
+			switch {
+			case found.iso == "":
 				found = lineDate{foundDate: d, line: i, text: up[m[2]:m[3]], conf: l.confIn(m[2], m[3])}
+			case found.iso != d.iso:
+				return lineDate{}, false
 			}
 		}
 	}

@@ -147,9 +147,9 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 	// The totals read so far, labels and their roundings: one far from a
 	// sum is a misreading that says nothing of how the sum was rounded
 	// ("TOTA By, } 3.35" for 153.35).
-	labels := slices.Collect(maps.Keys(cands))
+	read := slices.Collect(maps.Keys(cands))
 	labelNear := func(units int64) bool {
-		return slices.ContainsFunc(labels, func(u int64) bool { return withinRounding(u, units) })
+		return slices.ContainsFunc(read, func(u int64) bool { return withinRounding(u, units) })
 	}
 	for _, r := range rels {
 		// Without a labelled total, only arithmetic the receipt spells out
@@ -163,7 +163,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 				if rd.units != 0 {
 					ev, v := evRounding, roundedBy(m, r.amt.units, rd)
 					if paid, ok := cashLessChange(m); !near && (!ok || paid.units == v || !withinRounding(paid.units, r.amt.units)) {
-						// No total label near to round: the rounded sum is what
+						// No total label near the sum: the rounded sum is what
 						// the sum's own evidence says was paid, unless cash
 						// less change says otherwise (a misread rounding);
 						// cash less change far from the sum is a misread
@@ -175,7 +175,11 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 			}
 		}
 	}
-	if !slices.ContainsFunc(slices.Collect(maps.Values(cands)), func(c *totalCand) bool { return taxShare(m, c.amt.units) }) {
+	fits := false
+	for _, c := range cands {
+		fits = fits || taxShare(m, c.amt.units)
+	}
+	if !fits {
 		for _, p := range distinct(m.payments, maxTotalLabels) {
 			// No total is one the printed tax is the share of, but an
 			// amount paid is: the total, its own label misread.
