@@ -157,16 +157,22 @@ func replaceWord(l textLine, k int, word string, conf float64) textLine {
 // (a label and its amount may sit far apart), the line's height with a
 // margin, enlarged.
 func (t *Tesseract) readLine(ctx context.Context, g *image.Gray, box image.Rectangle) (textLine, error) {
+	return t.readLineAs(ctx, g, box, lookScale, "--psm", "7")
+}
+
+// readLineAs reads one line of the page again, enlarged by scale, with
+// tesseract's args.
+func (t *Tesseract) readLineAs(ctx context.Context, g *image.Gray, box image.Rectangle, scale int, args ...string) (textLine, error) {
 	pad := max(box.Dy()/3, 2)
 	r := image.Rect(g.Rect.Min.X, box.Min.Y-pad, g.Rect.Max.X, box.Max.Y+pad).Intersect(g.Rect)
 	if r.Empty() {
 		return textLine{}, nil
 	}
-	crop, ok := enlargeCrop(g, r, lookScale)
+	crop, ok := enlargeCrop(g, r, scale)
 	if !ok {
 		return textLine{}, nil
 	}
-	lines, err := t.read(ctx, pgm(crop), "--psm", "7")
+	lines, err := t.read(ctx, pgm(crop), args...)
 	if err != nil {
 		return textLine{}, err
 	}
@@ -284,6 +290,76 @@ func (t *Tesseract) lookAtVendor(ctx context.Context, g *image.Gray, lines []tex
 	case now > old:
 		f.Vendor = n.Vendor
 		setConf(&f, "vendor", now)
+	}
+	return f
+}
+
+// dateLooks are the readings tried of the lines that should hold a date
+// the page's reading lacks: each misreads different digits.
+var dateLooks = []struct {
+	scale int
+	args  []string
+}{
+	{2, []string{"--psm", "7"}},
+	{3, []string{"--psm", "7"}},
+	{2, []string{"--psm", "7", "-c", "thresholding_method=2"}},
+}
+
+// maxDateLookLines bounds the lines read again for a missing date.
+const maxDateLookLines = 4
+
+// lookAtDate reads again, when the page gave no date, the lines that
+// vouch for one (a date label, a time of day) and the line above each,
+// where a date sits beside its time, in the ways of dateLooks; the date
+// most of the readings give wins, the earlier reading on a tie. A missing
+// date cannot get worse; a date the page did give is not read again,
+// since a line read again is not better read (on the SROIE receipts'
+// validation part, trusting it lost two dates).
+func (t *Tesseract) lookAtDate(ctx context.Context, g *image.Gray, lines []textLine, f receipt.Fields, opt Options) receipt.Fields {
+	if g == nil || f.Date != "" {
+		return f
+	}
+	var at []int
+	for i, l := range lines {
+		if len(at)+2 > maxDateLookLines {
+			break
+		}
+		if l.box.Empty() || !vouchesForDate(truncateUTF8(l.up, maxRepairLine)) {
+			continue
+		}
+		if i > 0 && !lines[i-1].box.Empty() && (len(at) == 0 || at[len(at)-1] < i-1) {
+			at = append(at, i-1)
+		}
+		at = append(at, i)
+	}
+	if len(at) == 0 {
+		return f
+	}
+	votes := map[string]int{}
+	best := ""
+	for _, look := range dateLooks {
+		swapped := append([]textLine(nil), lines...)
+		for _, i := range at {
+			again, err := t.readLineAs(ctx, g, lines[i].box, look.scale, look.args...)
+			if err != nil {
+				return f // out of time or memory
+			}
+			if again.raw != "" {
+				swapped[i] = again
+			}
+		}
+		d := parseDate(swapped, f.Currency, opt.Now)
+		if d.iso == "" {
+			continue
+		}
+		if votes[d.iso]++; votes[d.iso] > votes[best] {
+			best = d.iso
+		}
+	}
+	if best != "" {
+		f.Date = best
+		setConf(&f, "date", 0.2*float64(votes[best]))
+		f.Warnings = append(f.Warnings, fmt.Sprintf("date: %s read only when the lines around its label or time were read again", best))
 	}
 	return f
 }

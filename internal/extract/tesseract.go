@@ -113,6 +113,7 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	if t.PageSegMode != "" {
 		fields = t.fillIn(ctx, img.bytes, fields, opt)
 	}
+	fields = t.lookAtDate(ctx, img.gray, lines, fields, opt)
 	fields.Warnings = append(fields.Warnings, warnings...)
 	return Result{Text: text, Fields: fields, ParseTime: parseTime}, nil
 }

@@ -264,3 +264,73 @@ func TestTesseractReadsSmallPrintAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestTesseractReadsTheLinesOfAMissingDateAgain: when no reading of the
+// page gives a date, the line that vouches for one is read again in three
+// ways, and the date most of them give wins (the earliest on a tie), with
+// a warning; a date the page gave is not read again.
+func TestTesseractReadsTheLinesOfAMissingDateAgain(t *testing.T) {
+	row := func(line, word, top int, text string) string {
+		return fmt.Sprintf("5\t1\t1\t1\t%d\t%d\t%d\t%d\t40\t20\t95\t%s\n", line, word, 10+50*(word-1), top, text)
+	}
+	rest := row(2, 1, 40, "CORNER") + row(2, 2, 40, "SHOP") + row(3, 1, 70, "TOTAL") + row(3, 2, 70, "9.00")
+	const (
+		a = "25/12/2018"
+		b = "28/12/2018"
+		c = "26/12/2018"
+	)
+	tests := []struct {
+		name      string
+		dateWord  string    // the first reading of the date, on the first line with "Date"
+		looks     [3]string // the three readings of that line
+		wantDate  string
+		wantCalls int
+	}{
+		{"most readings agree", "2S/1Z/Z01B", [3]string{a, b, b}, "2018-12-28", 1 + 2 + 3},
+		{"all differ: the first", "2S/1Z/Z01B", [3]string{a, b, c}, "2018-12-25", 1 + 2 + 3},
+		{"one reads a date", "2S/1Z/Z01B", [3]string{"~~", "~~", c}, "2018-12-26", 1 + 2 + 3},
+		{"none reads a date", "2S/1Z/Z01B", [3]string{"~~", "~~", "~~"}, "", 1 + 2 + 3},
+		{"the page gave one: not read again", a, [3]string{b, b, b}, "2018-12-25", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			// The page, its two whole readings for what is missing (nothing
+			// more), then the date's line read again, a reading a call.
+			script := `#!/bin/sh
+echo "$*" >> "$FAKE_LOG"
+cat > /dev/null
+case "$*" in
+*"--psm 7"*) n=$(grep -c -- "--psm 7" "$FAKE_LOG"); eval "printf '%s' \"\$FAKE_LOOK$n\"" ;;
+*"--psm 3"*|*thresholding_method=2*) printf '%s' "$FAKE_REST" ;;
+*) printf '%s' "$FAKE_FIRST" ;;
+esac
+`
+			if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			t.Setenv("FAKE_LOG", filepath.Join(dir, "calls"))
+			t.Setenv("FAKE_FIRST", row(1, 1, 10, "Date")+row(1, 2, 10, tt.dateWord)+rest)
+			t.Setenv("FAKE_REST", rest)
+			for k, look := range tt.looks {
+				t.Setenv(fmt.Sprintf("FAKE_LOOK%d", k+1), row(1, 1, 5, "Date")+row(1, 2, 5, look))
+			}
+			res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: blankPNG(t), ContentType: receipt.PNG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls, _ := os.ReadFile(filepath.Join(dir, "calls"))
+			if n := strings.Count(string(calls), "\n"); n != tt.wantCalls {
+				t.Errorf("tesseract ran %d times, want %d:\n%s", n, tt.wantCalls, calls)
+			}
+			if res.Fields.Date != tt.wantDate {
+				t.Errorf("date = %q, want %q", res.Fields.Date, tt.wantDate)
+			}
+			warned := slices.ContainsFunc(res.Fields.Warnings, func(w string) bool { return strings.Contains(w, "read again") })
+			if want := tt.wantDate != "" && tt.dateWord != a; warned != want {
+				t.Errorf("warnings = %q, want a warning about the date read again: %v", res.Fields.Warnings, want)
+			}
+		})
+	}
+}
