@@ -57,6 +57,11 @@ const (
 // misread digit, not a receipt kept for decades.
 const minYear = 2000
 
+// gstStart is the day Malaysia began charging GST: a ringgit receipt that
+// charges it was printed on or after it, so an earlier date on one is a
+// misread digit (2013 for 2018), not an old receipt.
+const gstStart = "2015-04-01"
+
 // maxDateVotes bounds the distinct dates weighed, so hostile text full of
 // dates stays cheap.
 const maxDateVotes = 64
@@ -71,9 +76,10 @@ type dateResult struct {
 	setAside []lineDate // valid dates that are not plausible ones
 }
 
-// parseDate returns the receipt's date as YYYY-MM-DD. A date before 2000,
-// or after now (by more than a day) when now is known, is a misreading and
-// is set aside with a warning. Among the rest, a date on a line labelled
+// parseDate returns the receipt's date as YYYY-MM-DD. A date before 2000
+// (before gstStart on a ringgit receipt that charges GST), or after now
+// (by more than a day) when now is known, is a misreading and is set aside
+// with a warning. Among the rest, a date on a line labelled
 // "date" wins over an unlabelled one, and expiry, due and print dates
 // count only when there is no other; at the same rank the date printed
 // most often wins, then the first.
@@ -96,8 +102,12 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	if !now.IsZero() {
 		latest = now.AddDate(0, 0, 1).Format("2006-01-02")
 	}
+	earliest := fmt.Sprintf("%d", minYear)
+	if currency == "MYR" && chargesGST(lines) {
+		earliest = gstStart
+	}
 	plausible := func(iso string) bool {
-		return iso >= fmt.Sprintf("%d", minYear) && (latest == "" || iso <= latest)
+		return iso >= earliest && (latest == "" || iso <= latest)
 	}
 	for i, l := range lines {
 		for _, d := range datesInLine(l.up, monthFirst) {
@@ -140,6 +150,16 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	res.iso, res.line = win.iso, win.line
 	res.conf = win.conf * dateSupport(win, len(cands))
 	return res
+}
+
+// chargesGST reports a receipt that names GST on a line.
+func chargesGST(lines []textLine) bool {
+	for _, l := range lines {
+		if hasWord(l.up, "GST") {
+			return true
+		}
+	}
+	return false
 }
 
 // dateSupport scales the OCR confidence in a date by its evidence: a label,

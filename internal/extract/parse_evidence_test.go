@@ -219,6 +219,12 @@ func TestDatePlausibility(t *testing.T) {
 		{"a line of bare numbers ending in a date with a space for a separator", "TOTAL 9.00\n913340 368817 05 02-18", "2018-02-05", true},
 		{"two such lines with different dates give none", "913340 05 02-18\n913341 06 03-18", "", false},
 		{"two such lines with the same date give it", "913340 05 02-18\n913341 05-02 18", "2018-02-05", true},
+		{"a ringgit receipt charging GST is no older than GST, so its year is repaired",
+			"KEDAI SDN BHD\n17-06-13 12:56\nTOTAL RM 9.00\nGST 6% 0.51", "2018-06-17", true},
+		{"a ringgit receipt charging GST: an older date with no repair is none",
+			"KEDAI SDN BHD\n14/02/14 15:55\nTOTAL RM 9.00\nGST 6% 0.51", "", true},
+		{"a ringgit receipt charging no GST may be older", "KEDAI SDN BHD\n17-06-13 12:56\nTOTAL RM 9.00", "2013-06-17", false},
+		{"GST elsewhere is no bound", "GST 5% 0.43\n17.06.13 12:56\nTOTAL 9,00 €", "2013-06-17", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
