@@ -14,28 +14,33 @@ import (
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
+// installTesseract puts a shell script named tesseract first on PATH: it
+// logs its arguments, one call a line, to the file it returns ($FAKE_LOG),
+// and answers as the shell case patterns given (matched against its
+// arguments) say.
+func installTesseract(t *testing.T, cases string) (log string) {
+	t.Helper()
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho \"$*\" >> \"$FAKE_LOG\"\ncat > /dev/null\ncase \"$*\" in\n" + cases + "esac\n"
+	if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	log = filepath.Join(dir, "calls")
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_LOG", log)
+	return log
+}
+
 // fakeTesseract puts a tesseract on PATH that logs its arguments and
 // answers each kind of reading with the text given for it.
 func fakeTesseract(t *testing.T, first, auto, sauvola, binarized string) (calls func() []string) {
 	t.Helper()
-	dir := t.TempDir()
-	script := `#!/bin/sh
-echo "$*" >> "$FAKE_LOG"
-cat > /dev/null
-case "$*" in
-*"--psm 4"*) printf '%s' "$FAKE_BINARIZED" ;;
+	log := installTesseract(t, `*"--psm 4"*) printf '%s' "$FAKE_BINARIZED" ;;
 *"--psm 7"*) printf '%s' "$FAKE_LINE" ;;
 *thresholding_method=2*) printf '%s' "$FAKE_SAUVOLA" ;;
 *"--psm 3"*) printf '%s' "$FAKE_AUTO" ;;
 *) printf '%s' "$FAKE_FIRST" ;;
-esac
-`
-	if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	log := filepath.Join(dir, "calls")
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	t.Setenv("FAKE_LOG", log)
+`)
 	t.Setenv("FAKE_FIRST", tsvOf(first))
 	t.Setenv("FAKE_AUTO", tsvOf(auto))
 	t.Setenv("FAKE_SAUVOLA", tsvOf(sauvola))
@@ -148,23 +153,12 @@ func TestTesseractReadsALowConfidenceAmountAlone(t *testing.T) {
 		row(2, 1, 40, "96", "Date") + row(2, 2, 40, "96", "25/12/2018") +
 		row(3, 1, 70, "90", "TOTAL") + row(3, 2, 70, "41", "34.00") +
 		row(4, 1, 100, "95", "VISA") + row(4, 2, 100, "95", "31.00")
-	dir := t.TempDir()
 	// The page; the line read again, which lost its amount; then each
 	// reading of the amount alone.
-	script := `#!/bin/sh
-echo "$*" >> "$FAKE_LOG"
-cat > /dev/null
-case "$*" in
-*"--psm 7"*|*"--psm 8"*)
+	log := installTesseract(t, `*"--psm 7"*|*"--psm 8"*)
 	if [ -e "$FAKE_LOG.line" ]; then printf '%s' "$FAKE_AMOUNT"; else touch "$FAKE_LOG.line"; printf '%s' "$FAKE_LINE"; fi ;;
 *) printf '%s' "$FAKE_FIRST" ;;
-esac
-`
-	if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	t.Setenv("FAKE_LOG", filepath.Join(dir, "calls"))
+`)
 	t.Setenv("FAKE_FIRST", first)
 	t.Setenv("FAKE_LINE", row(1, 1, 5, "60", "TOTAL")+row(1, 2, 5, "30", "~~"))
 	t.Setenv("FAKE_AMOUNT", row(1, 1, 5, "93", "31.00"))
@@ -179,7 +173,7 @@ esac
 	if !slices.ContainsFunc(res.Fields.Warnings, func(w string) bool { return strings.Contains(w, "read again alone") }) {
 		t.Errorf("warnings = %q, want one saying the amount was read again", res.Fields.Warnings)
 	}
-	calls, _ := os.ReadFile(filepath.Join(dir, "calls"))
+	calls, _ := os.ReadFile(log)
 	if n := strings.Count(string(calls), "\n"); n != 2+4 {
 		t.Errorf("tesseract ran %d times, want the page, the line and four readings of the amount:\n%s", n, calls)
 	}
@@ -294,23 +288,12 @@ func TestTesseractReadsTheLinesOfAMissingDateAgain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
 			// The page, its two whole readings for what is missing (nothing
 			// more), then the date's line read again, a reading a call.
-			script := `#!/bin/sh
-echo "$*" >> "$FAKE_LOG"
-cat > /dev/null
-case "$*" in
-*"--psm 7"*) n=$(grep -c -- "--psm 7" "$FAKE_LOG"); eval "printf '%s' \"\$FAKE_LOOK$n\"" ;;
+			log := installTesseract(t, `*"--psm 7"*) n=$(grep -c -- "--psm 7" "$FAKE_LOG"); eval "printf '%s' \"\$FAKE_LOOK$n\"" ;;
 *"--psm 3"*|*thresholding_method=2*) printf '%s' "$FAKE_REST" ;;
 *) printf '%s' "$FAKE_FIRST" ;;
-esac
-`
-			if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-			t.Setenv("FAKE_LOG", filepath.Join(dir, "calls"))
+`)
 			t.Setenv("FAKE_FIRST", row(1, 1, 10, "Date")+row(1, 2, 10, tt.dateWord)+rest)
 			t.Setenv("FAKE_REST", rest)
 			for k, look := range tt.looks {
@@ -320,7 +303,7 @@ esac
 			if err != nil {
 				t.Fatal(err)
 			}
-			calls, _ := os.ReadFile(filepath.Join(dir, "calls"))
+			calls, _ := os.ReadFile(log)
 			if n := strings.Count(string(calls), "\n"); n != tt.wantCalls {
 				t.Errorf("tesseract ran %d times, want %d:\n%s", n, tt.wantCalls, calls)
 			}
