@@ -62,7 +62,8 @@ func parseLines(lines []textLine, opt Options) receipt.Fields {
 type parsed struct {
 	fields              receipt.Fields
 	dateLine, totalLine int
-	vendorFrom          int // the vendor's first and last line, -1 when none
+	totalProved         bool // the total was corrected by the receipt's arithmetic
+	vendorFrom          int  // the vendor's first and last line, -1 when none
 	vendorTo            int
 }
 
@@ -96,7 +97,7 @@ func parse(lines []textLine, opt Options) parsed {
 	f.LineItems = parseItems(lines, h.end, m.itemsTo)
 	t := pickTotal(m, itemAmounts(f.LineItems))
 	f.Total = t.amt.text
-	p.totalLine = t.line
+	p.totalLine, p.totalProved = t.line, t.proved
 	if t.found {
 		conf["total"] = t.conf
 	}

@@ -76,6 +76,9 @@ type totalResult struct {
 	found    bool
 	conf     float64
 	warnings []string
+	// proved: the label was misread, and the receipt's arithmetic gave
+	// the total.
+	proved bool
 }
 
 // pickTotal chooses the amount paid: the candidate that the most
@@ -193,6 +196,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		return fallbackTotal(m)
 	}
 	win := bestCand(m, cands)
+	asRead := withPoint(win.amt, m.decimals)
 	win.amt = usualForm(win.amt, m.decimals)
 	res := totalResult{amt: win.amt, found: true, line: win.line}
 	if r, ok := unreadRounding(m, win); ok {
@@ -200,14 +204,14 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		res.warnings = append(res.warnings, fmt.Sprintf("total: %s rounded to %s, the printed rounding unreadable", win.amt.text, r.text))
 		return res
 	}
-	if fix := provedCorrection(win, cands, m); fix != nil {
+	if fix := provedCorrection(win, asRead, cands, m); fix != nil {
 		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", win.amt.text, fix.amt.text, describe(fix.ev, rels)))
-		res.amt, res.conf = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt)
+		res.amt, res.conf, res.proved = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt), true
 		return res
 	}
 	if fix, ok := taxAtRate(m); ok && alone(win, m) && fix.units != win.amt.units && oneDigitApart(win.amt.text, fix.text) {
 		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by the amount before tax plus its tax at %d%%", win.amt.text, fix.text, defaultTaxRate))
-		res.amt, res.conf = fix, 0.6*ocrConf(win.amt)
+		res.amt, res.conf, res.proved = fix, 0.6*ocrConf(win.amt), true
 		return res
 	}
 	res.conf = ocrConf(win.amt) * support(win)
@@ -392,7 +396,7 @@ func sources(c *totalCand) int {
 // provedCorrection returns the computed total that corrects the winner,
 // when the winner stands on its own label alone and a computed total
 // differs from it in exactly one digit.
-func provedCorrection(win *totalCand, cands map[int64]*totalCand, m receiptMoney) *totalCand {
+func provedCorrection(win *totalCand, read string, cands map[int64]*totalCand, m receiptMoney) *totalCand {
 	if win.labels != 1 || win.ev&(arithmetic|evPaid) != 0 || subtotalPlusTax(m, win.amt.units) {
 		return nil // other evidence agrees with what was read: keep it
 	}
@@ -403,7 +407,7 @@ func provedCorrection(win *totalCand, cands map[int64]*totalCand, m receiptMoney
 			// Cash less no change is one reading, which proves nothing.
 			ev &^= evCashChange
 		}
-		if c.labels > 0 || !proves(ev) || !oneDigitApart(win.amt.text, c.amt.text) && !oneDigitMore(win.amt.text, c.amt.text) {
+		if c.labels > 0 || !proves(ev) || read != c.amt.text && !oneDigitApart(read, c.amt.text) && !oneDigitMore(read, c.amt.text) {
 			continue
 		}
 		if m.roundingPrinted && fiveSen(m, c.amt.units) == win.amt.units {
@@ -417,6 +421,17 @@ func provedCorrection(win *totalCand, cands map[int64]*totalCand, m receiptMoney
 		fix = c
 	}
 	return fix
+}
+
+// withPoint writes a whole amount read on a receipt whose amounts carry
+// decimals with its decimal point put back ("5148" among amounts like
+// "19.83" is 51.48): Tesseract drops a faint point. Other amounts are
+// written as read.
+func withPoint(a amount, decimals int) string {
+	if a.decimals != 0 || decimals == 0 || len(a.text) <= decimals {
+		return a.text
+	}
+	return a.text[:len(a.text)-decimals] + "." + a.text[len(a.text)-decimals:]
 }
 
 // subtotalPlusTax reports whether a printed subtotal of any kind (an

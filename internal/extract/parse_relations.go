@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/receipts-api/receipts/internal/receipt"
@@ -74,10 +76,80 @@ func taxRows(lines []textLine) []amount {
 		}
 	}
 	if best.units == 0 {
+		if sum, ok := suppliesByRate(lines); ok {
+			return []amount{sum}
+		}
 		return nil
 	}
 	return []amount{best}
 }
+
+// suppliesByRate adds up the totals of the goods of each tax rate, the
+// other form of a tax summary ("Total 0% supplies: 19.83", "Total 6%
+// supplies (excl. GST): 30.24", "Total 6% supplies (Inc. GST): 32.05"):
+// the zero-rated and exempt ones as printed, the taxed ones including
+// their tax. A taxed part counts only when a part before tax is printed
+// above it and the two differ by the rate's tax, as a tax summary's row
+// must; one that does not is a misreading, and nothing is summed. It needs
+// a taxed and an untaxed part.
+func suppliesByRate(lines []textLine) (amount, bool) {
+	var (
+		sum            int64
+		before         []int64 // taxed parts before tax
+		taxed, untaxed bool
+	)
+	for _, l := range lines {
+		up := l.up
+		if !strings.Contains(up, "SUPPLIES") || !strings.Contains(up, "TOTAL") {
+			continue
+		}
+		a, ok := lastAmount(up)
+		if !ok || a.neg || a.decimals != 2 {
+			continue
+		}
+		switch rate, taxedRate := lineRate(up); {
+		case !taxedRate && (zeroRate.MatchString(up) || containsAny(up, "ZERO", "EXEMPT")):
+			untaxed = true
+		case !taxedRate:
+			continue
+		case containsAny(up, "EXC"):
+			if len(before) < maxTaxes {
+				before = append(before, a.units)
+			}
+			continue
+		case containsAny(up, "INC"):
+			if !slices.ContainsFunc(before, func(x int64) bool { return taxOf(x, rate, a.units-x) }) {
+				return amount{}, false
+			}
+			taxed = true
+		default:
+			continue
+		}
+		sum += a.units
+	}
+	return amountOf(sum, 2), taxed && untaxed
+}
+
+// lineRate is the tax rate a line prints ("6%"), in amount units, when it
+// is above zero.
+func lineRate(up string) (int64, bool) {
+	for _, a := range scanAmounts(up) {
+		if a.percent && a.units > 0 {
+			return a.units, true
+		}
+	}
+	return 0, false
+}
+
+// taxOf reports whether tax is rate (in amount units of a percent) of x,
+// to the half sen that rounding the tax allows.
+func taxOf(x, rate, tax int64) bool {
+	d := x*rate/(100*amountScale) - tax
+	return tax > 0 && d >= -55 && d <= 55
+}
+
+// zeroRate is a rate of 0%, not 10% or 20%.
+var zeroRate = regexp.MustCompile(`(?:^|[^0-9.,])0 ?%`)
 
 // taxPair finds, among the amounts of a line, an amount excluding tax
 // followed by its tax at the line's rate (or the usual one), and returns
@@ -96,8 +168,7 @@ func taxPair(up string) (amount, bool) {
 	var best amount
 	for k := 0; k+1 < len(money) && k < maxItemNumbers; k++ {
 		x, y := money[k], money[k+1]
-		d := x.units*rate/(100*amountScale) - y.units
-		if y.units > 0 && y.units < x.units && d >= -55 && d <= 55 && x.units+y.units > best.units {
+		if y.units < x.units && taxOf(x.units, rate, y.units) && x.units+y.units > best.units {
 			best = amountOf(x.units+y.units, 2)
 		}
 	}
@@ -158,8 +229,7 @@ func taxAtRate(m receiptMoney) (amount, bool) {
 			continue
 		}
 		for _, t := range taxes {
-			d := x.units*rate/(100*amountScale) - t.units
-			if t.units > 0 && t.units < x.units && t.decimals == m.decimals && d >= -55 && d <= 55 {
+			if t.units < x.units && t.decimals == m.decimals && taxOf(x.units, rate, t.units) {
 				return amountOf(x.units+t.units, m.decimals), true
 			}
 		}

@@ -19,11 +19,15 @@ const lookBelow = 0.6
 const lookScale = 2
 
 // lookAgain reads the line the total came from again, when its confidence
-// is low: cropped to the line, enlarged, as a single line of text. (Dates
-// read this way were no better: on the SROIE receipts' validation part,
-// trusting them lost two dates, so a date gets no second look.) The page is parsed again with the new reading in place of the
-// old, and a field takes the new value when it is better supported. It
-// costs a fraction of a page's reading, and only for receipts that need it.
+// is low: cropped to the line, enlarged, as a single line of text. The
+// page is parsed again with the new reading in place of the old, and the
+// total takes the new value when it is better supported; a total the
+// receipt's arithmetic corrected only gains confidence from a reading
+// that agrees, as another reading of its misread label is another
+// misreading. It costs a fraction of a page's reading, and only for
+// receipts that need it. (Dates read this way were no better: on the
+// SROIE receipts' validation part, trusting them lost two dates, so only
+// a missing date gets a second look, lookAtDate.)
 func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []textLine, p parsed, opt Options) receipt.Fields {
 	f, at := p.fields, p.totalLine
 	old := f.Confidence["total"]
@@ -42,14 +46,14 @@ func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []textLi
 	case np.totalLine != at:
 		// The new reading lost the total: the old one stands, unless its
 		// amount read again alone does better.
-		return t.lookAtAmount(ctx, g, lines, at, f, opt)
+		return t.lookAtAmount(ctx, g, lines, at, f, p.totalProved, opt)
 	case n.Total == f.Total:
 		setConf(&f, "total", min(1, max(old, now)+0.1)) // two readings agree
-	case now > old:
+	case now > old && !p.totalProved:
 		f.Total = n.Total
 		setConf(&f, "total", now)
 	default:
-		return t.lookAtAmount(ctx, g, lines, at, f, opt)
+		return t.lookAtAmount(ctx, g, lines, at, f, p.totalProved, opt)
 	}
 	f.Warnings = replaceWarnings(f.Warnings, n.Warnings, "total:")
 	return f
@@ -74,7 +78,7 @@ var amountLooks = []struct {
 // ways of amountLooks. A reading replaces the amount in the line, the page
 // is parsed again, and the best-supported total wins if it is better
 // supported than the first.
-func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []textLine, at int, f receipt.Fields, opt Options) receipt.Fields {
+func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []textLine, at int, f receipt.Fields, proved bool, opt Options) receipt.Fields {
 	l := lines[at]
 	w := -1
 	for k, s := range l.conf {
@@ -115,6 +119,9 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []tex
 		swapped := append([]textLine(nil), lines...)
 		swapped[at] = replaceWord(l, w, word, conf)
 		np := parse(swapped, opt)
+		if proved && np.fields.Total != f.Total {
+			continue // another misreading of what the arithmetic corrected
+		}
 		if now := np.fields.Confidence["total"]; np.totalLine == at && np.fields.Total != "" && now > bestConf {
 			best, bestConf = np.fields, now
 		}
