@@ -196,7 +196,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		return fallbackTotal(m)
 	}
 	win := bestCand(m, cands)
-	asRead := withPoint(win.amt, m.decimals)
+	printed, asRead := win.amt.text, withPoint(win.amt, m.decimals)
 	win.amt = usualForm(win.amt, m.decimals)
 	res := totalResult{amt: win.amt, found: true, line: win.line}
 	if r, ok := unreadRounding(m, win); ok {
@@ -205,7 +205,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		return res
 	}
 	if fix := provedCorrection(win, asRead, cands, m); fix != nil {
-		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", win.amt.text, fix.amt.text, describe(fix.ev, rels)))
+		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", printed, fix.amt.text, describe(fix.ev, rels)))
 		res.amt, res.conf, res.proved = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt), true
 		return res
 	}

@@ -148,7 +148,7 @@ func TestTotalCorrection(t *testing.T) {
 		{"cash less change proves the digit",
 			"TOTAL 34.00\nCASH 50.00\nCHANGE 19.00", "31.00", "total: read as 34.00, corrected to 31.00 by cash less change"},
 		{"cash less change proves a dropped decimal point and a digit",
-			"Total Payable: 3400\nCASH 50.00\nCHANGE 19.00", "31.00", "corrected to 31.00 by cash less change"},
+			"Total Payable: 3400\nCASH 50.00\nCHANGE 19.00", "31.00", "total: read as 3400, corrected to 31.00 by cash less change"},
 		{"tax summary proves the digit",
 			"TOTAL 58.20\nGST SUMMARY Amount Tax\nSR 6% 50.19 3.01", "53.20", "total: read as 58.20, corrected to 53.20 by the tax summary"},
 		{"the amount before tax and its tax at the usual rate prove the digit, the point dropped before tax",
