@@ -33,7 +33,7 @@ test: deps tools ## install what is missing, then run every test, unit and integ
 	@$(MAKE) -s lint
 	go test -race -count=1 -timeout 15m -tags integration ./...
 	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s -fuzzminimizetime=1s ./internal/api
-	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s -fuzzminimizetime=1s ./internal/extract
+	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s -fuzzminimizetime=1s ./internal/parse
 	go test -run='^$$' -fuzz=FuzzPreparePage -fuzztime=10s -fuzzminimizetime=1s ./internal/extract
 	go test -run='^$$' -fuzz=FuzzReadImageHeader -fuzztime=10s -fuzzminimizetime=1s ./internal/receipt
 

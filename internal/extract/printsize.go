@@ -5,6 +5,8 @@ import (
 	"image"
 	"slices"
 	"strings"
+
+	"github.com/receipts-api/receipts/internal/parse"
 )
 
 // Tesseract misreads print that is small in pixels: a phone photo taken
@@ -21,15 +23,15 @@ const (
 // capHeight is the median height in pixels of the confidently read words
 // written in capitals and digits only (no descenders, no x-height
 // letters): the size of the print. 0 when fewer than five words tell.
-func capHeight(lines []textLine) int {
+func capHeight(lines []parse.Line) int {
 	var hs []int
 	for _, l := range lines {
-		for _, w := range l.conf {
-			t := l.raw[w.start:w.end]
-			if w.conf < 0.7 || len(t) < 3 || strings.ToUpper(t) != t || w.box.Empty() {
+		for _, w := range l.Words {
+			t := l.Text[w.Start:w.End]
+			if w.Conf < 0.7 || len(t) < 3 || strings.ToUpper(t) != t || w.Box.Empty() {
 				continue
 			}
-			hs = append(hs, w.box.Dy())
+			hs = append(hs, w.Box.Dy())
 		}
 	}
 	if len(hs) < 5 {
@@ -43,7 +45,7 @@ func capHeight(lines []textLine) int {
 // becomes printHeight, within maxLookPixels, and returns the words with
 // their boxes in g's coordinates, so second looks crop g as before. False
 // when the print is not small or the enlarged page would be too large.
-func (t *Tesseract) readSmallPrint(ctx context.Context, g *image.Gray, h int, args []string) ([]textLine, bool) {
+func (t *Tesseract) readSmallPrint(ctx context.Context, g *image.Gray, h int, args []string) ([]parse.Line, bool) {
 	if h <= 0 || h >= smallPrint {
 		return nil, false
 	}
@@ -56,9 +58,9 @@ func (t *Tesseract) readSmallPrint(ctx context.Context, g *image.Gray, h int, ar
 		return nil, false
 	}
 	for i := range lines {
-		lines[i].box = scaleRect(lines[i].box, den, num)
-		for k := range lines[i].conf {
-			lines[i].conf[k].box = scaleRect(lines[i].conf[k].box, den, num)
+		lines[i].Box = scaleRect(lines[i].Box, den, num)
+		for k := range lines[i].Words {
+			lines[i].Words[k].Box = scaleRect(lines[i].Words[k].Box, den, num)
 		}
 	}
 	return lines, true

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"image"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/receipts-api/receipts/internal/parse"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -28,32 +30,32 @@ const lookScale = 2
 // receipts that need it. (Dates read this way were no better: on the
 // SROIE receipts' validation part, trusting them lost two dates, so only
 // a missing date gets a second look, lookAtDate.)
-func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []textLine, p parsed, opt Options) receipt.Fields {
-	f, at := p.fields, p.totalLine
+func (t *Tesseract) lookAgain(ctx context.Context, g *image.Gray, lines []parse.Line, p parse.Result, opt parse.Options) receipt.Fields {
+	f, at := p.Fields, p.TotalLine
 	old := f.Confidence["total"]
-	if g == nil || at < 0 || f.Total == "" || old >= lookBelow || lines[at].box.Empty() {
+	if g == nil || at < 0 || f.Total == "" || old >= lookBelow || lines[at].Box.Empty() {
 		return f
 	}
-	again, err := t.readLine(ctx, g, lines[at].box)
-	if err != nil || again.raw == "" {
+	again, err := t.readLine(ctx, g, lines[at].Box)
+	if err != nil || again.Text == "" {
 		return f
 	}
-	swapped := append([]textLine(nil), lines...)
+	swapped := append([]parse.Line(nil), lines...)
 	swapped[at] = again
-	np := parse(swapped, opt)
-	n := np.fields
+	np := parse.Lines(swapped, opt)
+	n := np.Fields
 	switch now := n.Confidence["total"]; {
-	case np.totalLine != at:
+	case np.TotalLine != at:
 		// The new reading lost the total: the old one stands, unless its
 		// amount read again alone does better.
-		return t.lookAtAmount(ctx, g, lines, at, f, p.totalProved, opt)
+		return t.lookAtAmount(ctx, g, lines, at, f, p.TotalProved, opt)
 	case n.Total == f.Total:
 		setConf(&f, "total", min(1, max(old, now)+0.1)) // two readings agree
-	case now > old && !p.totalProved:
+	case now > old && !p.TotalProved:
 		f.Total = n.Total
 		setConf(&f, "total", now)
 	default:
-		return t.lookAtAmount(ctx, g, lines, at, f, p.totalProved, opt)
+		return t.lookAtAmount(ctx, g, lines, at, f, p.TotalProved, opt)
 	}
 	f.Warnings = replaceWarnings(f.Warnings, n.Warnings, "total:")
 	return f
@@ -78,24 +80,24 @@ var amountLooks = []struct {
 // ways of amountLooks. A reading replaces the amount in the line, the page
 // is parsed again, and the best-supported total wins if it is better
 // supported than the first.
-func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []textLine, at int, f receipt.Fields, proved bool, opt Options) receipt.Fields {
+func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []parse.Line, at int, f receipt.Fields, proved bool, opt parse.Options) receipt.Fields {
 	l := lines[at]
 	w := -1
-	for k, s := range l.conf {
-		if strings.ContainsAny(l.raw[s.start:s.end], "0123456789") {
+	for k, s := range l.Words {
+		if strings.ContainsAny(l.Text[s.Start:s.End], "0123456789") {
 			w = k
 		}
 	}
-	if w < 0 || l.conf[w].box.Empty() {
+	if w < 0 || l.Words[w].Box.Empty() {
 		return f
 	}
-	span := l.conf[w]
-	was, ok := lastAmount(l.up[span.start:span.end])
+	span := l.Words[w]
+	_, wasDecimals, ok := parse.Amount(l.Text[span.Start:span.End])
 	if !ok {
 		return f
 	}
-	h := span.box.Dy()
-	r := image.Rect(span.box.Min.X-2*h, span.box.Min.Y-h/2, span.box.Max.X+h, span.box.Max.Y+h/2).Intersect(g.Rect)
+	h := span.Box.Dy()
+	r := image.Rect(span.Box.Min.X-2*h, span.Box.Min.Y-h/2, span.Box.Max.X+h, span.Box.Max.Y+h/2).Intersect(g.Rect)
 	if r.Empty() {
 		return f
 	}
@@ -112,18 +114,18 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []tex
 		word := strings.TrimSpace(linesText(read))
 		// A reading that changes how the amount is written ("36.55" read
 		// as "3655") lost its decimal point, not a digit.
-		if a, ok := lastAmount(keyUpper(word)); !ok || a.decimals != was.decimals || strings.ContainsAny(word, "\n") {
+		if _, decimals, ok := parse.Amount(word); !ok || decimals != wasDecimals || strings.ContainsAny(word, "\n") {
 			continue
 		}
 		conf := meanConf(read)
-		swapped := append([]textLine(nil), lines...)
+		swapped := append([]parse.Line(nil), lines...)
 		swapped[at] = replaceWord(l, w, word, conf)
-		np := parse(swapped, opt)
-		if proved && np.fields.Total != f.Total {
+		np := parse.Lines(swapped, opt)
+		if proved && np.Fields.Total != f.Total {
 			continue // another misreading of what the arithmetic corrected
 		}
-		if now := np.fields.Confidence["total"]; np.totalLine == at && np.fields.Total != "" && now > bestConf {
-			best, bestConf = np.fields, now
+		if now := np.Fields.Confidence["total"]; np.TotalLine == at && np.Fields.Total != "" && now > bestConf {
+			best, bestConf = np.Fields, now
 		}
 	}
 	if best.Total == "" {
@@ -139,68 +141,66 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []tex
 
 // replaceWord returns line l with its k-th word replaced by word, read
 // with confidence conf.
-func replaceWord(l textLine, k int, word string, conf float64) textLine {
-	s := l.conf[k]
-	word = truncateUTF8(word, max(0, maxLineBytes-(len(l.raw)-(s.end-s.start))))
-	out := textLine{box: l.box, raw: l.raw[:s.start] + word + l.raw[s.end:]}
-	shift := len(word) - (s.end - s.start)
-	for j, c := range l.conf {
+func replaceWord(l parse.Line, k int, word string, conf float64) parse.Line {
+	s := l.Words[k]
+	word = truncateUTF8(word, max(0, parse.MaxLineBytes-(len(l.Text)-(s.End-s.Start))))
+	out := parse.Line{Box: l.Box, Text: l.Text[:s.Start] + word + l.Text[s.End:]}
+	shift := len(word) - (s.End - s.Start)
+	for j, c := range l.Words {
 		switch {
 		case j < k:
-			out.conf = append(out.conf, c)
+			out.Words = append(out.Words, c)
 		case j == k:
-			out.conf = append(out.conf, wordSpan{start: c.start, end: c.start + len(word), conf: conf, box: c.box})
+			out.Words = append(out.Words, parse.Word{Start: c.Start, End: c.Start + len(word), Conf: conf, Box: c.Box})
 		default:
-			c.start += shift
-			c.end += shift
-			out.conf = append(out.conf, c)
+			c.Start += shift
+			c.End += shift
+			out.Words = append(out.Words, c)
 		}
 	}
-	out.up = keyUpper(out.raw)
 	return out
 }
 
 // readLine reads one line of the page again: the full width of the page
 // (a label and its amount may sit far apart), the line's height with a
 // margin, enlarged.
-func (t *Tesseract) readLine(ctx context.Context, g *image.Gray, box image.Rectangle) (textLine, error) {
+func (t *Tesseract) readLine(ctx context.Context, g *image.Gray, box image.Rectangle) (parse.Line, error) {
 	return t.readLineAs(ctx, g, box, lookScale, "--psm", "7")
 }
 
 // readLineAs reads one line of the page again, enlarged by scale, with
 // tesseract's args.
-func (t *Tesseract) readLineAs(ctx context.Context, g *image.Gray, box image.Rectangle, scale int, args ...string) (textLine, error) {
+func (t *Tesseract) readLineAs(ctx context.Context, g *image.Gray, box image.Rectangle, scale int, args ...string) (parse.Line, error) {
 	pad := max(box.Dy()/3, 2)
 	r := image.Rect(g.Rect.Min.X, box.Min.Y-pad, g.Rect.Max.X, box.Max.Y+pad).Intersect(g.Rect)
 	if r.Empty() {
-		return textLine{}, nil
+		return parse.Line{}, nil
 	}
 	crop, ok := enlargeCrop(g, r, scale)
 	if !ok {
-		return textLine{}, nil
+		return parse.Line{}, nil
 	}
 	lines, err := t.read(ctx, pgm(crop), args...)
 	if err != nil {
-		return textLine{}, err
+		return parse.Line{}, err
 	}
-	var out textLine
+	var out parse.Line
 	for _, l := range lines {
-		if l.raw == "" {
+		if l.Text == "" {
 			continue
 		}
-		if out.raw != "" {
-			out.raw += " "
+		if out.Text != "" {
+			out.Text += " "
 		}
-		for _, w := range l.conf {
-			w.start += len(out.raw)
-			w.end += len(out.raw)
-			out.conf = append(out.conf, w)
+		for _, w := range l.Words {
+			w.Start += len(out.Text)
+			w.End += len(out.Text)
+			out.Words = append(out.Words, w)
 		}
-		out.raw += l.raw
+		out.Text += l.Text
 	}
-	out.raw = truncateUTF8(out.raw, maxLineBytes)
-	out.up = keyUpper(out.raw)
-	out.box = box
+	out.Text = truncateUTF8(out.Text, parse.MaxLineBytes)
+	out.Box = box
 	return out, nil
 }
 
@@ -274,23 +274,23 @@ const vendorBelow = 0.5
 // name when the page parsed with it rates the name higher (a name the
 // lexicon or the receipt's footer confirms, in words the engine is surer
 // of).
-func (t *Tesseract) lookAtVendor(ctx context.Context, g *image.Gray, lines []textLine, p parsed, f receipt.Fields, opt Options) receipt.Fields {
+func (t *Tesseract) lookAtVendor(ctx context.Context, g *image.Gray, lines []parse.Line, p parse.Result, f receipt.Fields, opt parse.Options) receipt.Fields {
 	old := f.Confidence["vendor"]
-	if g == nil || p.vendorFrom < 0 || f.Vendor == "" || old >= vendorBelow {
+	if g == nil || p.VendorFrom < 0 || f.Vendor == "" || old >= vendorBelow {
 		return f
 	}
-	swapped := append([]textLine(nil), lines...)
-	for i := p.vendorFrom; i <= p.vendorTo; i++ {
-		if lines[i].box.Empty() {
+	swapped := append([]parse.Line(nil), lines...)
+	for i := p.VendorFrom; i <= p.VendorTo; i++ {
+		if lines[i].Box.Empty() {
 			return f
 		}
-		again, err := t.readLine(ctx, g, lines[i].box)
-		if err != nil || again.raw == "" {
+		again, err := t.readLine(ctx, g, lines[i].Box)
+		if err != nil || again.Text == "" {
 			return f
 		}
 		swapped[i] = again
 	}
-	n := parse(swapped, opt).fields
+	n := parse.Lines(swapped, opt).Fields
 	switch now := n.Confidence["vendor"]; {
 	case n.Vendor == f.Vendor:
 		setConf(&f, "vendor", min(1, old+0.1)) // two readings agree
@@ -322,7 +322,7 @@ const maxDateLookLines = 4
 // date cannot get worse; a date the page did give is not read again,
 // since a line read again is not better read (on the SROIE receipts'
 // validation part, trusting it lost two dates).
-func (t *Tesseract) lookAtDate(ctx context.Context, g *image.Gray, lines []textLine, f receipt.Fields, opt Options) receipt.Fields {
+func (t *Tesseract) lookAtDate(ctx context.Context, g *image.Gray, lines []parse.Line, f receipt.Fields, opt parse.Options) receipt.Fields {
 	if g == nil || f.Date != "" {
 		return f
 	}
@@ -331,10 +331,10 @@ func (t *Tesseract) lookAtDate(ctx context.Context, g *image.Gray, lines []textL
 		if len(at)+2 > maxDateLookLines {
 			break
 		}
-		if l.box.Empty() || !vouchesForDate(truncateUTF8(l.up, maxRepairLine)) {
+		if l.Box.Empty() || !parse.VouchesForDate(l.Text) {
 			continue
 		}
-		if i > 0 && !lines[i-1].box.Empty() && (len(at) == 0 || at[len(at)-1] < i-1) {
+		if i > 0 && !lines[i-1].Box.Empty() && (len(at) == 0 || at[len(at)-1] < i-1) {
 			at = append(at, i-1)
 		}
 		at = append(at, i)
@@ -345,22 +345,22 @@ func (t *Tesseract) lookAtDate(ctx context.Context, g *image.Gray, lines []textL
 	votes := map[string]int{}
 	best := ""
 	for _, look := range dateLooks {
-		swapped := append([]textLine(nil), lines...)
+		swapped := append([]parse.Line(nil), lines...)
 		for _, i := range at {
-			again, err := t.readLineAs(ctx, g, lines[i].box, look.scale, look.args...)
+			again, err := t.readLineAs(ctx, g, lines[i].Box, look.scale, look.args...)
 			if err != nil {
 				return f // out of time or memory
 			}
-			if again.raw != "" {
+			if again.Text != "" {
 				swapped[i] = again
 			}
 		}
-		d := parseDate(swapped, f.Currency, opt.Now)
-		if d.iso == "" {
+		d := parse.Date(swapped, parse.Options{Now: opt.Now, Currency: f.Currency})
+		if d == "" {
 			continue
 		}
-		if votes[d.iso]++; votes[d.iso] > votes[best] {
-			best = d.iso
+		if votes[d]++; votes[d] > votes[best] {
+			best = d
 		}
 	}
 	if best != "" {
@@ -369,4 +369,15 @@ func (t *Tesseract) lookAtDate(ctx context.Context, g *image.Gray, lines []textL
 		f.Warnings = append(f.Warnings, fmt.Sprintf("date: %s read only when the lines around its label or time were read again", best))
 	}
 	return f
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

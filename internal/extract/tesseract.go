@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/receipts-api/receipts/internal/limits"
+	"github.com/receipts-api/receipts/internal/parse"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -64,12 +65,12 @@ func NewTesseract(languages string) *Tesseract {
 
 // Extract returns the document's text and the fields parsed from it.
 func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
-	opt := Options{Now: doc.Received}
+	opt := parse.Options{Now: doc.Received}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
 	var (
-		lines    []textLine
+		lines    []parse.Line
 		img      page
 		warnings []string
 		err      error
@@ -102,11 +103,11 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	if text == "" {
 		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
 	}
-	if len(text) > MaxParseBytes {
+	if len(text) > parse.MaxBytes {
 		return textResult(text, opt, warnings)
 	}
 	start := time.Now()
-	first := parse(lines, opt)
+	first := parse.Lines(lines, opt)
 	parseTime := time.Since(start)
 	fields := t.lookAgain(ctx, img.gray, lines, first, opt)
 	fields = t.lookAtVendor(ctx, img.gray, lines, first, fields, opt)
@@ -120,13 +121,13 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 
 // textResult parses text that carries no word confidences; warnings are
 // what reading it left out.
-func textResult(text string, opt Options, warnings []string) (Result, error) {
+func textResult(text string, opt parse.Options, warnings []string) (Result, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
 	}
 	start := time.Now()
-	fields := ParseWith(text, opt)
+	fields := parse.Text(text, opt)
 	parseTime := time.Since(start)
 	fields.Warnings = append(fields.Warnings, warnings...)
 	return Result{Text: text, Fields: fields, ParseTime: parseTime}, nil
@@ -143,7 +144,7 @@ var secondLooks = [][]string{
 }
 
 // fillIn reads an image again while the date or the total is missing.
-func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields, opt Options) receipt.Fields {
+func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields, opt parse.Options) receipt.Fields {
 	for _, args := range secondLooks {
 		if f.Date != "" && f.Total != "" {
 			break
@@ -155,7 +156,7 @@ func (t *Tesseract) fillIn(ctx context.Context, img []byte, f receipt.Fields, op
 		if err != nil {
 			return f
 		}
-		more := parseLines(lines, opt)
+		more := parse.Lines(lines, opt).Fields
 		if f.Date == "" && more.Date != "" {
 			f.Date = more.Date
 			setConf(&f, "date", more.Confidence["date"])
@@ -186,7 +187,7 @@ const minText = 20
 // nothing more; enlarged when its print is small (readSmallPrint);
 // binarized, with tesseract told to expect a column of text, when the
 // first reading finds next to nothing.
-func (t *Tesseract) image(ctx context.Context, img page) ([]textLine, error) {
+func (t *Tesseract) image(ctx context.Context, img page) ([]parse.Line, error) {
 	var first []string
 	if t.PageSegMode != "" {
 		first = []string{"--psm", t.PageSegMode}
@@ -209,7 +210,7 @@ func (t *Tesseract) image(ctx context.Context, img page) ([]textLine, error) {
 }
 
 // read runs tesseract on one image and returns its words, line by line.
-func (t *Tesseract) read(ctx context.Context, image []byte, args ...string) ([]textLine, error) {
+func (t *Tesseract) read(ctx context.Context, image []byte, args ...string) ([]parse.Line, error) {
 	out, err := t.ocr(ctx, image, append(args, "tsv")...)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/textract"
 	"github.com/aws/aws-sdk-go-v2/service/textract/types"
 
+	"github.com/receipts-api/receipts/internal/parse"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -123,7 +124,7 @@ func expenseResult(docs []types.ExpenseDocument) (Result, error) {
 		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
 	}
 	start := time.Now()
-	f := Parse(text)
+	f := parse.Text(text, parse.Options{})
 	parseTime := time.Since(start)
 	found := receipt.Fields{Confidence: map[string]float64{}}
 	for _, d := range docs {
@@ -169,7 +170,7 @@ func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Field
 	case "VENDOR_ADDRESS", "ADDRESS":
 		set("address", &f.Address, joinLines(value))
 	case "INVOICE_RECEIPT_DATE":
-		set("date", &f.Date, parseDate(splitLines(value), pick(f.Currency, parsed.Currency), time.Time{}).iso)
+		set("date", &f.Date, parse.Date(plainLines(value), parse.Options{Currency: pick(f.Currency, parsed.Currency)}))
 	case "TOTAL", "AMOUNT_PAID":
 		set("total", &f.Total, textractAmount(value))
 	case "SUBTOTAL":
@@ -239,14 +240,11 @@ func pdfPages(pdf []byte) int {
 // textractAmount normalises an amount Textract read ("RM9.00", "1,234.50")
 // with the parser's rules.
 func textractAmount(v string) string {
-	a, ok := lastAmount(v)
-	if !ok || a.percent {
+	a, _, ok := parse.Amount(v)
+	if !ok {
 		return ""
 	}
-	if a.neg {
-		return "-" + a.text
-	}
-	return a.text
+	return a
 }
 
 // joinLines puts a multi-line value on one line, its lines separated by
@@ -259,4 +257,13 @@ func joinLines(v string) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// plainLines splits text without word confidences into lines.
+func plainLines(text string) []parse.Line {
+	var out []parse.Line
+	for _, l := range strings.Split(text, "\n") {
+		out = append(out, parse.Line{Text: strings.TrimSpace(l)})
+	}
+	return out
 }

@@ -4,24 +4,18 @@ import (
 	"image"
 	"strconv"
 	"strings"
-)
 
-// wordSpan is one OCR word within a textLine: its byte offsets in the
-// line and tesseract's confidence in it, 0 to 1.
-type wordSpan struct {
-	start, end int
-	conf       float64
-	box        image.Rectangle // where the word is on the page; empty when unknown
-}
+	"github.com/receipts-api/receipts/internal/parse"
+)
 
 // readTSV turns tesseract's TSV output into lines of words with their
 // boxes and confidences. A blank line separates paragraphs, as in
 // tesseract's plain text, since the parser reads block ends. Lines are
 // bounded like those of plain text.
-func readTSV(tsv string) []textLine {
+func readTSV(tsv string) []parse.Line {
 	var (
-		lines   []textLine
-		cur     *textLine
+		lines   []parse.Line
+		cur     *parse.Line
 		lineKey string
 		parKey  string
 	)
@@ -38,26 +32,23 @@ func readTSV(tsv string) []textLine {
 		key := par + "/" + f[4]
 		if cur == nil || key != lineKey {
 			if cur != nil && par != parKey {
-				lines = append(lines, textLine{})
+				lines = append(lines, parse.Line{})
 			}
-			lines = append(lines, textLine{conf: []wordSpan{}})
+			lines = append(lines, parse.Line{Words: []parse.Word{}})
 			cur = &lines[len(lines)-1]
 			lineKey, parKey = key, par
 		}
-		if len(cur.raw)+1+len(text) > maxLineBytes {
+		if len(cur.Text)+1+len(text) > parse.MaxLineBytes {
 			continue
 		}
-		if cur.raw != "" {
-			cur.raw += " "
+		if cur.Text != "" {
+			cur.Text += " "
 		}
 		conf, _ := strconv.ParseFloat(f[10], 64)
 		box := tsvBox(f[6:10])
-		cur.conf = append(cur.conf, wordSpan{start: len(cur.raw), end: len(cur.raw) + len(text), conf: min(max(conf/100, 0), 1), box: box})
-		cur.raw += text
-		cur.box = cur.box.Union(box)
-	}
-	for i := range lines {
-		lines[i].up = keyUpper(lines[i].raw)
+		cur.Words = append(cur.Words, parse.Word{Start: len(cur.Text), End: len(cur.Text) + len(text), Conf: min(max(conf/100, 0), 1), Box: box})
+		cur.Text += text
+		cur.Box = cur.Box.Union(box)
 	}
 	return lines
 }
@@ -72,32 +63,29 @@ func tsvBox(f []string) image.Rectangle {
 }
 
 // linesText writes lines back as plain text.
-func linesText(lines []textLine) string {
+func linesText(lines []parse.Line) string {
 	var b strings.Builder
 	for i, l := range lines {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(l.raw)
+		b.WriteString(l.Text)
 	}
 	return b.String()
 }
 
-// confIn returns the lowest word confidence among the words of l that
-// overlap [start, end), or 1 when the line carries no confidences (plain
-// text, whose engine gave none).
-func (l textLine) confIn(start, end int) float64 {
-	if l.conf == nil {
-		return 1
-	}
-	c, found := 1.0, false
-	for _, w := range l.conf {
-		if w.end > start && w.start < end {
-			c, found = min(c, w.conf), true
+// meanConf is the mean word confidence over lines, 1 when the engine gave
+// none.
+func meanConf(lines []parse.Line) float64 {
+	sum, n := 0.0, 0
+	for _, l := range lines {
+		for _, w := range l.Words {
+			sum += w.Conf
+			n++
 		}
 	}
-	if !found {
+	if n == 0 {
 		return 1
 	}
-	return c
+	return sum / float64(n)
 }

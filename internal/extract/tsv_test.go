@@ -2,8 +2,11 @@ package extract
 
 import (
 	"image"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/receipts-api/receipts/internal/parse"
 )
 
 func TestReadTSV(t *testing.T) {
@@ -18,26 +21,24 @@ func TestReadTSV(t *testing.T) {
 	lines := readTSV(tsv)
 	var got []string
 	for _, l := range lines {
-		got = append(got, l.raw)
+		got = append(got, l.Text)
 	}
 	if want := "TOTAL 9.00||THANK|you"; strings.Join(got, "|") != want {
 		t.Fatalf("lines = %q, want %q (a blank line between paragraphs)", strings.Join(got, "|"), want)
 	}
 	total := lines[0]
-	if total.up != "TOTAL 9.00" || total.box != image.Rect(10, 10, 110, 30) {
-		t.Errorf("line = %q at %v, want TOTAL 9.00 at (10,10)-(110,30)", total.up, total.box)
+	if total.Text != "TOTAL 9.00" || total.Box != image.Rect(10, 10, 110, 30) {
+		t.Errorf("line = %q at %v, want TOTAL 9.00 at (10,10)-(110,30)", total.Text, total.Box)
 	}
-	if c := total.confIn(6, 10); c != 0.41 {
-		t.Errorf("confidence of the amount = %v, want 0.41", c)
+	want := []parse.Word{
+		{Start: 0, End: 5, Conf: 0.965, Box: image.Rect(10, 10, 50, 30)},
+		{Start: 6, End: 10, Conf: 0.41, Box: image.Rect(60, 12, 110, 30)},
 	}
-	if c := total.confIn(0, 10); c != 0.41 {
-		t.Errorf("confidence of the line = %v, want the lowest word's, 0.41", c)
+	if !reflect.DeepEqual(total.Words, want) {
+		t.Errorf("words = %+v, want %+v", total.Words, want)
 	}
-	if c := lines[3].confIn(0, 3); c != 0 {
-		t.Errorf("confidence -1 reads as %v, want 0", c)
-	}
-	if c := (textLine{raw: "TOTAL 9.00"}).confIn(0, 5); c != 1 {
-		t.Errorf("plain text confidence = %v, want 1 (the engine gave none)", c)
+	if w := lines[3].Words; len(w) != 1 || w[0].Conf != 0 {
+		t.Errorf("words of a line read with confidence -1 = %+v, want one of confidence 0", w)
 	}
 }
 
@@ -47,8 +48,8 @@ func TestReadTSVBoundsLines(t *testing.T) {
 		b.WriteString("5\t1\t1\t1\t1\t" + string(rune('1'+i%9)) + "\t0\t0\t1\t1\t90\tWORD\n")
 	}
 	lines := readTSV(b.String())
-	if len(lines) != 1 || len(lines[0].raw) > maxLineBytes {
-		t.Errorf("%d lines, first %d bytes; want one line of at most %d", len(lines), len(lines[0].raw), maxLineBytes)
+	if len(lines) != 1 || len(lines[0].Text) > parse.MaxLineBytes {
+		t.Errorf("%d lines, first %d bytes; want one line of at most %d", len(lines), len(lines[0].Text), parse.MaxLineBytes)
 	}
 }
 

@@ -1,4 +1,4 @@
-package extract
+package parse
 
 import (
 	"image"
@@ -6,19 +6,49 @@ import (
 	"unicode/utf8"
 )
 
-// textLine is one line of receipt text.
-type textLine struct {
-	raw string // trimmed, as read
-	up  string // upper-cased (keyUpper), for keyword matching
-	// conf holds the line's words and the engine's confidence in each;
-	// nil when the engine gave none.
-	conf []wordSpan
-	box  image.Rectangle // where the line is on the page, when known
+// Line is one line of receipt text as an engine read it.
+type Line struct {
+	Text string
+	// Words are the line's words with the engine's confidence in each;
+	// nil when the engine gave none (plain text).
+	Words []Word
+	Box   image.Rectangle // where the line is on the page; empty when unknown
 }
 
-// maxLineBytes bounds a line: receipts are narrow, and a bound keeps every
-// per-line scan cheap on hostile input.
-const maxLineBytes = 512
+// Word is one word of a Line.
+type Word struct {
+	Start, End int     // byte offsets in Line.Text
+	Conf       float64 // the engine's confidence, 0 to 1
+	Box        image.Rectangle
+}
+
+// textLine is a Line as the parser reads it.
+type textLine struct {
+	raw  string // trimmed, as read
+	up   string // upper-cased (keyUpper), for keyword matching
+	conf []Word // nil when the engine gave none
+	box  image.Rectangle
+}
+
+// MaxLineBytes bounds a line: receipts are narrow, and a bound keeps every
+// per-line scan cheap on hostile input. Longer lines are cut.
+const MaxLineBytes = 512
+
+// maxLineBytes is MaxLineBytes under the name the parser uses.
+const maxLineBytes = MaxLineBytes
+
+// toTextLines prepares an engine's lines for the parser.
+func toTextLines(lines []Line) []textLine {
+	out := make([]textLine, len(lines))
+	for i, l := range lines {
+		raw := l.Text
+		if len(raw) > maxLineBytes {
+			raw = truncateUTF8(raw, maxLineBytes)
+		}
+		out[i] = textLine{raw: raw, up: keyUpper(raw), conf: l.Words, box: l.Box}
+	}
+	return out
+}
 
 // splitLines breaks text into trimmed lines, keeping empty ones: Tesseract
 // separates blocks with them, and block ends carry meaning.
@@ -202,4 +232,23 @@ func hasTaxWord(s string) bool {
 		}
 	}
 	return false
+}
+
+// confIn returns the lowest word confidence among the words of l that
+// overlap [start, end), or 1 when the line carries no confidences (plain
+// text, whose engine gave none).
+func (l textLine) confIn(start, end int) float64 {
+	if l.conf == nil {
+		return 1
+	}
+	c, found := 1.0, false
+	for _, w := range l.conf {
+		if w.End > start && w.Start < end {
+			c, found = min(c, w.Conf), true
+		}
+	}
+	if !found {
+		return 1
+	}
+	return c
 }

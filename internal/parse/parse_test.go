@@ -1,4 +1,4 @@
-package extract_test
+package parse_test
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/parse"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -40,7 +40,7 @@ func checkFields(t *testing.T, got, want receipt.Fields) {
 }
 
 // TestParseReceipts runs Parse on Tesseract's text of real receipts
-// (testdata/parse, from the SROIE set). The wants are what the receipt
+// (testdata/receipts, from the SROIE set). The wants are what the receipt
 // says, as far as the OCR text lets anyone tell: where Tesseract misread
 // a word the want keeps the misreading.
 func TestParseReceipts(t *testing.T) {
@@ -170,11 +170,11 @@ func TestParseReceipts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			text, err := os.ReadFile(filepath.Join("testdata", "parse", tt.file))
+			text, err := os.ReadFile(filepath.Join("testdata", "receipts", tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkFields(t, extract.Parse(string(text)), tt.want)
+			checkFields(t, parse.Text(string(text), parse.Options{}), tt.want)
 		})
 	}
 }
@@ -242,7 +242,7 @@ func TestParseSyntheticReceipts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkFields(t, extract.Parse(tt.text), tt.want)
+			checkFields(t, parse.Text(tt.text, parse.Options{}), tt.want)
 		})
 	}
 }
@@ -272,7 +272,7 @@ func TestParseDates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := extract.Parse(tt.text).Date; got != tt.want {
+			if got := parse.Text(tt.text, parse.Options{}).Date; got != tt.want {
 				t.Errorf("Parse(%q).Date = %q, want %q", tt.text, got, tt.want)
 			}
 		})
@@ -297,7 +297,7 @@ func TestParseDayMonthOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := extract.Parse(tt.text).Date; got != tt.want {
+			if got := parse.Text(tt.text, parse.Options{}).Date; got != tt.want {
 				t.Errorf("Parse(%q).Date = %q, want %q", tt.text, got, tt.want)
 			}
 		})
@@ -339,7 +339,7 @@ func TestParseTotals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := extract.Parse(tt.text)
+			got := parse.Text(tt.text, parse.Options{})
 			if got.Total != tt.total || got.Subtotal != tt.sub || got.Tax != tt.taxes {
 				t.Errorf("Parse(%q) total, subtotal, tax = %q, %q, %q; want %q, %q, %q",
 					tt.text, got.Total, got.Subtotal, got.Tax, tt.total, tt.sub, tt.taxes)
@@ -369,7 +369,7 @@ func TestParseCurrency(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := extract.Parse(tt.text).Currency; got != tt.want {
+			if got := parse.Text(tt.text, parse.Options{}).Currency; got != tt.want {
 				t.Errorf("Parse(%q).Currency = %q, want %q", tt.text, got, tt.want)
 			}
 		})
@@ -441,7 +441,7 @@ func TestParseVendorAndAddress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := extract.Parse(tt.text)
+			got := parse.Text(tt.text, parse.Options{})
 			if got.Vendor != tt.vendor || got.Address != tt.address {
 				t.Errorf("Parse(%q) vendor, address = %q, %q; want %q, %q", tt.text, got.Vendor, got.Address, tt.vendor, tt.address)
 			}
@@ -479,7 +479,7 @@ func TestParseLineItems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := extract.Parse(tt.text).LineItems; !reflect.DeepEqual(got, tt.want) {
+			if got := parse.Text(tt.text, parse.Options{}).LineItems; !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Parse(%q).LineItems = %+v, want %+v", tt.text, got, tt.want)
 			}
 		})
@@ -489,7 +489,7 @@ func TestParseLineItems(t *testing.T) {
 func TestParseFindsNothingInNoise(t *testing.T) {
 	for _, text := range []string{"", "\n\n\f\n", "| ~ — ‘ ;", "THANK YOU\nPLEASE COME AGAIN"} {
 		t.Run(text, func(t *testing.T) {
-			got := extract.Parse(text)
+			got := parse.Text(text, parse.Options{})
 			if !got.IsZero() {
 				t.Errorf("Parse(%q) = %+v, want nothing", text, got)
 			}
@@ -505,7 +505,7 @@ func TestParseLargeInput(t *testing.T) {
 	line := strings.Repeat("TOTAL 1,234.56 RM 12/03/2018 SUB TOTAL 9, 60 ", 20)
 	text := strings.Repeat(line+"\n", 5000)
 	start := time.Now()
-	extract.Parse(text)
+	parse.Text(text, parse.Options{})
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("Parse of %d bytes took %v: parsing is no longer linear in its input", len(text), d)
 	}

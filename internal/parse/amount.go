@@ -1,4 +1,4 @@
-package extract
+package parse
 
 import (
 	"strconv"
@@ -398,4 +398,19 @@ func lastAmount(line string) (amount, bool) {
 		return amount{}, false
 	}
 	return as[len(as)-1], true
+}
+
+// Amount reads the last money amount in s the way the parser reads amounts
+// on a receipt: value is a plain decimal with its sign ("-0.25", "1195.39"),
+// decimals how many digits follow the decimal point as written. False when
+// s holds no money amount (only a rate, or nothing).
+func Amount(s string) (value string, decimals int, ok bool) {
+	a, ok := lastAmount(keyUpper(s))
+	if !ok {
+		return "", 0, false
+	}
+	if a.neg {
+		return "-" + a.text, a.decimals, true
+	}
+	return a.text, a.decimals, true
 }

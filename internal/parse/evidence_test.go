@@ -1,4 +1,4 @@
-package extract_test
+package parse_test
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/parse"
 )
 
 // TestTotalEvidence checks each way a receipt states its total: the
@@ -131,7 +131,7 @@ func TestTotalEvidence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := extract.Parse(tt.text).Total; got != tt.want {
+			if got := parse.Text(tt.text, parse.Options{}).Total; got != tt.want {
 				t.Errorf("Parse(%q).Total = %q, want %q", tt.text, got, tt.want)
 			}
 		})
@@ -174,7 +174,7 @@ func TestTotalCorrection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := extract.Parse(tt.text)
+			got := parse.Text(tt.text, parse.Options{})
 			if got.Total != tt.want {
 				t.Errorf("Parse(%q).Total = %q, want %q", tt.text, got.Total, tt.want)
 			}
@@ -240,7 +240,7 @@ func TestDatePlausibility(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := extract.ParseWith(tt.text, extract.Options{Now: upload})
+			got := parse.Text(tt.text, parse.Options{Now: upload})
 			if got.Date != tt.want {
 				t.Errorf("ParseWith(%q).Date = %q, want %q", tt.text, got.Date, tt.want)
 			}
@@ -255,8 +255,8 @@ func TestDatePlausibility(t *testing.T) {
 // TestConfidence checks that agreement raises a field's confidence, and
 // that every field found has one.
 func TestConfidence(t *testing.T) {
-	weak := extract.Parse("CORNER PLACE\n12/03/2018\nTOTAL 9.00")
-	strong := extract.Parse("CORNER PLACE SDN BHD\nDate: 12/03/2018\nTOTAL 9.00\nCASH 20.00\nCHANGE 11.00\nVISA 9.00\n12/03/2018\nTHANK YOU FOR SHOPPING AT CORNER PLACE")
+	weak := parse.Text("CORNER PLACE\n12/03/2018\nTOTAL 9.00", parse.Options{})
+	strong := parse.Text("CORNER PLACE SDN BHD\nDate: 12/03/2018\nTOTAL 9.00\nCASH 20.00\nCHANGE 11.00\nVISA 9.00\n12/03/2018\nTHANK YOU FOR SHOPPING AT CORNER PLACE", parse.Options{})
 	for _, name := range []string{"vendor", "date", "total"} {
 		w, okW := weak.Confidence[name]
 		s, okS := strong.Confidence[name]
@@ -277,9 +277,9 @@ func TestConfidence(t *testing.T) {
 // the total is a multiple of 0.05; one that is not is less sure, and says
 // why, so that it is read again.
 func TestZeroRoundingDoubtsAnUnroundedTotal(t *testing.T) {
-	plain := extract.Parse("SUB-TOTAL 30.06\nTOTAL 30.06")
-	doubted := extract.Parse("SUB-TOTAL 30.06\nROUNDING 0.00\nTOTAL 30.06")
-	rounded := extract.Parse("SUB-TOTAL 30.05\nROUNDING 0.00\nTOTAL 30.05")
+	plain := parse.Text("SUB-TOTAL 30.06\nTOTAL 30.06", parse.Options{})
+	doubted := parse.Text("SUB-TOTAL 30.06\nROUNDING 0.00\nTOTAL 30.06", parse.Options{})
+	rounded := parse.Text("SUB-TOTAL 30.05\nROUNDING 0.00\nTOTAL 30.05", parse.Options{})
 	if d, p := doubted.Confidence["total"], plain.Confidence["total"]; d >= p {
 		t.Errorf("Confidence[total] = %v with ROUNDING 0.00, %v without; want less with it", d, p)
 	}
@@ -297,7 +297,7 @@ func TestZeroRoundingDoubtsAnUnroundedTotal(t *testing.T) {
 func TestParseRepeatedTotalsAndRoundings(t *testing.T) {
 	text := repeatedTotals(61 << 10)
 	start := time.Now()
-	got := extract.Parse(text)
+	got := parse.Text(text, parse.Options{})
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("Parse of %d bytes of repeated totals and roundings took %v; want well under a second", len(text), d)
 	}
@@ -309,8 +309,8 @@ func TestParseRepeatedTotalsAndRoundings(t *testing.T) {
 // TestParseCapsInput checks that text beyond MaxParseBytes is ignored
 // with a warning.
 func TestParseCapsInput(t *testing.T) {
-	text := "CORNER SHOP\nTOTAL 9.00\n" + strings.Repeat("x", extract.MaxParseBytes) + "\nTOTAL 1000.00"
-	got := extract.Parse(text)
+	text := "CORNER SHOP\nTOTAL 9.00\n" + strings.Repeat("x", parse.MaxBytes) + "\nTOTAL 1000.00"
+	got := parse.Text(text, parse.Options{})
 	if got.Total != "9.00" {
 		t.Errorf("Total = %q, want 9.00 (what lies past the cap is not read)", got.Total)
 	}
@@ -331,7 +331,7 @@ func BenchmarkParseRepeatedTotals(b *testing.B) {
 	text := repeatedTotals(61 << 10)
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
-		extract.Parse(text)
+		parse.Text(text, parse.Options{})
 	}
 }
 
@@ -372,7 +372,7 @@ func TestVendorConfusions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := extract.Parse(tt.text).Vendor; got != tt.want {
+			if got := parse.Text(tt.text, parse.Options{}).Vendor; got != tt.want {
 				t.Errorf("Parse(%q).Vendor = %q, want %q", tt.text, got, tt.want)
 			}
 		})

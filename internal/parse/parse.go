@@ -1,4 +1,8 @@
-package extract
+// Package parse turns the text of a receipt, as any engine read it, into
+// its fields: vendor, address, date, total, subtotal, tax, currency and
+// line items, each with a confidence, and warnings where the receipt's own
+// arithmetic does not add up.
+package parse
 
 import (
 	"fmt"
@@ -11,23 +15,22 @@ import (
 // most, and the bound keeps Parse fast on any input.
 const maxParseLines = 2000
 
-// MaxParseBytes bounds the text the parser reads: a long till roll holds
-// a few kilobytes, and the bound keeps parsing time and memory small
-// whatever an engine returns. The rest is ignored, with a warning.
-const MaxParseBytes = 256 << 10
+// MaxBytes bounds the text the parser reads: a long till roll holds a few
+// kilobytes, and the bound keeps parsing time and memory small whatever an
+// engine returns. The rest is ignored, with a warning.
+const MaxBytes = 256 << 10
 
 // Options tell the parser what the text cannot.
 type Options struct {
 	// Now is the day the receipt was uploaded: a date after it (by more
 	// than a day, for time zones) is a misreading. Zero skips that check.
 	Now time.Time
+	// Currency, when known from elsewhere (the rest of the receipt), is
+	// the currency Date reads dates by.
+	Currency string
 }
 
-// Parse reads the fields of a receipt from its OCR text with no reference
-// day; see ParseWith.
-func Parse(text string) receipt.Fields { return ParseWith(text, Options{}) }
-
-// ParseWith reads the fields of a receipt from its OCR text. It tolerates
+// Text reads the fields of a receipt from its OCR text. It tolerates
 // Tesseract's misreadings (digits for letters, numbers split by spaces,
 // decimal commas) and leaves a field empty rather than guess it. Total is
 // the amount paid, chosen among the candidates the receipt's own
@@ -37,36 +40,48 @@ func Parse(text string) receipt.Fields { return ParseWith(text, Options{}) }
 // is YYYY-MM-DD, its day and month order decided as parseDate describes.
 // Confidence rates each field found from the agreement of its evidence;
 // Warnings name what did not add up.
-func ParseWith(text string, opt Options) receipt.Fields {
+func Text(text string, opt Options) receipt.Fields {
 	var warnings []string
-	if len(text) > MaxParseBytes {
-		text = truncateUTF8(text, MaxParseBytes)
-		warnings = append(warnings, fmt.Sprintf("text: only the first %d KB read", MaxParseBytes>>10))
+	if len(text) > MaxBytes {
+		text = truncateUTF8(text, MaxBytes)
+		warnings = append(warnings, fmt.Sprintf("text: only the first %d KB read", MaxBytes>>10))
 	}
-	f := parseLines(splitLines(text), opt)
+	f := parse(splitLines(text), opt).fields
 	f.Warnings = append(warnings, f.Warnings...)
 	return f
 }
 
-// parseLines reads the fields from lines of text, with the engine's
-// confidence in each word where it gave one. The order of the steps is
-// the order of dependencies between fields: the currency decides how
-// dates are read; the header ends where items may start; the totals end
-// the items.
-func parseLines(lines []textLine, opt Options) receipt.Fields {
-	return parse(lines, opt).fields
+// Result is what Lines found, and where: which lines it read the date,
+// the total and the vendor from (-1 when not read from one line), so that
+// an engine can take a second look at them.
+type Result struct {
+	Fields              receipt.Fields
+	DateLine, TotalLine int
+	// TotalProved: the total was corrected by the receipt's arithmetic.
+	TotalProved bool
+	// VendorFrom and VendorTo are the vendor's first and last line.
+	VendorFrom, VendorTo int
 }
 
-// parsed is what Parse found and which lines it read the date and the
-// total from (-1 when not read from one line), for a second look.
+// Lines reads the fields from lines of text, with the engine's confidence
+// in each word where it gave one.
+func Lines(lines []Line, opt Options) Result {
+	p := parse(toTextLines(lines), opt)
+	return Result{Fields: p.fields, DateLine: p.dateLine, TotalLine: p.totalLine, TotalProved: p.totalProved, VendorFrom: p.vendorFrom, VendorTo: p.vendorTo}
+}
+
+// parsed is what parse found, with the lines it read from.
 type parsed struct {
 	fields              receipt.Fields
 	dateLine, totalLine int
-	totalProved         bool // the total was corrected by the receipt's arithmetic
-	vendorFrom          int  // the vendor's first and last line, -1 when none
+	totalProved         bool
+	vendorFrom          int
 	vendorTo            int
 }
 
+// parse reads the fields. The order of the steps is the order of
+// dependencies between fields: the currency decides how dates are read;
+// the header ends where items may start; the totals end the items.
 func parse(lines []textLine, opt Options) parsed {
 	var warnings []string
 	if len(lines) > maxParseLines {

@@ -1,4 +1,4 @@
-package extract
+package parse
 
 import (
 	"fmt"
@@ -535,4 +535,20 @@ func repairYear(iso string, plausible func(string) bool) (string, bool) {
 		}
 	}
 	return found, found != ""
+}
+
+// Date reads only the date of the receipt in lines, as Lines would.
+func Date(lines []Line, opt Options) string {
+	tl := toTextLines(lines)
+	cur := opt.Currency
+	if cur == "" {
+		cur = parseCurrency(tl)
+	}
+	return parseDate(tl, cur, opt.Now).iso
+}
+
+// VouchesForDate reports a line whose words promise a date on it or
+// beside it: a date label or a time of day.
+func VouchesForDate(text string) bool {
+	return vouchesForDate(truncateUTF8(keyUpper(text), maxRepairLine))
 }

@@ -1,4 +1,4 @@
-package extract
+package parse
 
 import (
 	"regexp"
@@ -665,7 +665,7 @@ func meanConf(lines []textLine) float64 {
 	sum, n := 0.0, 0
 	for _, l := range lines {
 		for _, w := range l.conf {
-			sum += w.conf
+			sum += w.Conf
 			n++
 		}
 	}
