@@ -56,6 +56,7 @@ func main() {
 	show := flag.String("misses", "tuning", "which part's misses to print: tuning, validation, all or none")
 	only := flag.String("only", "", "comma-separated receipt names to read alone, printing their text and fields")
 	degraded := flag.String("degrade", "", "read each image degraded first: "+degradationNames())
+	dump := flag.String("dump", "", "write every receipt's fields to this file as JSON lines, to compare two versions receipt by receipt")
 	flag.Parse()
 	if _, ok := degradations[*degraded]; *degraded != "" && !ok {
 		fmt.Fprintf(os.Stderr, "accuracy: unknown -degrade %q (one of %s)\n", *degraded, degradationNames())
@@ -87,6 +88,12 @@ func main() {
 	if *only != "" {
 		for _, o := range results {
 			fmt.Printf("== %s (%s)\n%s\n-- want %+v\n-- got %+v\n\n", o.name, o.part, o.text, o.want, o.got)
+		}
+	}
+	if *dump != "" {
+		if err := writeDump(*dump, results); err != nil {
+			fmt.Fprintf(os.Stderr, "accuracy: %v\n", err)
+			os.Exit(1)
 		}
 	}
 	fmt.Printf("%d receipts in %s (%.1fs)\n\n", len(results), *dir, time.Since(start).Seconds())
@@ -217,4 +224,30 @@ func (d dirCache) Put(key, value string) {
 		return
 	}
 	_ = os.Rename(tmp.Name(), filepath.Join(string(d), key))
+}
+
+// writeDump writes one JSON line per receipt: its name, part and fields.
+func writeDump(path string, results []outcome) error {
+	var b strings.Builder
+	for _, o := range results {
+		line, err := json.Marshal(struct {
+			Name   string
+			Part   string
+			Fields receipt.Fields
+			Err    string `json:",omitempty"`
+		}{o.name, o.part.String(), o.got, errText(o.err)})
+		if err != nil {
+			return fmt.Errorf("dump %s: %w", o.name, err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
