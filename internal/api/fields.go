@@ -11,6 +11,7 @@ type fieldsBody struct {
 	Subtotal   string             `json:"subtotal,omitempty"`
 	Tax        string             `json:"tax,omitempty"`
 	Currency   string             `json:"currency,omitempty"`
+	Country    string             `json:"country,omitempty"`
 	LineItems  []lineItemBody     `json:"lineItems,omitempty"`
 	Confidence map[string]float64 `json:"confidence,omitempty"`
 	Warnings   []string           `json:"warnings,omitempty"`
@@ -30,7 +31,7 @@ func fieldsOf(f receipt.Fields) *fieldsBody {
 	}
 	b := &fieldsBody{
 		Vendor: f.Vendor, Address: f.Address, Date: f.Date, Total: f.Total,
-		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Confidence: f.Confidence,
+		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Country: f.Country, Confidence: f.Confidence,
 		Warnings: f.Warnings,
 	}
 	for _, li := range f.LineItems {

@@ -30,6 +30,10 @@ type Document struct {
 	// Received is when the receipt was uploaded: a date after it is a
 	// misreading. Zero means now.
 	Received time.Time
+	// Country is the client's or the tenant's word on where the receipt
+	// is from (ISO 3166-1 alpha-2); empty lets the receipt's evidence
+	// decide.
+	Country string
 }
 
 // Extractor reads a document.

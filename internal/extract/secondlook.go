@@ -92,7 +92,7 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []par
 		return f
 	}
 	span := l.Words[w]
-	_, wasDecimals, ok := parse.Amount(l.Text[span.Start:span.End])
+	_, wasDecimals, ok := parse.Amount(l.Text[span.Start:span.End], opt)
 	if !ok {
 		return f
 	}
@@ -114,7 +114,7 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []par
 		word := strings.TrimSpace(linesText(read))
 		// A reading that changes how the amount is written ("36.55" read
 		// as "3655") lost its decimal point, not a digit.
-		if _, decimals, ok := parse.Amount(word); !ok || decimals != wasDecimals || strings.ContainsAny(word, "\n") {
+		if _, decimals, ok := parse.Amount(word, opt); !ok || decimals != wasDecimals || strings.ContainsAny(word, "\n") {
 			continue
 		}
 		conf := meanConf(read)
@@ -331,7 +331,7 @@ func (t *Tesseract) lookAtDate(ctx context.Context, g *image.Gray, lines []parse
 		if len(at)+2 > maxDateLookLines {
 			break
 		}
-		if l.Box.Empty() || !parse.VouchesForDate(l.Text) {
+		if l.Box.Empty() || !parse.VouchesForDate(l.Text, opt) {
 			continue
 		}
 		if i > 0 && !lines[i-1].Box.Empty() && (len(at) == 0 || at[len(at)-1] < i-1) {
@@ -355,7 +355,7 @@ func (t *Tesseract) lookAtDate(ctx context.Context, g *image.Gray, lines []parse
 				swapped[i] = again
 			}
 		}
-		d := parse.Date(swapped, parse.Options{Now: opt.Now, Currency: f.Currency})
+		d := parse.Date(swapped, parse.Options{Now: opt.Now, Country: opt.Country, Currency: f.Currency})
 		if d == "" {
 			continue
 		}

@@ -65,7 +65,7 @@ func NewTesseract(languages string) *Tesseract {
 
 // Extract returns the document's text and the fields parsed from it.
 func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
-	opt := parse.Options{Now: doc.Received}
+	opt := parse.Options{Now: doc.Received, Country: doc.Country}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
@@ -109,6 +109,9 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	start := time.Now()
 	first := parse.Lines(lines, opt)
 	parseTime := time.Since(start)
+	// Every later reading of the page is read by the rules of the country
+	// the first found, so that their fields compare.
+	opt.Country = first.Fields.Country
 	fields := t.lookAgain(ctx, img.gray, lines, first, opt)
 	fields = t.lookAtVendor(ctx, img.gray, lines, first, fields, opt)
 	if t.PageSegMode != "" {

@@ -54,7 +54,7 @@ func (t *Textract) Extract(ctx context.Context, doc Document) (Result, error) {
 	if err != nil {
 		return Result{}, textractErr(err)
 	}
-	return expenseResult(docs)
+	return expenseResult(docs, doc.Country)
 }
 
 func (t *Textract) async(ctx context.Context, doc Document) ([]types.ExpenseDocument, error) {
@@ -110,7 +110,7 @@ func textractErr(err error) error {
 
 // expenseResult maps AnalyzeExpense's documents to our result: the LINE
 // blocks as text, SummaryFields and LineItemGroups as fields.
-func expenseResult(docs []types.ExpenseDocument) (Result, error) {
+func expenseResult(docs []types.ExpenseDocument, country string) (Result, error) {
 	var lines []string
 	for _, d := range docs {
 		for _, b := range d.Blocks {
@@ -124,7 +124,7 @@ func expenseResult(docs []types.ExpenseDocument) (Result, error) {
 		return Result{}, fmt.Errorf("no text found: %w", ErrUnreadable)
 	}
 	start := time.Now()
-	f := parse.Text(text, parse.Options{})
+	f := parse.Text(text, parse.Options{Country: country})
 	parseTime := time.Since(start)
 	found := receipt.Fields{Confidence: map[string]float64{}}
 	for _, d := range docs {
@@ -133,7 +133,7 @@ func expenseResult(docs []types.ExpenseDocument) (Result, error) {
 		}
 		for _, g := range d.LineItemGroups {
 			for _, li := range g.LineItems {
-				if item, ok := lineItem(li); ok {
+				if item, ok := lineItem(li, f.Country); ok {
 					found.LineItems = append(found.LineItems, item)
 				}
 			}
@@ -170,13 +170,13 @@ func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Field
 	case "VENDOR_ADDRESS", "ADDRESS":
 		set("address", &f.Address, joinLines(value))
 	case "INVOICE_RECEIPT_DATE":
-		set("date", &f.Date, parse.Date(plainLines(value), parse.Options{Currency: pick(f.Currency, parsed.Currency)}))
+		set("date", &f.Date, parse.Date(plainLines(value), parse.Options{Country: parsed.Country, Currency: pick(f.Currency, parsed.Currency)}))
 	case "TOTAL", "AMOUNT_PAID":
-		set("total", &f.Total, textractAmount(value))
+		set("total", &f.Total, textractAmount(value, parsed.Country))
 	case "SUBTOTAL":
-		set("subtotal", &f.Subtotal, textractAmount(value))
+		set("subtotal", &f.Subtotal, textractAmount(value, parsed.Country))
 	case "TAX":
-		set("tax", &f.Tax, textractAmount(value))
+		set("tax", &f.Tax, textractAmount(value, parsed.Country))
 	}
 	if sf.Currency != nil && sf.Currency.Code != nil && f.Currency == "" {
 		f.Currency = strings.ToUpper(*sf.Currency.Code)
@@ -184,7 +184,7 @@ func summaryField(f *receipt.Fields, sf types.ExpenseField, parsed receipt.Field
 	}
 }
 
-func lineItem(li types.LineItemFields) (receipt.LineItem, bool) {
+func lineItem(li types.LineItemFields, country string) (receipt.LineItem, bool) {
 	var item receipt.LineItem
 	for _, f := range li.LineItemExpenseFields {
 		if f.Type == nil || f.ValueDetection == nil || f.ValueDetection.Text == nil {
@@ -195,11 +195,11 @@ func lineItem(li types.LineItemFields) (receipt.LineItem, bool) {
 		case "ITEM":
 			item.Description = strings.Join(strings.Fields(v), " ")
 		case "QUANTITY":
-			item.Quantity = textractAmount(v)
+			item.Quantity = textractAmount(v, country)
 		case "UNIT_PRICE":
-			item.UnitPrice = textractAmount(v)
+			item.UnitPrice = textractAmount(v, country)
 		case "PRICE":
-			item.Amount = textractAmount(v)
+			item.Amount = textractAmount(v, country)
 		}
 	}
 	return item, item.Description != "" || item.Amount != ""
@@ -221,6 +221,7 @@ func merge(found, parsed receipt.Fields) receipt.Fields {
 	found.Subtotal = pick(found.Subtotal, parsed.Subtotal)
 	found.Tax = pick(found.Tax, parsed.Tax)
 	found.Currency = pick(found.Currency, parsed.Currency)
+	found.Country = pick(found.Country, parsed.Country)
 	if len(found.LineItems) == 0 {
 		found.LineItems = parsed.LineItems
 	}
@@ -237,10 +238,10 @@ func pdfPages(pdf []byte) int {
 		bytes.Count(pdf, []byte("/Type/Page")) - bytes.Count(pdf, []byte("/Type/Pages"))
 }
 
-// textractAmount normalises an amount Textract read ("RM9.00", "1,234.50")
-// with the parser's rules.
-func textractAmount(v string) string {
-	a, _, ok := parse.Amount(v)
+// textractAmount normalises an amount Textract read ("RM9.00", "1,234.50",
+// a German "1.195,39") with the parser's rules for the receipt's country.
+func textractAmount(v, country string) string {
+	a, _, ok := parse.Amount(v, parse.Options{Country: country})
 	if !ok {
 		return ""
 	}

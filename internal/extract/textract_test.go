@@ -102,6 +102,7 @@ func TestTextractAnalyzeExpense(t *testing.T) {
 		Total:    "9.00",
 		Subtotal: "9.00",
 		Currency: "MYR",
+		Country:  "MY",
 		LineItems: []receipt.LineItem{{
 			Description: "KF MODELLING CLAY KIDDY FISH", Quantity: "1", UnitPrice: "9.00", Amount: "9.00",
 		}},

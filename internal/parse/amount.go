@@ -3,6 +3,8 @@ package parse
 import (
 	"strconv"
 	"strings"
+
+	"github.com/receipts-api/receipts/internal/locale"
 )
 
 // amountScale is the fixed-point scale amounts are compared and added at:
@@ -29,24 +31,18 @@ type amount struct {
 // isInteger reports whether the amount was written without decimals.
 func (a amount) isInteger() bool { return a.decimals == 0 }
 
-// currencyPrefixes are letter runs that may sit directly before an amount
-// ("RM8.50"); any other letters glued to digits make a code, not money.
-// "RN", "RH", "FM" and "XM" are how Tesseract often reads "RM".
-var currencyPrefixes = map[string]bool{
-	"RM": true, "RN": true, "RH": true, "FM": true, "XM": true, "MYR": true, "USD": true, "US": true, "EUR": true,
-	"GBP": true, "RSD": true, "DIN": true, "SGD": true, "AUD": true, "CAD": true,
-	"CHF": true, "KM": true, "RP": true, "RS": true, "INR": true, "HKD": true,
-}
-
 func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
 func isLetter(b byte) bool { return b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' }
 func isSep(b byte) bool    { return b == '.' || b == ',' }
 
 // scanAmounts returns the amounts in line, left to right. It reads OCR
 // habits: comma decimals ("6,00"), thousands separators ("7,838.80"), a
-// space after the separator ("24. 30"), signs ("-.02", "-RM 0,01"), and it
-// skips digits that belong to dates, times, phone numbers and codes.
-func scanAmounts(line string) []amount {
+// space after the separator ("24. 30"), signs ("-.02", "-RM 0,01", and
+// "0,25-" where the country writes so), and it skips digits that belong to
+// dates, times, phone numbers and codes. Letter runs that may touch an
+// amount ("RM8.50") are the currency's (l.prefixes): any other letters
+// glued to digits make a code, not money.
+func (l *loc) scanAmounts(line string) []amount {
 	var out []amount
 	for i := 0; i < len(line); {
 		if !amountStarts(line, i) {
@@ -54,7 +50,7 @@ func scanAmounts(line string) []amount {
 			continue
 		}
 		raw, end := readNumber(line, i)
-		if a, ok := makeAmount(line, raw, i, end); ok {
+		if a, ok := l.makeAmount(line, raw, i, end); ok {
 			out = append(out, a)
 		}
 		if end <= i {
@@ -138,7 +134,7 @@ func zeroCents(s string, i int) int {
 
 // zeroAsO reports an O at i read for the 0 before a decimal point: alone,
 // or right after a currency ("RHO.02", "RM O.05").
-func zeroAsO(line string, i int) bool {
+func (l *loc) zeroAsO(line string, i int) bool {
 	if line[i] != 'O' {
 		return false
 	}
@@ -149,7 +145,7 @@ func zeroAsO(line string, i int) bool {
 	if k == i {
 		return i == 0 || !isDigit(line[i-1]) // "5O.50" is a misread 50.50, not 0.50
 	}
-	return currencyPrefixes[strings.ToUpper(line[k:i])]
+	return l.prefixes[strings.ToUpper(line[k:i])]
 }
 
 // twoDigitsEnd reports whether exactly two digits start at i and nothing
@@ -162,15 +158,15 @@ func twoDigitsEnd(s string, i int) bool {
 }
 
 // makeAmount interprets raw, found at [start, end) of line, in its context.
-func makeAmount(line, raw string, start, end int) (amount, bool) {
-	intPart, frac, ok := splitNumber(raw)
-	if ok && raw[0] == '.' && start > 0 && zeroAsO(line, start-1) {
+func (l *loc) makeAmount(line, raw string, start, end int) (amount, bool) {
+	intPart, frac, ok := splitNumber(raw, l.decimal)
+	if ok && raw[0] == '.' && start > 0 && l.zeroAsO(line, start-1) {
 		// "RHO.02": RM and an O read for the 0 of 0.02. The amount is read
 		// as if the 0 stood in the O's place.
 		line = line[:start-1] + "0" + line[start:]
 		start--
 	}
-	if !ok || !plausibleContext(line, start, end, len(frac)) {
+	if !ok || !l.plausibleContext(line, start, end, len(frac)) {
 		return amount{}, false
 	}
 	if raw[0] == '.' && start > 0 && line[start] != '0' && !strings.ContainsRune(" -~(", rune(line[start-1])) {
@@ -182,7 +178,7 @@ func makeAmount(line, raw string, start, end int) (amount, bool) {
 		a.text += "." + frac
 	}
 	a.units = toUnits(intPart, frac)
-	a.neg = negativeBefore(line, start)
+	a.neg = l.negativeBefore(line, start) || l.trailingMinus && minusAfter(line, end)
 	if a.neg {
 		a.units = -a.units
 	}
@@ -193,8 +189,13 @@ func makeAmount(line, raw string, start, end int) (amount, bool) {
 // splitNumber separates raw into integer digits and decimal digits. The
 // last separator is the decimal point unless it is followed by exactly
 // three digits and repeats the separators before it ("1,000",
-// "1.234.567"); a lone dot before three digits stays a decimal point.
-func splitNumber(raw string) (intPart, frac string, ok bool) {
+// "1.234.567"), or is alone before three digits and not the country's
+// decimal separator (dec; '.' when unknown): "1.195" is 1195 in Germany,
+// 1.195 in Malaysia.
+func splitNumber(raw string, dec byte) (intPart, frac string, ok bool) {
+	if dec == 0 {
+		dec = '.'
+	}
 	var groups []string
 	var seps []byte
 	last := 0
@@ -216,7 +217,7 @@ func splitNumber(raw string) (intPart, frac string, ok bool) {
 	}
 	head, tail := groups[:len(groups)-1], groups[len(groups)-1]
 	thousands := seps[:len(seps)-1]
-	if len(tail) == 3 && same && (lastSep == ',' || len(seps) > 1) {
+	if len(tail) == 3 && same && (lastSep != dec || len(seps) > 1) {
 		head, tail, thousands = groups, "", seps
 	} else if len(thousands) > 0 && !sameByte(thousands) || containsByte(thousands, lastSep) {
 		return "", "", false // "1.2.30", "1,2.3,40": not a number
@@ -276,7 +277,7 @@ func validInt(s string) bool {
 // plausibleContext rejects numbers that are part of something else: dates
 // and times ("25/12", "8:13"), phone numbers ("03-2093"), codes ("G87",
 // "4KG") and words.
-func plausibleContext(line string, start, end, decimals int) bool {
+func (l *loc) plausibleContext(line string, start, end, decimals int) bool {
 	if start > 0 {
 		p := line[start-1]
 		switch {
@@ -284,7 +285,7 @@ func plausibleContext(line string, start, end, decimals int) bool {
 			return false
 		case p == '-' && start > 1 && isDigit(line[start-2]):
 			return false
-		case isLetter(p) && !currencyPrefixes[strings.ToUpper(letterRunBefore(line, start))]:
+		case isLetter(p) && !l.prefixes[strings.ToUpper(letterRunBefore(line, start))]:
 			return false
 		}
 	}
@@ -314,12 +315,12 @@ func letterRunBefore(s string, i int) string {
 
 // negativeBefore reports a minus sign before the number, directly or in
 // front of a currency prefix ("-RM 0,01"); OCR often reads '-' as '~'.
-func negativeBefore(s string, start int) bool {
+func (l *loc) negativeBefore(s string, start int) bool {
 	j := start
 	for j > 0 && s[j-1] == ' ' {
 		j--
 	}
-	if run := letterRunBefore(s, j); run != "" && currencyPrefixes[strings.ToUpper(run)] {
+	if run := letterRunBefore(s, j); run != "" && l.prefixes[strings.ToUpper(run)] {
 		j -= len(run)
 	} else {
 		j = start
@@ -328,6 +329,22 @@ func negativeBefore(s string, start int) bool {
 		return false
 	}
 	return j < 2 || !isDigit(s[j-2])
+}
+
+// plainAmount reads an amount the parser wrote itself: digits, and a
+// decimal point before the decimals ("12.50").
+func plainAmount(s string) (amount, bool) {
+	intPart, frac, _ := strings.Cut(s, ".")
+	if !validInt(intPart) || len(frac) > 4 || strings.Trim(frac, "0123456789") != "" {
+		return amount{}, false
+	}
+	return amount{text: s, decimals: len(frac), units: toUnits(intPart, frac), end: len(s)}, true
+}
+
+// minusAfter reports a minus sign right after an amount ("0,25-"), not
+// the dash of a range or a number that goes on ("1-2", "12-05").
+func minusAfter(s string, end int) bool {
+	return end < len(s) && s[end] == '-' && (end+1 == len(s) || !isDigit(s[end+1]))
 }
 
 // isPercent reports a rate. Tesseract also reads a trailing tax code as
@@ -380,8 +397,8 @@ func formatUnits(units int64, decimals int) string {
 }
 
 // moneyAmounts returns the amounts in line that can be money: no rates.
-func moneyAmounts(line string) []amount {
-	all := scanAmounts(line)
+func (l *loc) moneyAmounts(line string) []amount {
+	all := l.scanAmounts(line)
 	out := all[:0]
 	for _, a := range all {
 		if !a.percent {
@@ -392,8 +409,8 @@ func moneyAmounts(line string) []amount {
 }
 
 // lastAmount returns the last money amount in line.
-func lastAmount(line string) (amount, bool) {
-	as := moneyAmounts(line)
+func (l *loc) lastAmount(line string) (amount, bool) {
+	as := l.moneyAmounts(line)
 	if len(as) == 0 {
 		return amount{}, false
 	}
@@ -401,11 +418,13 @@ func lastAmount(line string) (amount, bool) {
 }
 
 // Amount reads the last money amount in s the way the parser reads amounts
-// on a receipt: value is a plain decimal with its sign ("-0.25", "1195.39"),
-// decimals how many digits follow the decimal point as written. False when
-// s holds no money amount (only a rate, or nothing).
-func Amount(s string) (value string, decimals int, ok bool) {
-	a, ok := lastAmount(keyUpper(s))
+// on a receipt of opt.Country (of any country when empty): value is a plain
+// decimal with its sign ("-0.25", "1195.39"), decimals how many digits
+// follow the decimal point as written. False when s holds no money amount
+// (only a rate, or nothing).
+func Amount(s string, opt Options) (value string, decimals int, ok bool) {
+	p, _ := locale.Get(opt.Country)
+	a, ok := locFor(p).lastAmount(keyUpper(s))
 	if !ok {
 		return "", 0, false
 	}

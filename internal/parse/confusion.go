@@ -5,62 +5,6 @@ import (
 	"strings"
 )
 
-// tradeWords are words common in business names, beyond legal forms and
-// trades: a misread word of a name is corrected to one of them (or to a
-// legal form or trade) only when an OCR confusion explains the difference.
-var tradeWords = []string{
-	"BAKERIES", "BOOKSTORES", "BOOKSTORE", "HOLDINGS", "STATIONERY", "PHARMACY", "MARKETING",
-	"INDUSTRIES", "INDUSTRIAL", "CENTRE", "CENTER", "ELECTRICAL", "ELECTRONICS", "MOTOR", "MOTORS",
-	"SPEED", "RESOURCES", "INTERNATIONAL", "MALAYSIA", "GARDEN", "FOOD", "FOODS", "BEAUTY",
-	"HEALTH", "KITCHEN", "HOUSE", "FRESH", "COFFEE", "MACHINERY", "GLOBAL", "GROUP", "MEDICAL",
-	"OPTICAL", "SUPPLY", "SUPPLIES", "ENGINEERING", "FURNITURE", "TECHNOLOGY", "SYSTEMS",
-	"SOLUTIONS", "DEPARTMENT", "MINI", "HYPER", "SUPER", "TRADERS", "BROTHERS", "MEDIC",
-	"CONFECTIONERY", "ACCESSORIES", "AUTOMOBILE", "BOOKS", "FLORIST", "LAUNDRY", "TEXTILE",
-	"PRINTING", "COMPUTER", "MOBILE", "TELECOM", "CATERING", "NURSERY", "SPORTS", "FASHION",
-	"SALON", "CLINIC", "DENTAL", "HOSPITAL", "PHARMACEUTICAL", "CHEMICAL", "PLASTIC", "PAPER",
-	"DISTRIBUTOR", "DISTRIBUTION", "WHOLESALE", "RETAIL", "EXPRESS", "LOGISTICS", "TRANSPORT",
-	"TRAVEL", "AGENCY", "FRUITS", "SEAFOOD", "NOODLE", "KOPITIAM", "CHICKEN", "STEAMBOAT",
-	"CORPORATION", "MANAGEMENT", "DEVELOPMENT", "CONSTRUCTION", "HOLDING", "VENTURES",
-	"IMPORT", "EXPORT", "OUTLET", "GALLERY", "STUDIO", "CENTRAL", "CITY", "WORLD", "PLAZA",
-}
-
-// placeWords are Malaysian states, towns and the words of their names,
-// which branch and company names carry ("SHH MOTOR (SUNGAI RENGIT)",
-// "MR DIY JOHOR", "ENTERPRISE (SETIA ALAM)").
-var placeWords = []string{
-	"SELANGOR", "JOHOR", "PENANG", "PINANG", "PULAU", "PERAK", "SABAH", "SARAWAK", "MELAKA",
-	"MALACCA", "PAHANG", "KEDAH", "KELANTAN", "TERENGGANU", "PERLIS", "PUTRAJAYA", "LABUAN",
-	"NEGERI", "SEMBILAN", "KUALA", "LUMPUR", "SUNGAI", "JAYA", "BARU", "BUKIT", "SETIA", "ALAM",
-	"SHAH", "PETALING", "SUBANG", "KAJANG", "PUCHONG", "CHERAS", "AMPANG", "DAMANSARA",
-	"SERDANG", "BANGI", "RAWANG", "SKUDAI", "IPOH", "SEREMBAN", "KUANTAN", "UTAMA", "INDAH",
-	"PERDANA", "MUTIARA", "KOTA", "TELUK", "TANJONG", "TANJUNG", "BAHRU", "SENTRAL", "KEPONG",
-	"SEGAMBUT", "SENTUL", "SETAPAK", "GOMBAK", "SELAYANG", "KELANA", "BANTING", "SEPANG",
-	"CYBERJAYA", "SEMENYIH", "NILAI", "BATU", "PAHAT", "MUAR", "KLUANG", "KULAI", "TAIPING",
-	"SITIAWAN", "SEBERANG", "BUTTERWORTH", "GEORGETOWN", "ALOR", "SETAR", "KUCHING", "MIRI",
-	"SIBU", "KINABALU", "SANDAKAN", "TAWAU",
-}
-
-// nameWords are plain words that shop and restaurant names are made of.
-// A word one confusion away from one of them is corrected to it, so a
-// word that is right and one confusion away ("CARE" from "CAKE") is in
-// the list too, and a word one confusion away from a common name
-// ("MOON" from "WOON", "KING" from "RING") is not.
-var nameWords = []string{
-	"HOME", "LIVING", "CAKE", "CAKES", "CARE", "BREAD", "PIZZA", "GRILL", "BISTRO", "BURGER",
-	"AUTO", "ELECTRIC", "LIGHTING", "GIFT", "GIFTS", "TOYS", "GENERAL", "NATIONAL", "ROYAL",
-	"GOLDEN", "DIAMOND", "PLATINUM", "SILVER", "UNITED", "ASIA", "PACIFIC", "ORIENTAL",
-	"EASTERN", "WESTERN", "NORTHERN", "SOUTHERN", "STAR", "SUN", "NEW", "GREEN",
-	"FAMILY", "MAMAK", "NASI", "KANDAR", "DIM", "SUM", "MEE", "TEA", "TEH", "KOPI", "JUICE",
-	"MEAT", "FISH", "FRUIT", "VEGETABLE", "FLOWER", "FLOWERS", "PET", "PETS", "BABY",
-	"KIDS", "MUSIC", "PHOTO", "DIGITAL", "SMART", "VISION", "LEATHER", "TAILOR", "SHOES",
-	"WATCH", "JEWELLERY", "JEWELRY", "STEEL", "METAL", "TIMBER", "BUILDING",
-	"MATERIAL", "MATERIALS", "PAINT", "TILES", "SANITARY", "PLUMBING", "TOOLS",
-	"TYRE", "TYRES", "BATTERY", "BICYCLE", "CYCLE", "MARINE", "FARM", "AGRO",
-	"NUTRITION", "HERBAL", "ORGANIC", "TRADITIONAL", "CHINESE", "CORNER", "POINT", "HUB",
-	"SQUARE", "PARK", "VILLAGE", "PALACE", "QUEEN", "PRINCE", "LUCKY",
-	"HAPPY", "PREMIUM", "QUALITY", "CLASSIC", "MODERN",
-}
-
 // digitLetters are the letters Tesseract misreads as digits.
 var digitLetters = strings.NewReplacer("0", "O", "1", "I", "5", "S", "8", "B", "2", "Z", "6", "G")
 
@@ -74,15 +18,15 @@ var letterSwaps = [][2]string{{"L", "I"}, {"I", "L"}, {"RN", "M"}, {"M", "RN"}, 
 var lexiconSwaps = [][2]string{{"G", "O"}, {"O", "G"}, {"N", "M"}, {"M", "N"}, {"W", "M"}, {"M", "W"}, {"K", "R"}, {"R", "K"}, {"B", "G"}, {"G", "B"}, {"T", "I"}, {"I", "T"}}
 
 // nameLexicon reports a known word of business names.
-func nameLexicon(w string) bool {
-	return tradeLexicon(w) || slices.Contains(placeWords, w) || slices.Contains(nameWords, w)
+func (l *loc) nameLexicon(w string) bool {
+	return l.tradeLexicon(w) || slices.Contains(l.places, w) || slices.Contains(l.v.Names, w)
 }
 
 // tradeLexicon reports a legal form or a word that says what a business
 // does: the words after which a lone digit is a branch number, not part of
 // the name, as it is after a place ("PERMAS JAYA 2").
-func tradeLexicon(w string) bool {
-	return slices.Contains(legalSuffixes, w) || slices.Contains(businessWords, w) || slices.Contains(tradeWords, w)
+func (l *loc) tradeLexicon(w string) bool {
+	return slices.Contains(l.legalSuffixes, w) || slices.Contains(l.v.Business, w) || slices.Contains(l.v.Trade, w)
 }
 
 // maxElsewhere bounds the text searched for a name printed again.
@@ -91,16 +35,16 @@ const maxElsewhere = 16 << 10
 // elsewhere returns the upper-cased text below the header, where a name
 // may be printed again (a footer, an e-mail or web address), bounded;
 // without the lines that carry a price when noPrices is set.
-func elsewhere(lines []textLine, from int, noPrices bool) string {
+func (l *loc) elsewhere(lines []textLine, from int, noPrices bool) string {
 	var b strings.Builder
-	for _, l := range lines[min(from, len(lines)):] {
-		if b.Len()+len(l.up) > maxElsewhere {
+	for _, ln := range lines[min(from, len(lines)):] {
+		if b.Len()+len(ln.up) > maxElsewhere {
 			break
 		}
-		if noPrices && endsInPrice(l.up) {
+		if noPrices && l.endsInPrice(ln.up) {
 			continue
 		}
-		b.WriteString(l.up)
+		b.WriteString(ln.up)
 		b.WriteByte(' ')
 	}
 	return b.String()
@@ -113,9 +57,9 @@ func elsewhere(lines []textLine, from int, noPrices bool) string {
 // printed elsewhere on the receipt (the name again in a footer, or in an
 // e-mail or web address). A word that more than one correction would
 // explain is left alone.
-func fixConfusions(name, elsewhere, noPrices string) string {
+func (l *loc) fixConfusions(name, elsewhere, noPrices string) string {
 	known := func(w string) bool {
-		return nameLexicon(w) || len(w) >= 5 && strings.Contains(elsewhere, w)
+		return l.nameLexicon(w) || len(w) >= 5 && strings.Contains(elsewhere, w)
 	}
 	f := strings.Fields(name)
 	for i, tok := range f {
@@ -132,7 +76,7 @@ func fixConfusions(name, elsewhere, noPrices string) string {
 			fix = d
 		} else if len(up) >= 4 && !strings.ContainsAny(up, "0123456789") {
 			if fix = oneSwap(up, letterSwaps, known); fix == "" {
-				fix = oneSwap(up, lexiconSwaps, nameLexicon)
+				fix = oneSwap(up, lexiconSwaps, l.nameLexicon)
 			}
 		}
 		if fix == "" && !strings.ContainsAny(up, "0123456789") {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/receipts-api/receipts/internal/locale"
 )
 
 // Go's regexp runs in linear time, so these are safe on any input.
@@ -16,26 +18,9 @@ var (
 	numericDate = regexp.MustCompile(`(\d{1,4})([./-])(\d{1,2})([./-])(\d{2,4})`)
 	// 05 MAR 2018, 10-Oct-17, 14 December, 2017
 	dayMonthYear = regexp.MustCompile(`\b(\d{1,2})(?:ST|ND|RD|TH)?[ .\-/]*([A-Z]{3,9})\.?[ ,.\-/]*(\d{4}|\d{2})\b`)
-	// MAR 05, 2018, December 14th 2017
-	monthDayYear = regexp.MustCompile(`\b([A-Z]{3,9})\.?[ .\-]*(\d{1,2})(?:ST|ND|RD|TH)?,?[ .\-/]*(\d{4})\b`)
+	// MAR 05, 2018, December 14th 2017, JUN 26, 15, FEB23'19
+	monthDayYear = regexp.MustCompile(`\b([A-Z]{3,9})\.?[ .\-]*(\d{1,2})(?:ST|ND|RD|TH)?\b,?[ .\-/']*(\d{4}|\d{2})\b`)
 )
-
-// months maps English month names and abbreviations, and the Malay, Serbian
-// and other Latin-script spellings that differ, to month numbers.
-var months = map[string]time.Month{
-	"JAN": 1, "JANUARY": 1, "JANV": 1, "JANUAR": 1, "ENE": 1,
-	"FEB": 2, "FEBRUARY": 2, "FEBRUAR": 2, "FEV": 2, "FEVR": 2,
-	"MAR": 3, "MARCH": 3, "MAC": 3, "MARS": 3, "MART": 3, "MARZ": 3,
-	"APR": 4, "APRIL": 4, "AVR": 4, "ABR": 4,
-	"MAY": 5, "MEI": 5, "MAI": 5, "MAJ": 5,
-	"JUN": 6, "JUNE": 6, "JUNI": 6, "JUIN": 6,
-	"JUL": 7, "JULY": 7, "JULI": 7, "JUIL": 7, "JULAI": 7,
-	"AUG": 8, "AUGUST": 8, "OGO": 8, "OGOS": 8, "AVG": 8, "AVGUST": 8, "AOUT": 8, "AGO": 8,
-	"SEP": 9, "SEPT": 9, "SEPTEMBER": 9,
-	"OCT": 10, "OCTOBER": 10, "OKT": 10, "OKTOBER": 10,
-	"NOV": 11, "NOVEMBER": 11,
-	"DEC": 12, "DECEMBER": 12, "DIS": 12, "DISEMBER": 12, "DEZ": 12, "DIC": 12,
-}
 
 // dateCand is a date found in the text.
 type dateCand struct {
@@ -57,11 +42,6 @@ const (
 // misread digit, not a receipt kept for decades.
 const minYear = 2000
 
-// gstStart is the day Malaysia began charging GST: a ringgit receipt that
-// charges it was printed on or after it, so an earlier date on one is a
-// misread digit (2013 for 2018), not an old receipt.
-const gstStart = "2015-04-01"
-
 // maxDateVotes bounds the distinct dates weighed, so hostile text full of
 // dates stays cheap.
 const maxDateVotes = 64
@@ -77,9 +57,10 @@ type dateResult struct {
 }
 
 // parseDate returns the receipt's date as YYYY-MM-DD. A date before 2000
-// (before gstStart on a ringgit receipt that charges GST), or after now
-// (by more than a day) when now is known, is a misreading and is set aside
-// with a warning. Among the rest, a date on a line labelled
+// (before a tax the receipt charges began, as its country's profile says:
+// a Malaysian receipt that charges GST was printed on or after 1 April
+// 2015, so 2013 there is a misread 2018), or after now (by more than a
+// day) when now is known, is a misreading and is set aside with a warning. Among the rest, a date on a line labelled
 // "date" wins over an unlabelled one, and expiry, due and print dates
 // count only when there is no other; at the same rank the date printed
 // most often wins, then the first.
@@ -87,12 +68,16 @@ type dateResult struct {
 // Numeric dates are read day first (25/12/2018) unless a part decides
 // otherwise: a first part above 12 can only be the day, a second part
 // above 12 can only be the day, so the first is the month. When both parts
-// could be either, the currency decides: month first for USD, day first
-// for everything else (MYR, EUR, GBP, RSD and an unknown currency), as
-// most of the world writes dates. Four-digit first parts are year first.
-// Two-digit years are 20yy. Impossible dates (31/02, month 16) are skipped.
-func parseDate(lines []textLine, currency string, now time.Time) dateResult {
+// could be either, the country's order decides (month first in the US);
+// with no country known, the currency does: month first for USD, day first
+// for everything else, as most of the world writes dates. Four-digit first
+// parts are year first. Two-digit years are 20yy. Impossible dates (31/02,
+// month 16) are skipped.
+func (l *loc) parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	monthFirst := currency == "USD"
+	if l.p != nil {
+		monthFirst = l.p.MonthFirst()
+	}
 	var (
 		res    = dateResult{line: -1}
 		cands  []*dateCand
@@ -102,21 +87,18 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	if !now.IsZero() {
 		latest = now.AddDate(0, 0, 1).Format("2006-01-02")
 	}
-	earliest := fmt.Sprintf("%d", minYear)
-	if currency == "MYR" && chargesGST(lines) {
-		earliest = gstStart
-	}
+	earliest := max(fmt.Sprintf("%d", minYear), l.taxBegan(lines))
 	plausible := func(iso string) bool {
 		return iso >= earliest && (latest == "" || iso <= latest)
 	}
-	for i, l := range lines {
-		for _, d := range datesInLine(l.up, monthFirst) {
+	for i, ln := range lines {
+		for _, d := range l.datesInLine(ln.up, monthFirst) {
 			if !plausible(d.iso) {
 				if len(res.warnings) < 3 {
 					res.warnings = append(res.warnings, fmt.Sprintf("date: %s is not a plausible receipt date, ignored", d.iso))
 				}
-				if latest != "" && len(res.setAside) < maxDateVotes && datePriority(l.up) != dateOther {
-					res.setAside = append(res.setAside, lineDate{foundDate: d, line: i, text: l.up[d.start:d.end], conf: l.confIn(d.start, d.end)})
+				if latest != "" && len(res.setAside) < maxDateVotes && l.datePriority(ln.up) != dateOther {
+					res.setAside = append(res.setAside, lineDate{foundDate: d, line: i, text: ln.up[d.start:d.end], conf: ln.confIn(d.start, d.end)})
 				}
 				continue
 			}
@@ -130,8 +112,8 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 				cands = append(cands, c)
 			}
 			c.votes++
-			c.priority = max(c.priority, datePriority(l.up))
-			c.conf = min(c.conf, l.confIn(d.start, d.end))
+			c.priority = max(c.priority, l.datePriority(ln.up))
+			c.conf = min(c.conf, ln.confIn(d.start, d.end))
 		}
 	}
 	var win *dateCand
@@ -141,7 +123,7 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 		}
 	}
 	if win == nil {
-		if d, ok := repairedDate(lines, monthFirst, plausible, res.setAside); ok {
+		if d, ok := l.repairedDate(lines, monthFirst, plausible, res.setAside); ok {
 			res.iso, res.line, res.conf = d.iso, d.line, 0.5*d.conf
 			res.warnings = append(res.warnings, fmt.Sprintf("date: %s repaired from %q", d.iso, d.text))
 		}
@@ -152,14 +134,22 @@ func parseDate(lines []textLine, currency string, now time.Time) dateResult {
 	return res
 }
 
-// chargesGST reports a receipt that names GST on a line.
-func chargesGST(lines []textLine) bool {
-	for _, l := range lines {
-		if hasWord(l.up, "GST") {
-			return true
+// taxBegan returns the latest day a tax the receipt names began, "" when
+// it names none whose start its country's profile records.
+func (l *loc) taxBegan(lines []textLine) string {
+	day := ""
+	for _, t := range l.taxSince {
+		if t.day <= day {
+			continue
+		}
+		for _, ln := range lines {
+			if anyWord(ln.up, t.words) {
+				day = t.day
+				break
+			}
 		}
 	}
-	return false
+	return day
 }
 
 // dateSupport scales the OCR confidence in a date by its evidence: a label,
@@ -179,14 +169,26 @@ func dateSupport(c *dateCand, distinct int) float64 {
 }
 
 // datePriority ranks a date by the words on its line.
-func datePriority(up string) int {
+func (l *loc) datePriority(up string) int {
 	switch {
-	case containsAny(up, "EXPIR", "VALID", "BEFORE", "DUE", "BIRTH", "DOB", "USE BY", "PRINT"):
+	case containsAny(up, l.v.OtherDates...):
 		return dateOther
-	case strings.Contains(up, "DATE") || strings.Contains(up, "DATUM") || strings.Contains(up, "TARIKH"):
+	case l.dateLabel(up):
 		return dateLabelled
 	}
 	return datePlain
+}
+
+// dateLabel reports a label of the receipt's date on a line: anywhere
+// when it has four letters or more ("DATE", "TARIKH"), as a whole word
+// when shorter ("LE" in French).
+func (l *loc) dateLabel(up string) bool {
+	for _, w := range l.v.DateLabels {
+		if len(w) >= 4 && strings.Contains(up, w) || len(w) < 4 && hasWord(up, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // foundDate is a valid date in a line and where it is.
@@ -196,23 +198,23 @@ type foundDate struct {
 }
 
 // datesInLine returns the valid dates in an upper-cased line, in order.
-func datesInLine(up string, monthFirst bool) []foundDate {
+func (l *loc) datesInLine(up string, monthFirst bool) []foundDate {
 	var out []foundDate
 	for _, m := range numericDate.FindAllStringSubmatchIndex(up, -1) {
 		if iso, ok := numericDateAt(up, m, monthFirst); ok {
 			out = append(out, foundDate{iso, m[0], m[1]})
 		}
 	}
-	if !hasMonthName(up) {
+	if !l.hasMonthName(up) {
 		return out
 	}
 	for _, m := range dayMonthYear.FindAllStringSubmatchIndex(up, -1) {
-		if iso, ok := textDate(up[m[2]:m[3]], up[m[4]:m[5]], up[m[6]:m[7]]); ok {
+		if iso, ok := l.textDate(up[m[2]:m[3]], up[m[4]:m[5]], up[m[6]:m[7]]); ok {
 			out = append(out, foundDate{iso, m[0], m[1]})
 		}
 	}
 	for _, m := range monthDayYear.FindAllStringSubmatchIndex(up, -1) {
-		if iso, ok := textDate(up[m[4]:m[5]], up[m[2]:m[3]], up[m[6]:m[7]]); ok {
+		if iso, ok := l.textDate(up[m[4]:m[5]], up[m[2]:m[3]], up[m[6]:m[7]]); ok {
 			out = append(out, foundDate{iso, m[0], m[1]})
 		}
 	}
@@ -221,9 +223,9 @@ func datesInLine(up string, monthFirst bool) []foundDate {
 
 // hasMonthName reports whether a word of up names a month: a cheap test
 // that spares most lines the month-name expressions.
-func hasMonthName(up string) bool {
+func (l *loc) hasMonthName(up string) bool {
 	for _, w := range strings.FieldsFunc(up, notLetter) {
-		if _, ok := months[w]; ok {
+		if _, ok := l.v.Month(w); ok {
 			return true
 		}
 	}
@@ -260,12 +262,12 @@ func numericDateAt(up string, m []int, monthFirst bool) (string, bool) {
 }
 
 // textDate reads a date with a month name.
-func textDate(day, month, year string) (string, bool) {
-	mo, ok := months[month]
+func (l *loc) textDate(day, month, year string) (string, bool) {
+	mo, ok := l.v.Month(month)
 	if !ok {
 		return "", false
 	}
-	return makeDate(year, strconv.Itoa(int(mo)), day)
+	return makeDate(year, strconv.Itoa(mo), day)
 }
 
 // makeDate validates year, month and day and formats them.
@@ -330,18 +332,18 @@ var yearConfusions = map[byte]string{'4': "1", '7': "1", '1': "47", '3': "8", '8
 // separator ("O6/1 2/2016", "05 02-18"), letters read for digits
 // ("O4/O9/2O17"); last, one digit confusion in a day or month
 // (confusedDigitDate).
-func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool, setAside []lineDate) (lineDate, bool) {
+func (l *loc) repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool, setAside []lineDate) (lineDate, bool) {
 	// A whole date read with one digit of its year wrong is nearer the
 	// print than one pieced together across a space, where its line
 	// vouches for a date; elsewhere it may be a phone or reference number
 	// ("TEL 03-10-2047"), tried only when nothing else repairs.
-	if d, ok := repairedYear(lines, plausible, setAside, true); ok {
+	if d, ok := l.repairedYear(lines, plausible, setAside, true); ok {
 		return d, true
 	}
 	tried, confusions := 0, 0
-	for i, l := range lines {
-		up := truncateUTF8(l.up, maxRepairLine)
-		if !vouchesForDate(up) {
+	for i, ln := range lines {
+		up := truncateUTF8(ln.up, maxRepairLine)
+		if !l.vouchesForDate(up) {
 			continue
 		}
 		if tried++; tried > maxRepairLines {
@@ -355,7 +357,7 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 			}
 			for _, iso := range []string{dayFirst, monthFirstDate, tryDate(ds[:4], ds[4:6], ds[6:])} {
 				if iso != "" && plausible(iso) {
-					return lineDate{foundDate: foundDate{iso, m[2], m[3]}, line: i, text: ds, conf: l.confIn(m[2], m[3])}, true
+					return lineDate{foundDate: foundDate{iso, m[2], m[3]}, line: i, text: ds, conf: ln.confIn(m[2], m[3])}, true
 				}
 			}
 		}
@@ -373,20 +375,20 @@ func repairedDate(lines []textLine, monthFirst bool, plausible func(string) bool
 			}
 		}
 		for _, v := range variants {
-			for _, d := range datesInLine(v, monthFirst) {
+			for _, d := range l.datesInLine(v, monthFirst) {
 				if plausible(d.iso) && !beforeClock(v, d) {
-					return lineDate{foundDate: d, line: i, text: strings.TrimSpace(up[min(d.start, len(up)):min(d.end+1, len(up))]), conf: l.confIn(d.start, d.end)}, true
+					return lineDate{foundDate: d, line: i, text: strings.TrimSpace(up[min(d.start, len(up)):min(d.end+1, len(up))]), conf: ln.confIn(d.start, d.end)}, true
 				}
 			}
 		}
-		if d, ok := confusedDigitDate(digits, monthFirst, plausible, &confusions); ok {
-			return lineDate{foundDate: d, line: i, text: up[d.start:d.end], conf: l.confIn(d.start, d.end)}, true
+		if d, ok := l.confusedDigitDate(digits, monthFirst, plausible, &confusions); ok {
+			return lineDate{foundDate: d, line: i, text: up[d.start:d.end], conf: ln.confIn(d.start, d.end)}, true
 		}
 	}
-	if d, ok := repairedYear(lines, plausible, setAside, false); ok {
+	if d, ok := l.repairedYear(lines, plausible, setAside, false); ok {
 		return d, true
 	}
-	return spacedSeparator(lines, monthFirst, plausible)
+	return l.spacedSeparator(lines, monthFirst, plausible)
 }
 
 // spacedDate is a line of bare numbers (a terminal, a receipt number)
@@ -398,25 +400,25 @@ var spacedDate = regexp.MustCompile(`^[\d ]*?(?:^| )(\d{2} \d{2}[-/.]\d{2}|\d{2}
 // date: a line of bare numbers ending in a date with one separator read as
 // a space, when the lines that have one agree on a plausible date. A word
 // on the line ("QTY 05 02-18") makes its numbers something else.
-func spacedSeparator(lines []textLine, monthFirst bool, plausible func(string) bool) (lineDate, bool) {
+func (l *loc) spacedSeparator(lines []textLine, monthFirst bool, plausible func(string) bool) (lineDate, bool) {
 	var found lineDate
-	for i, l := range lines {
-		if len(l.up) > maxRepairLine {
+	for i, ln := range lines {
+		if len(ln.up) > maxRepairLine {
 			continue // cut short, its end would not be the line's
 		}
-		up := strings.TrimRight(l.up, " |")
+		up := strings.TrimRight(ln.up, " |")
 		m := spacedDate.FindStringSubmatchIndex(up)
 		if m == nil {
 			continue
 		}
 		v := up[:m[2]] + strings.Replace(up[m[2]:m[3]], " ", "-", 1)
-		for _, d := range datesInLine(v, monthFirst) {
+		for _, d := range l.datesInLine(v, monthFirst) {
 			if d.start != m[2] || !plausible(d.iso) {
 				continue
 			}
 			switch {
 			case found.iso == "":
-				found = lineDate{foundDate: d, line: i, text: up[m[2]:m[3]], conf: l.confIn(m[2], m[3])}
+				found = lineDate{foundDate: d, line: i, text: up[m[2]:m[3]], conf: ln.confIn(m[2], m[3])}
 			case found.iso != d.iso:
 				return lineDate{}, false
 			}
@@ -426,15 +428,15 @@ func spacedSeparator(lines []textLine, monthFirst bool, plausible func(string) b
 }
 
 // vouchesForDate reports a line with a date label or a time of day.
-func vouchesForDate(up string) bool {
-	return datePriority(up) == dateLabelled || clockTime.MatchString(up)
+func (l *loc) vouchesForDate(up string) bool {
+	return l.datePriority(up) == dateLabelled || clockTime.MatchString(up)
 }
 
 // repairedYear is the first date set aside whose year repairYear makes
 // plausible; with vouched, only on a line that vouches for a date.
-func repairedYear(lines []textLine, plausible func(string) bool, setAside []lineDate, vouched bool) (lineDate, bool) {
+func (l *loc) repairedYear(lines []textLine, plausible func(string) bool, setAside []lineDate, vouched bool) (lineDate, bool) {
 	for _, d := range setAside {
-		if vouched && (d.line < 0 || d.line >= len(lines) || !vouchesForDate(truncateUTF8(lines[d.line].up, maxRepairLine))) {
+		if vouched && (d.line < 0 || d.line >= len(lines) || !l.vouchesForDate(truncateUTF8(lines[d.line].up, maxRepairLine))) {
 			continue
 		}
 		if iso, ok := repairYear(d.iso, plausible); ok {
@@ -467,7 +469,7 @@ var firstDigitConfusions = func() map[byte]string {
 // 19-04-18, "42 JUN 2018" for 12 JUN 2018, "18/64/2017" for 18/04/2017),
 // when exactly one undoing gives a plausible date. tries counts the
 // digits tried.
-func confusedDigitDate(up string, monthFirst bool, plausible func(string) bool, tries *int) (foundDate, bool) {
+func (l *loc) confusedDigitDate(up string, monthFirst bool, plausible func(string) bool, tries *int) (foundDate, bool) {
 	var found foundDate
 	for k := 0; k < len(up) && *tries < maxConfusions; k++ {
 		if firstDigitConfusions[up[k]] == "" || k+2 >= len(up) || !isDigit(up[k+1]) || isDigit(up[k+2]) || k > 0 && isDigit(up[k-1]) {
@@ -476,7 +478,7 @@ func confusedDigitDate(up string, monthFirst bool, plausible func(string) bool, 
 		*tries++
 		for _, r := range []byte(firstDigitConfusions[up[k]]) {
 			v := up[:k] + string(r) + up[k+1:]
-			for _, d := range datesInLine(v, monthFirst) {
+			for _, d := range l.datesInLine(v, monthFirst) {
 				if d.start > k || k >= d.end || !plausible(d.iso) || beforeClock(v, d) {
 					continue
 				}
@@ -540,15 +542,18 @@ func repairYear(iso string, plausible func(string) bool) (string, bool) {
 // Date reads only the date of the receipt in lines, as Lines would.
 func Date(lines []Line, opt Options) string {
 	tl := toTextLines(lines)
+	l := localeOf(tl, opt)
 	cur := opt.Currency
 	if cur == "" {
-		cur = parseCurrency(tl)
+		cur = parseCurrency(tl, l)
 	}
-	return parseDate(tl, cur, opt.Now).iso
+	return l.parseDate(tl, cur, opt.Now).iso
 }
 
 // VouchesForDate reports a line whose words promise a date on it or
-// beside it: a date label or a time of day.
-func VouchesForDate(text string) bool {
-	return vouchesForDate(truncateUTF8(keyUpper(text), maxRepairLine))
+// beside it, in the words of opt.Country (of any country when empty): a
+// date label or a time of day.
+func VouchesForDate(text string, opt Options) bool {
+	p, _ := locale.Get(opt.Country)
+	return locFor(p).vouchesForDate(truncateUTF8(locale.Fold(text), maxRepairLine))
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // evidence is one way a receipt states its total.
@@ -85,7 +86,7 @@ type totalResult struct {
 // independent evidence supports. A labelled total that only its own line
 // supports is corrected to a computed one when the two differ in a single
 // digit (an OCR misreading that the receipt's arithmetic proves).
-func pickTotal(m receiptMoney, items []amount) totalResult {
+func (l *loc) pickTotal(m receiptMoney, items []amount) totalResult {
 	m.printed = printedAmounts(m)
 	cands := map[int64]*totalCand{}
 	var plain []amount
@@ -120,10 +121,10 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		c.amt.conf = max(c.amt.conf, lb.amt.conf)
 	}
 	markInconsistentFinals(cands, plain)
-	rels := relations(m, items)
+	rels := l.relations(m, items)
 	for _, p := range distinct(plain, maxTotalLabels) {
 		for _, r := range distinct(m.rounding, maxRoundings) {
-			if v := roundedBy(m, p.units, r); v > 0 {
+			if v := l.roundedBy(m, p.units, r); v > 0 {
 				addComputed(cands, amountOf(v, max(p.decimals, r.decimals)), evRounding)
 			}
 		}
@@ -132,7 +133,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		// The rounding's amount is unreadable: each total before it may
 		// have been rounded to 5 sen.
 		for _, p := range distinct(plain, maxTotalLabels) {
-			if r := fiveSen(m, p.units); r != p.units {
+			if r := l.cashRound(m, p.units); r != p.units {
 				addComputed(cands, amountOf(r, p.decimals), evRounding)
 			}
 		}
@@ -141,7 +142,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 		for _, r := range distinct(m.rounding, maxRoundings) {
 			// A zero rounding would make the subtotal a total even where
 			// tax is added to it.
-			if v := roundedBy(m, p.units, r); v > 0 && r.units != 0 {
+			if v := l.roundedBy(m, p.units, r); v > 0 && r.units != 0 {
 				addComputed(cands, amountOf(v, max(p.decimals, r.decimals)), evRounding)
 			}
 		}
@@ -164,7 +165,7 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 			near := labelNear(r.amt.units)
 			for _, rd := range distinct(m.rounding, maxRoundings) {
 				if rd.units != 0 {
-					ev, v := evRounding, roundedBy(m, r.amt.units, rd)
+					ev, v := evRounding, l.roundedBy(m, r.amt.units, rd)
 					if paid, ok := cashLessChange(m); !near && (!ok || paid.units == v || !withinRounding(paid.units, r.amt.units)) {
 						// No total label near the sum: the rounded sum is what
 						// the sum's own evidence says was paid, unless cash
@@ -180,46 +181,46 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 	}
 	fits := false
 	for _, c := range cands {
-		fits = fits || taxShare(m, c.amt.units)
+		fits = fits || l.taxShare(m, c.amt.units)
 	}
 	if !fits {
 		for _, p := range distinct(m.payments, maxTotalLabels) {
 			// No total is one the printed tax is the share of, but an
 			// amount paid is: the total, its own label misread.
-			if taxShare(m, p.units) {
+			if l.taxShare(m, p.units) {
 				addComputed(cands, p, evTaxShare)
 			}
 		}
 	}
-	supersede(m, cands)
+	l.supersede(m, cands)
 	if len(cands) == 0 {
-		return fallbackTotal(m)
+		return l.fallbackTotal(m)
 	}
 	win := bestCand(m, cands)
 	printed, asRead := win.amt.text, withPoint(win.amt, m.decimals)
 	win.amt = usualForm(win.amt, m.decimals)
 	res := totalResult{amt: win.amt, found: true, line: win.line}
-	if r, ok := unreadRounding(m, win); ok {
+	if r, ok := l.unreadRounding(m, win); ok {
 		res.amt, res.conf = r, 0.7*support(win)
 		res.warnings = append(res.warnings, fmt.Sprintf("total: %s rounded to %s, the printed rounding unreadable", win.amt.text, r.text))
 		return res
 	}
-	if fix := provedCorrection(win, asRead, cands, m); fix != nil {
+	if fix := l.provedCorrection(win, asRead, cands, m); fix != nil {
 		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by %s", printed, fix.amt.text, describe(fix.ev, rels)))
 		res.amt, res.conf, res.proved = usualForm(fix.amt, m.decimals), 0.6*ocrConf(win.amt), true
 		return res
 	}
-	if fix, ok := taxAtRate(m); ok && alone(win, m) && fix.units != win.amt.units && oneDigitApart(win.amt.text, fix.text) {
-		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by the amount before tax plus its tax at %d%%", win.amt.text, fix.text, defaultTaxRate))
+	if fix, rate, ok := l.taxAtRate(m); ok && alone(win, m) && fix.units != win.amt.units && oneDigitApart(win.amt.text, fix.text) {
+		res.warnings = append(res.warnings, fmt.Sprintf("total: read as %s, corrected to %s by the amount before tax plus its tax at %s%%", win.amt.text, fix.text, strings.TrimSuffix(strings.TrimRight(formatUnits(rate, 4), "0"), ".")))
 		res.amt, res.conf, res.proved = fix, 0.6*ocrConf(win.amt), true
 		return res
 	}
 	res.conf = ocrConf(win.amt) * support(win)
-	if unrounded(m, win.amt) {
+	if l.unrounded(m, win.amt) {
 		// "ROUNDING 0.00" says the total needed none: a total between
 		// 5-sen steps has a misread digit.
 		res.conf *= 0.5
-		res.warnings = append(res.warnings, fmt.Sprintf("total: %s is not a multiple of 0.05, though the printed rounding is 0.00", win.amt.text))
+		res.warnings = append(res.warnings, fmt.Sprintf("total: %s is not a multiple of %s, though the printed rounding is 0.00", win.amt.text, l.p.CashRounding))
 	}
 	for _, r := range rels {
 		if r.amt.units != win.amt.units {
@@ -234,8 +235,8 @@ func pickTotal(m receiptMoney, items []amount) totalResult {
 
 // fallbackTotal is used when no line labels a total and nothing computes
 // one: the subtotal when no tax is added to it, else the one amount paid.
-func fallbackTotal(m receiptMoney) totalResult {
-	if sub, ok := pickSubtotal(m); ok && sub.taxIncluded {
+func (l *loc) fallbackTotal(m receiptMoney) totalResult {
+	if sub, ok := l.pickSubtotal(m); ok && sub.taxIncluded {
 		return totalResult{amt: sub.amt, found: true, line: -1, conf: 0.5 * ocrConf(sub.amt), warnings: []string{"total: only a subtotal found"}}
 	}
 	if p := distinct(m.payments, 2); len(p) == 1 && !p[0].neg && p[0].units > 0 && p[0].decimals == m.decimals {
@@ -250,13 +251,13 @@ const scoreSuperseded = -15
 
 // supersede penalises the totals before a non-zero rounding when the
 // rounded amount is itself a candidate.
-func supersede(m receiptMoney, cands map[int64]*totalCand) {
+func (l *loc) supersede(m receiptMoney, cands map[int64]*totalCand) {
 	for _, r := range distinct(m.rounding, maxRoundings) {
 		if r.units == 0 {
 			continue
 		}
 		for units, c := range cands {
-			if v, ok := cands[roundedBy(m, units, r)]; ok && v != c && c.ev&evRounding == 0 {
+			if v, ok := cands[l.roundedBy(m, units, r)]; ok && v != c && c.ev&evRounding == 0 {
 				c.base += scoreSuperseded
 			}
 		}
@@ -396,8 +397,8 @@ func sources(c *totalCand) int {
 // provedCorrection returns the computed total that corrects the winner,
 // when the winner stands on its own label alone and a computed total
 // differs from it in exactly one digit.
-func provedCorrection(win *totalCand, read string, cands map[int64]*totalCand, m receiptMoney) *totalCand {
-	if win.labels != 1 || win.ev&(arithmetic|evPaid) != 0 || subtotalPlusTax(m, win.amt.units) {
+func (l *loc) provedCorrection(win *totalCand, read string, cands map[int64]*totalCand, m receiptMoney) *totalCand {
+	if win.labels != 1 || win.ev&(arithmetic|evPaid) != 0 || l.subtotalPlusTax(m, win.amt.units) {
 		return nil // other evidence agrees with what was read: keep it
 	}
 	var fix *totalCand
@@ -410,7 +411,7 @@ func provedCorrection(win *totalCand, read string, cands map[int64]*totalCand, m
 		if c.labels > 0 || !proves(ev) || read != c.amt.text && !oneDigitApart(read, c.amt.text) && !oneDigitMore(read, c.amt.text) {
 			continue
 		}
-		if m.roundingPrinted && fiveSen(m, c.amt.units) == win.amt.units {
+		if m.roundingPrinted && l.cashRound(m, c.amt.units) == win.amt.units {
 			// The sum before rounding: the label is the rounded total
 			// the receipt says it prints.
 			continue
@@ -438,7 +439,7 @@ func withPoint(a amount, decimals int) string {
 // amount excluding tax too, which is no total candidate of its own) plus a
 // printed tax makes units: agreement enough to keep a reading, though not
 // to prove another.
-func subtotalPlusTax(m receiptMoney, units int64) bool {
+func (l *loc) subtotalPlusTax(m receiptMoney, units int64) bool {
 	taxes := distinct(taxAmounts(m), maxTaxes)
 	for _, lb := range m.labels {
 		if lb.summary || lb.kind != kindSubtotal || lb.amt.neg || lb.amt.decimals != m.decimals {
@@ -471,23 +472,28 @@ func proves(ev evidence) bool {
 }
 
 // taxShare reports whether a tax printed outside a summary is the share
-// of units that the usual rate makes, units x 6/106, to the cent. A total
-// of goods at one rate has it whether the tax was added to their prices or
-// included in them. It pins a total only to a few tens of sen, so it tells
-// a misread leading digit, not a cent, and is no arithmetic that proves a
-// correction.
-func taxShare(m receiptMoney, units int64) bool {
-	if m.decimals != 2 || units <= 0 {
+// of units that one of the country's rates makes (units x 6/106 at 6%), to
+// the cent. A total of goods at one rate has it whether the tax was added
+// to their prices or included in them. It pins a total only to a few tens
+// of cents, so it tells a misread leading digit, not a cent, and is no
+// arithmetic that proves a correction.
+func (l *loc) taxShare(m receiptMoney, units int64) bool {
+	if m.decimals != 2 || units <= 0 || units > maxShareUnits {
 		return false
 	}
 	const cent = amountScale / 100
 	for _, t := range distinct(taxAmounts(m), maxTaxes) {
-		if d := units*defaultTaxRate/(100+defaultTaxRate) - t.units; t.units > 0 && t.units < units && d >= -cent && d <= cent {
-			return true
+		for _, r := range l.taxRates {
+			if d := units*r/(100*amountScale+r) - t.units; t.units > 0 && t.units < units && d >= -cent && d <= cent {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// maxShareUnits keeps taxShare's product inside int64.
+const maxShareUnits = 1 << 40
 
 // oneDigitApart reports two amounts written alike but for one digit.
 func oneDigitApart(a, b string) bool {
@@ -566,16 +572,16 @@ func ocrConf(a amount) float64 {
 	return a.conf
 }
 
-// fiveSen rounds an amount of two decimals to the nearest 0.05, as cash
-// totals are where coins below 5 sen are out of use (Malaysia, Singapore,
-// Australia, ...); other amounts are returned as they are. It is used only
-// on receipts that print a rounding line, which says that the receipt
-// rounds so.
-func fiveSen(m receiptMoney, units int64) int64 {
-	if m.decimals != 2 || units <= 0 {
+// cashRound rounds an amount of two decimals to the step cash totals are
+// rounded to in the receipt's country, where the smallest coins are out of
+// use (0.05 in Malaysia and the Netherlands); in other countries, and with
+// no country known, amounts are returned as they are. It is used only on
+// receipts that print a rounding line, which says that the receipt rounds.
+func (l *loc) cashRound(m receiptMoney, units int64) int64 {
+	if l.cashStep == 0 || m.decimals != 2 || units <= 0 {
 		return units
 	}
-	const step = amountScale / 20
+	step := l.cashStep
 	return (units + step/2) / step * step
 }
 
@@ -583,11 +589,11 @@ func fiveSen(m receiptMoney, units int64) int64 {
 // 0.05 when the receipt prints a rounding whose amount could not be read:
 // the sum is the amount before rounding, and what is paid is rounded
 // (cash less change is what was paid, so it is left as it is).
-func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
+func (l *loc) unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
 	if !m.roundingPrinted || len(m.rounding) > 0 || win.ev&(evLabel|evFinal|evPaid|evCashChange) != 0 || win.ev&arithmetic == 0 {
 		return amount{}, false
 	}
-	r := fiveSen(m, win.amt.units)
+	r := l.cashRound(m, win.amt.units)
 	if r == win.amt.units {
 		return amount{}, false
 	}
@@ -595,19 +601,20 @@ func unreadRounding(m receiptMoney, win *totalCand) (amount, bool) {
 }
 
 // roundedBy is base with the printed rounding r applied, 0 when that
-// cannot be what was paid. A rounding lands on a step of 0.05 or a
-// multiple of it, so a result between steps means a misread base or
+// cannot be what was paid. Where the country rounds cash, a rounding lands
+// on a step of it, so a result between steps means a misread base or
 // rounding, except that OCR easily loses a rounding's minus sign ("-0.01"
 // read "0.01"): when adding r misses the step that subtracting it lands
 // on, r is subtracted. A sum printed as a total, subtotal or payment, or
-// made by cash less change, was paid all the same (a currency not rounded
-// to 0.05); so is any sum on a receipt in another currency than ringgit.
-func roundedBy(m receiptMoney, base int64, r amount) int64 {
+// made by cash less change, was paid all the same; so is any sum in a
+// country that does not round cash, or on a receipt in another currency
+// than the country's.
+func (l *loc) roundedBy(m receiptMoney, base int64, r amount) int64 {
 	v := base + r.units
-	if m.decimals != 2 || r.units == 0 || v <= 0 || fiveSen(m, v) == v || m.printed[v] || m.currency != "" && m.currency != "MYR" {
+	if m.decimals != 2 || r.units == 0 || v <= 0 || l.cashRound(m, v) == v || m.printed[v] || m.currency != "" && l.p != nil && m.currency != l.p.Currency {
 		return v
 	}
-	if w := base - r.units; r.units > 0 && !r.neg && w > 0 && fiveSen(m, w) == w {
+	if w := base - r.units; r.units > 0 && !r.neg && w > 0 && l.cashRound(m, w) == w {
 		return w
 	}
 	return 0
@@ -650,9 +657,9 @@ func roundedSubtotals(m receiptMoney) []amount {
 }
 
 // unrounded reports a total that a zero rounding says is already a
-// multiple of 0.05 but is not.
-func unrounded(m receiptMoney, a amount) bool {
-	if len(m.rounding) == 0 || fiveSen(m, a.units) == a.units {
+// multiple of the country's cash rounding step but is not.
+func (l *loc) unrounded(m receiptMoney, a amount) bool {
+	if len(m.rounding) == 0 || l.cashRound(m, a.units) == a.units {
 		return false
 	}
 	for _, r := range m.rounding {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/receipts-api/receipts/internal/locale"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -15,39 +16,26 @@ var qtyMark = regexp.MustCompile(`(?:^|[^0-9.,])(\d{1,3})\s?(?:X|PCS|PC)(?:[^A-Z
 // search cheap on hostile input.
 const maxItemNumbers = 8
 
-// headerWords, as whole words, mark a table header or a money line, never
-// an item.
-var headerWords = []string{
-	"QTY", "PRICE", "AMOUNT", "AMT", "DESC", "ITEM", "TOTAL", "CASH", "CHANGE", "ROUND",
-	"GST", "TAX", "DISC", "SAVING", "PAYMENT", "TENDER", "INVOICE",
-}
-
-// itemCodes are tax codes and units printed beside item amounts.
-var itemCodes = map[string]bool{
-	"SR": true, "ZR": true, "ZRL": true, "RM": true, "PC": true, "PCS": true, "PES": true,
-	"PKT": true, "UNIT": true, "UNITS": true, "EA": true, "KG": true, "X": true, "S": true, "Z": true,
-}
-
 // parseItems reads the item lines between the header and the totals. A
 // line counts as an item only when its numbers check out: a quantity
 // times a unit price equals the line amount. A receipt's items are
 // better missing than invented from OCR noise.
-func parseItems(lines []textLine, from, to int) []receipt.LineItem {
+func (l *loc) parseItems(lines []textLine, from, to int) []receipt.LineItem {
 	var items []receipt.LineItem
 	used := map[int]bool{}
-	below := descriptionsBelow(lines, from, to)
+	below := l.descriptionsBelow(lines, from, to)
 	for i := from; i < to && i < len(lines); i++ {
-		l := lines[i]
-		if l.up == "" || anyWord(l.up, headerWords) {
+		ln := lines[i]
+		if ln.up == "" || anyWord(ln.up, l.headerWords) {
 			continue
 		}
-		q, u, a, ok := itemNumbers(l.up)
+		q, u, a, ok := l.itemNumbers(ln.up)
 		if !ok {
 			continue
 		}
-		desc := description(l.raw)
+		desc := l.description(ln.raw)
 		if desc == "" {
-			desc = neighbourDescription(lines, i, from, to, below, used)
+			desc = l.neighbourDescription(lines, i, from, to, below, used)
 		}
 		if desc == "" {
 			continue
@@ -61,21 +49,21 @@ func parseItems(lines []textLine, from, to int) []receipt.LineItem {
 // descriptionsBelow reports a layout that prints each item's numbers
 // above its description: the first line with numbers follows the table
 // header directly.
-func descriptionsBelow(lines []textLine, from, to int) bool {
+func (l *loc) descriptionsBelow(lines []textLine, from, to int) bool {
 	for i := from; i < to && i < len(lines); i++ {
-		if len(moneyAmounts(lines[i].up)) < 2 || anyWord(lines[i].up, headerWords) {
+		if len(l.moneyAmounts(lines[i].up)) < 2 || anyWord(lines[i].up, l.headerWords) {
 			continue
 		}
 		p := prevNonEmpty(lines, i)
-		return p >= 0 && anyWord(lines[p].up, headerWords)
+		return p >= 0 && anyWord(lines[p].up, l.headerWords)
 	}
 	return false
 }
 
 // itemNumbers finds quantity, unit price and amount on a line: the amount
 // is the last money amount, and some earlier pair multiplies to it.
-func itemNumbers(up string) (qty, unit, amt string, ok bool) {
-	nums := scanAmounts(up)
+func (l *loc) itemNumbers(up string) (qty, unit, amt string, ok bool) {
+	nums := l.scanAmounts(up)
 	var vals []amount
 	for _, n := range nums {
 		if !n.percent && !n.neg {
@@ -159,12 +147,12 @@ func times(q, u amount) int64 {
 
 // description returns the words of an item line, without codes, amounts
 // and tax markers; empty when nothing reads as a description.
-func description(raw string) string {
+func (l *loc) description(raw string) string {
 	var words []string
 	for _, f := range strings.Fields(raw) {
 		w := strings.Trim(f, "|:;,*@[]{}‘'\"")
-		up := keyUpper(strings.Trim(w, "()"))
-		if itemCodes[up] || !hasLetters(w, 2) || strings.ContainsAny(w, "0123456789") && !hasLetters(w, 3) {
+		up := locale.Fold(strings.Trim(w, "()"))
+		if l.itemCodes[up] || !hasLetters(w, 2) || strings.ContainsAny(w, "0123456789") && !hasLetters(w, 3) {
 			continue
 		}
 		if qtyMark.MatchString(up) && !hasLetters(w, 3) {
@@ -182,9 +170,9 @@ func description(raw string) string {
 // neighbourDescription takes the description from a text line next to
 // an item line: above it (past a line of codes), or below it in layouts
 // that print descriptions under the numbers, or wherever one is free.
-func neighbourDescription(lines []textLine, i, from, to int, below bool, used map[int]bool) string {
+func (l *loc) neighbourDescription(lines []textLine, i, from, to int, below bool, used map[int]bool) string {
 	above := []int{prevNonEmpty(lines, i)}
-	if p := above[0]; p >= 0 && description(lines[p].raw) == "" {
+	if p := above[0]; p >= 0 && l.description(lines[p].raw) == "" {
 		above = append(above, prevNonEmpty(lines, p))
 	}
 	order := append(above, nextNonEmpty(lines, i))
@@ -192,7 +180,7 @@ func neighbourDescription(lines []textLine, i, from, to int, below bool, used ma
 		order = append([]int{nextNonEmpty(lines, i)}, above...)
 	}
 	for _, j := range order {
-		if d := freeDescription(lines, j, from, to, used); d != "" {
+		if d := l.freeDescription(lines, j, from, to, used); d != "" {
 			used[j] = true
 			return d
 		}
@@ -202,17 +190,17 @@ func neighbourDescription(lines []textLine, i, from, to int, below bool, used ma
 
 // freeDescription returns the description on line j when it is a text
 // line of the item table not yet given to an item.
-func freeDescription(lines []textLine, j, from, to int, used map[int]bool) string {
-	if j < from || j >= to || used[j] || anyWord(lines[j].up, headerWords) {
+func (l *loc) freeDescription(lines []textLine, j, from, to int, used map[int]bool) string {
+	if j < from || j >= to || used[j] || anyWord(lines[j].up, l.headerWords) {
 		return ""
 	}
-	if _, _, _, ok := itemNumbers(lines[j].up); ok {
+	if _, _, _, ok := l.itemNumbers(lines[j].up); ok {
 		return ""
 	}
-	if _, ok := lastAmount(lines[j].up); ok && !hasLetters(lines[j].raw, 6) {
+	if _, ok := l.lastAmount(lines[j].up); ok && !hasLetters(lines[j].raw, 6) {
 		return ""
 	}
-	return description(lines[j].raw)
+	return l.description(lines[j].raw)
 }
 
 // prevNonEmpty returns the index of the previous non-empty line, or -1.

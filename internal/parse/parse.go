@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/receipts-api/receipts/internal/locale"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -25,9 +26,22 @@ type Options struct {
 	// Now is the day the receipt was uploaded: a date after it (by more
 	// than a day, for time zones) is a misreading. Zero skips that check.
 	Now time.Time
+	// Country, when set (an ISO 3166-1 alpha-2 code with a profile: a
+	// client's hint, a tenant's default), is the country whose rules the
+	// receipt is read by; when empty, the receipt's own evidence decides.
+	Country string
 	// Currency, when known from elsewhere (the rest of the receipt), is
-	// the currency Date reads dates by.
+	// the currency Date reads the dates of a receipt of unknown country by.
 	Currency string
+}
+
+// localeOf returns the rules a receipt is read by: the hinted country's,
+// else the detected one's, else those of no country.
+func localeOf(lines []textLine, opt Options) *loc {
+	if p, ok := locale.Get(opt.Country); ok && opt.Country != "" {
+		return locFor(p)
+	}
+	return locFor(detectCountry(lines))
 }
 
 // Text reads the fields of a receipt from its OCR text. It tolerates
@@ -90,15 +104,17 @@ func parse(lines []textLine, opt Options) parsed {
 	}
 	var f receipt.Fields
 	conf := map[string]float64{}
-	f.Currency = parseCurrency(lines)
-	d := parseDate(lines, f.Currency, opt.Now)
+	l := localeOf(lines, opt)
+	f.Country = l.country()
+	f.Currency = parseCurrency(lines, l)
+	d := l.parseDate(lines, f.Currency, opt.Now)
 	f.Date = d.iso
 	p := parsed{dateLine: d.line, totalLine: -1}
 	if d.iso != "" {
 		conf["date"] = d.conf
 	}
 	warnings = append(warnings, d.warnings...)
-	h := findHeader(lines)
+	h := l.findHeader(lines)
 	f.Vendor, f.Address = h.vendor, h.address
 	p.vendorFrom, p.vendorTo = h.from, h.to
 	if h.vendor != "" {
@@ -107,20 +123,20 @@ func parse(lines []textLine, opt Options) parsed {
 	if h.address != "" {
 		conf["address"] = h.addressConf
 	}
-	m := readMoney(lines)
+	m := l.readMoney(lines)
 	m.currency = f.Currency
-	f.LineItems = parseItems(lines, h.end, m.itemsTo)
-	t := pickTotal(m, itemAmounts(f.LineItems))
+	f.LineItems = l.parseItems(lines, h.end, m.itemsTo)
+	t := l.pickTotal(m, l.itemAmounts(f.LineItems))
 	f.Total = t.amt.text
 	p.totalLine, p.totalProved = t.line, t.proved
 	if t.found {
 		conf["total"] = t.conf
 	}
 	warnings = append(warnings, t.warnings...)
-	if s, ok := pickSubtotal(m); ok {
+	if s, ok := l.pickSubtotal(m); ok {
 		f.Subtotal = s.amt.text
 	}
-	f.Tax = pickTax(m, t.amt, t.found)
+	f.Tax = l.pickTax(m, t.amt, t.found)
 	if len(conf) > 0 {
 		f.Confidence = conf
 	}

@@ -18,12 +18,12 @@ type relation struct {
 }
 
 // relations computes the totals the receipt's other lines imply.
-func relations(m receiptMoney, items []amount) []relation {
+func (l *loc) relations(m receiptMoney, items []amount) []relation {
 	var out []relation
 	if c, ok := cashLessChange(m); ok {
 		out = append(out, relation{evCashChange, "cash less change", "cash less change is", c})
 	}
-	if sub, ok := pickSubtotal(m); ok && sub.labelled && !sub.taxIncluded {
+	if sub, ok := l.pickSubtotal(m); ok && sub.labelled && !sub.taxIncluded {
 		for _, t := range distinct(taxAmounts(m), maxTaxes) {
 			if t.units > 0 && t.units < sub.amt.units {
 				out = append(out, relation{evSubtotalTax, "subtotal plus tax", "subtotal plus tax is", amountOf(sub.amt.units+t.units, sub.amt.decimals)})
@@ -56,27 +56,23 @@ func taxAmounts(m receiptMoney) []amount {
 	return append(out, m.taxLines...)
 }
 
-// defaultTaxRate is the rate a tax line without its own is tried at, in
-// percent: Malaysia's GST and SST.
-const defaultTaxRate = 6
-
 // taxRows finds pairs of an amount excluding tax and its tax, printed side
-// by side on a tax line, whose ratio is the line's rate (or the usual
-// one): their sum is the total including tax. The largest such sum is the
-// summary's total row.
-func taxRows(lines []textLine) []amount {
+// by side on a tax line, whose ratio is the line's rate (or one of the
+// country's rates): their sum is the total including tax. The largest
+// such sum is the summary's total row.
+func (l *loc) taxRows(lines []textLine) []amount {
 	var best amount
-	for _, l := range lines {
+	for _, ln := range lines {
 		// A summary's total row may carry only TOTAL ("Total : 20.00 1.20").
-		if !hasTaxWord(l.up) && !hasWord(l.up, "SR") && !strings.Contains(l.up, "%") && !strings.Contains(l.up, "TOTAL") {
+		if !l.hasTaxWord(ln.up) && !anyWord(ln.up, l.summaryCodes()) && !strings.Contains(ln.up, "%") && !containsAny(ln.up, l.v.Total...) {
 			continue
 		}
-		if sum, ok := taxPair(l.up); ok && sum.units > best.units {
+		if sum, ok := l.taxPair(ln.up); ok && sum.units > best.units {
 			best = sum
 		}
 	}
 	if best.units == 0 {
-		if sum, ok := suppliesByRate(lines); ok {
+		if sum, ok := l.suppliesByRate(lines); ok {
 			return []amount{sum}
 		}
 		return nil
@@ -92,32 +88,32 @@ func taxRows(lines []textLine) []amount {
 // above it and the two differ by the rate's tax, as a tax summary's row
 // must; one that does not is a misreading, and nothing is summed. It needs
 // a taxed and an untaxed part.
-func suppliesByRate(lines []textLine) (amount, bool) {
+func (l *loc) suppliesByRate(lines []textLine) (amount, bool) {
 	var (
 		sum            int64
 		before         []int64 // taxed parts before tax
 		taxed, untaxed bool
 	)
-	for _, l := range lines {
-		up := l.up
-		if !strings.Contains(up, "SUPPLIES") || !strings.Contains(up, "TOTAL") {
+	for _, ln := range lines {
+		up := ln.up
+		if !containsAny(up, l.v.Supplies...) || !containsAny(up, l.v.Total...) {
 			continue
 		}
-		a, ok := lastAmount(up)
+		a, ok := l.lastAmount(up)
 		if !ok || a.neg || a.decimals != 2 {
 			continue
 		}
-		switch rate, taxedRate := lineRate(up); {
-		case !taxedRate && (zeroRate.MatchString(up) || containsAny(up, "ZERO", "EXEMPT")):
+		switch rate, taxedRate := l.lineRate(up); {
+		case !taxedRate && (zeroRate.MatchString(up) || containsAny(up, l.v.ZeroRated...)):
 			untaxed = true
 		case !taxedRate:
 			continue
-		case containsAny(up, "EXC"):
+		case containsAny(up, l.v.Excl...):
 			if len(before) < maxTaxes {
 				before = append(before, a.units)
 			}
 			continue
-		case containsAny(up, "INC"):
+		case containsAny(up, l.v.Incl...):
 			if !slices.ContainsFunc(before, func(x int64) bool { return taxOf(x, rate, a.units-x) }) {
 				return amount{}, false
 			}
@@ -132,8 +128,8 @@ func suppliesByRate(lines []textLine) (amount, bool) {
 
 // lineRate is the tax rate a line prints ("6%"), in amount units, when it
 // is above zero.
-func lineRate(up string) (int64, bool) {
-	for _, a := range scanAmounts(up) {
+func (l *loc) lineRate(up string) (int64, bool) {
+	for _, a := range l.scanAmounts(up) {
 		if a.percent && a.units > 0 {
 			return a.units, true
 		}
@@ -152,15 +148,15 @@ func taxOf(x, rate, tax int64) bool {
 var zeroRate = regexp.MustCompile(`(?:^|[^0-9.,])0 ?%`)
 
 // taxPair finds, among the amounts of a line, an amount excluding tax
-// followed by its tax at the line's rate (or the usual one), and returns
-// the largest such sum.
-func taxPair(up string) (amount, bool) {
-	all := scanAmounts(up)
-	rate := int64(defaultTaxRate * amountScale)
+// followed by its tax at the line's rate (or at one of the country's), and
+// returns the largest such sum.
+func (l *loc) taxPair(up string) (amount, bool) {
+	all := l.scanAmounts(up)
+	rates := l.taxRates
 	var money []amount
 	for _, a := range all {
 		if a.percent {
-			rate = a.units
+			rates = []int64{a.units}
 		} else if a.decimals == 2 && !a.neg {
 			money = append(money, a)
 		}
@@ -168,18 +164,32 @@ func taxPair(up string) (amount, bool) {
 	var best amount
 	for k := 0; k+1 < len(money) && k < maxItemNumbers; k++ {
 		x, y := money[k], money[k+1]
-		if y.units < x.units && taxOf(x.units, rate, y.units) && x.units+y.units > best.units {
-			best = amountOf(x.units+y.units, 2)
+		for _, rate := range rates {
+			if y.units < x.units && taxOf(x.units, rate, y.units) && x.units+y.units > best.units {
+				best = amountOf(x.units+y.units, 2)
+			}
 		}
 	}
 	return best, best.units > 0
 }
 
+// summaryCodes are the item tax codes of two letters or more that also
+// start a tax summary's rows ("SR 6% 50.19 3.01").
+func (l *loc) summaryCodes() []string {
+	var out []string
+	for _, c := range l.taxCodes {
+		if len(c) >= 2 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // itemAmounts reads the amounts of parsed line items.
-func itemAmounts(items []receipt.LineItem) []amount {
+func (l *loc) itemAmounts(items []receipt.LineItem) []amount {
 	var out []amount
 	for _, it := range items {
-		if a, ok := lastAmount(it.Amount); ok {
+		if a, ok := plainAmount(it.Amount); ok {
 			out = append(out, a)
 		}
 	}
@@ -204,17 +214,16 @@ func usualForm(a amount, decimals int) amount {
 
 // taxAtRate finds an amount before tax and a tax printed on lines of their
 // own ("Total Sales (Excluding GST) 51.42", "Total GST 3.08") whose ratio
-// is the usual rate, and returns their sum. It is not a total by itself
+// is one of the country's rates, and returns their sum and the rate. It is not a total by itself
 // (zero-rated goods may come on top), but it proves a total read one digit
 // off it, on a receipt that shows no zero-rated or exempt goods. An amount
 // before tax written without its decimal point ("5142"
 // among amounts with two decimals) is read with it when the rate then
 // agrees.
-func taxAtRate(m receiptMoney) (amount, bool) {
+func (l *loc) taxAtRate(m receiptMoney) (amount, int64, bool) {
 	if m.zeroRated {
-		return amount{}, false
+		return amount{}, 0, false
 	}
-	rate := int64(defaultTaxRate * amountScale)
 	taxes := distinct(taxAmounts(m), maxTaxes)
 	for _, lb := range m.labels {
 		if lb.kind != kindSubtotal || lb.summary || lb.incl || lb.amt.neg || lb.amt.units <= 0 {
@@ -229,10 +238,12 @@ func taxAtRate(m receiptMoney) (amount, bool) {
 			continue
 		}
 		for _, t := range taxes {
-			if t.units < x.units && t.decimals == m.decimals && taxOf(x.units, rate, t.units) {
-				return amountOf(x.units+t.units, m.decimals), true
+			for _, rate := range l.taxRates {
+				if t.units < x.units && t.decimals == m.decimals && taxOf(x.units, rate, t.units) {
+					return amountOf(x.units+t.units, m.decimals), rate, true
+				}
 			}
 		}
 	}
-	return amount{}, false
+	return amount{}, 0, false
 }

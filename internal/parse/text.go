@@ -4,6 +4,8 @@ import (
 	"image"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/receipts-api/receipts/internal/locale"
 )
 
 // Line is one line of receipt text as an engine read it.
@@ -24,10 +26,57 @@ type Word struct {
 
 // textLine is a Line as the parser reads it.
 type textLine struct {
-	raw  string // trimmed, as read
-	up   string // upper-cased (keyUpper), for keyword matching
-	conf []Word // nil when the engine gave none
-	box  image.Rectangle
+	raw string // trimmed, as read
+	// up is raw upper-cased and folded (locale.Fold: "Rückgeld" is
+	// "RUCKGELD"), the form keywords are matched in; toRaw maps each of
+	// its bytes to the byte of raw it came from, nil when the offsets are
+	// the same.
+	up    string
+	toRaw []int
+	conf  []Word // nil when the engine gave none
+	box   image.Rectangle
+}
+
+// newLine makes a textLine of raw text.
+func newLine(raw string, conf []Word, box image.Rectangle) textLine {
+	up, toRaw := foldLine(raw)
+	return textLine{raw: raw, up: up, toRaw: toRaw, conf: conf, box: box}
+}
+
+// foldLine folds raw for matching and maps the result's bytes back to
+// raw's, when a letter's folded form has another length ("İ" is "I").
+func foldLine(raw string) (string, []int) {
+	same := true
+	for _, r := range raw {
+		if r >= 0x80 && len(locale.FoldRune(r)) != utf8.RuneLen(r) {
+			same = false
+			break
+		}
+	}
+	if same {
+		return locale.Fold(raw), nil
+	}
+	var b strings.Builder
+	toRaw := make([]int, 0, len(raw))
+	for i, r := range raw {
+		f := locale.FoldRune(r)
+		b.WriteString(f)
+		for range len(f) {
+			toRaw = append(toRaw, i)
+		}
+	}
+	return b.String(), toRaw
+}
+
+// rawOffset maps an offset in l.up to one in l.raw.
+func (l textLine) rawOffset(k int) int {
+	if l.toRaw == nil {
+		return k
+	}
+	if k >= len(l.toRaw) {
+		return len(l.raw)
+	}
+	return l.toRaw[k]
 }
 
 // MaxLineBytes bounds a line: receipts are narrow, and a bound keeps every
@@ -45,7 +94,7 @@ func toTextLines(lines []Line) []textLine {
 		if len(raw) > maxLineBytes {
 			raw = truncateUTF8(raw, maxLineBytes)
 		}
-		out[i] = textLine{raw: raw, up: keyUpper(raw), conf: l.Words, box: l.Box}
+		out[i] = newLine(strings.ToValidUTF8(raw, ""), l.Words, l.Box)
 	}
 	return out
 }
@@ -59,7 +108,7 @@ func splitLines(text string) []textLine {
 	lines := make([]textLine, len(parts))
 	for i, p := range parts {
 		p = strings.TrimSpace(truncateUTF8(p, maxLineBytes))
-		lines[i] = textLine{raw: p, up: keyUpper(p)}
+		lines[i] = newLine(p, nil, image.Rectangle{})
 	}
 	return lines
 }
@@ -121,6 +170,17 @@ func hasWord(s, w string) bool { return wordAt(s, w, true) }
 // and ROUNDED, not GROUND or AROUND.
 func wordStarting(s, prefix string) bool { return wordAt(s, prefix, false) }
 
+// anyWordStarting reports whether a word of s starts with any of the
+// prefixes.
+func anyWordStarting(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if wordStarting(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // wordAt reports whether s contains w after a non-letter (or at its
 // start) and, when whole, before one (or at its end).
 func wordAt(s, w string, whole bool) bool {
@@ -162,27 +222,18 @@ func ocrLetter(b byte) bool {
 	return isLetter(b) || strings.IndexByte("!|}{1", b) >= 0
 }
 
-// findTotals finds "TOTAL" in an upper-cased line, allowing one misread
-// letter ("TOTA!", "TOLAL") or a lost last one ("TOTA:"), and "SUBTOTAL"
-// allowing two ("SUBTOIAT").
-func findTotals(up string) []wordMatch {
+// findTotals finds the words that label a total in an upper-cased line:
+// a subtotal's own label ("ZWISCHENSUMME"), a subtotal prefix before a
+// total word ("SUB TOTAL", "ARA TOPLAM") allowing two misread letters of
+// the total word ("SUBTOIAT"), and a total word allowing one misread
+// letter when it has five or more ("TOTA!", "TOLAL") or a lost last one
+// ("TOTA:").
+func (l *loc) findTotals(up string) []wordMatch {
 	var out []wordMatch
-	for i := 0; i+5 <= len(up); {
-		if m, ok := subtotalAt(up, i); ok {
+	for i := 0; i < len(up); {
+		if m, ok := l.totalAt(up, i); ok {
 			out = append(out, m)
 			i = m.end
-			continue
-		}
-		w := up[i : i+5]
-		if ocrLetter(w[0]) && ocrLetter(w[4]) && mismatches(w, "TOTAL") <= 1 && !partOfWord(up, i, i+5) {
-			out = append(out, wordMatch{start: i, end: i + 5})
-			i += 5
-			continue
-		}
-		if w[:4] == "TOTA" && !ocrLetter(w[4]) && (i == 0 || !isLetter(up[i-1])) {
-			// The last letter lost to the colon after it ("Grand Tota: :").
-			out = append(out, wordMatch{start: i, end: i + 4})
-			i += 4
 			continue
 		}
 		i++
@@ -190,43 +241,75 @@ func findTotals(up string) []wordMatch {
 	return out
 }
 
-// partOfWord rejects a near-miss of TOTAL glued to letters before it
-// ("ATONAL"); an exact TOTAL may be glued ("FinalTotal"), and anything may
-// follow ("TolalAmtRounded").
-func partOfWord(up string, start, end int) bool {
-	return up[start:end] != "TOTAL" && start > 0 && isLetter(up[start-1])
+// totalAt matches a total or subtotal label starting at i.
+func (l *loc) totalAt(up string, i int) (wordMatch, bool) {
+	for _, w := range l.v.Subtotal {
+		if strings.HasPrefix(up[i:], w) && (i == 0 || !isLetter(up[i-1])) {
+			return wordMatch{start: i, end: i + len(w), sub: true}, true
+		}
+	}
+	for _, p := range l.v.SubtotalPrefixes {
+		if m, ok := l.subtotalAt(up, i, p); ok {
+			return m, true
+		}
+	}
+	for _, w := range l.v.Total {
+		if len(w) < 5 || !letterWord(w) {
+			if strings.HasPrefix(up[i:], w) && wordAt(up[i:], w, true) && (i == 0 || !isLetter(up[i-1])) {
+				return wordMatch{start: i, end: i + len(w)}, true
+			}
+			continue
+		}
+		if i+len(w) <= len(up) {
+			c := up[i : i+len(w)]
+			if ocrLetter(c[0]) && ocrLetter(c[len(c)-1]) && mismatches(c, w) <= 1 && !partOfWord(up, i, i+len(w), w) {
+				return wordMatch{start: i, end: i + len(w)}, true
+			}
+		}
+		if cut := w[:len(w)-1]; strings.HasPrefix(up[i:], cut) && i+len(w) <= len(up) && !ocrLetter(up[i+len(cut)]) && (i == 0 || !isLetter(up[i-1])) {
+			// The last letter lost to the colon after it ("Grand Tota: :").
+			return wordMatch{start: i, end: i + len(cut)}, true
+		}
+	}
+	return wordMatch{}, false
 }
 
-// subtotalAt matches "SUB", an optional separator and a TOTAL with up to
-// two misread letters, at i.
-func subtotalAt(up string, i int) (wordMatch, bool) {
-	if !strings.HasPrefix(up[i:], "SUB") || i > 0 && isLetter(up[i-1]) {
+// partOfWord rejects a near-miss of a total word glued to letters before
+// it ("ATONAL"); an exact one may be glued ("FinalTotal"), and anything
+// may follow ("TolalAmtRounded").
+func partOfWord(up string, start, end int, w string) bool {
+	return up[start:end] != w && start > 0 && isLetter(up[start-1])
+}
+
+// subtotalAt matches a subtotal prefix, an optional separator and a total
+// word with up to two misread letters, at i.
+func (l *loc) subtotalAt(up string, i int, prefix string) (wordMatch, bool) {
+	if !strings.HasPrefix(up[i:], prefix) || i > 0 && isLetter(up[i-1]) {
 		return wordMatch{}, false
 	}
-	j := i + 3
+	j := i + len(prefix)
 	if j < len(up) && strings.IndexByte("- _.", up[j]) >= 0 {
 		j++
 	}
-	if j+5 > len(up) || mismatches(up[j:j+5], "TOTAL") > 2 || !ocrLetter(up[j]) {
-		return wordMatch{}, false
+	for _, w := range l.v.Total {
+		if len(w) < 5 || !letterWord(w) {
+			continue
+		}
+		if j+len(w) <= len(up) && mismatches(up[j:j+len(w)], w) <= 2 && ocrLetter(up[j]) {
+			return wordMatch{start: i, end: j + len(w), sub: true}, true
+		}
 	}
-	return wordMatch{start: i, end: j + 5, sub: true}, true
+	return wordMatch{}, false
 }
 
-// taxStems name a sales tax even glued to other text ("TotalGST",
-// "GST@6%"); "6ST" is Tesseract's GST.
-var taxStems = []string{"GST", "6ST", "G5T", "SST", "TAX"}
-
-// taxWords name a sales tax as whole words only: inside other words they
-// are letters of something else ("PRIVATE").
-var taxWords = []string{"VAT", "PDV", "ПДВ", "PPN", "TVA", "IVA", "MWST"}
-
-// hasTaxWord reports whether s names a sales tax.
-func hasTaxWord(s string) bool {
-	if containsAny(s, taxStems...) {
+// hasTaxWord reports whether s names a sales tax: a tax's stem anywhere
+// ("TotalGST", "GST@6%"), its other names as whole words only, since
+// inside other words they are letters of something else ("PRIVATE").
+func (l *loc) hasTaxWord(s string) bool {
+	if containsAny(s, l.taxStems...) {
 		return true
 	}
-	for _, w := range taxWords {
+	for _, w := range l.taxWords {
 		if hasWord(s, w) {
 			return true
 		}
@@ -241,6 +324,7 @@ func (l textLine) confIn(start, end int) float64 {
 	if l.conf == nil {
 		return 1
 	}
+	start, end = l.rawOffset(start), l.rawOffset(end)
 	c, found := 1.0, false
 	for _, w := range l.conf {
 		if w.End > start && w.Start < end {

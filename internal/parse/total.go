@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -29,25 +30,6 @@ type labelled struct {
 	count   int  // amounts after the label on its line
 }
 
-// otherWords turn a TOTAL label into something that is not money due.
-var otherWords = []string{
-	"QTY", "QUANTITY", "ITEM", "COUNT", "PCS", "SAVING", "DISC", "TENDER",
-	"ACCEPT", "CHANGE", "POINT", "STAMP", "WEIGHT", "REFUND", "VOUCHER", "UNITS",
-}
-
-// finalWords mark the amount actually due, after rounding and charges.
-var finalWords = []string{"ROUND", "ADJ", "NETT", "GRAND", "FINAL", "PAYABLE", "DUE", "TO PAY", "AFTER"}
-
-// exclWords mark an amount before tax.
-var exclWords = []string{"EXC", "XCL", "BEFORE", "WITHOUT", "W/O", "TAXABLE"}
-
-// dueLabels name the amount due without the word TOTAL.
-var dueLabels = []string{
-	"AMOUNT DUE", "AMT DUE", "BALANCE DUE", "AMOUNT PAYABLE", "AMT PAYABLE", "TO BE PAID", "AMOUNT TO PAY",
-	"NET AMOUNT", "NETT AMOUNT", "UKUPNO", "UKUPAN IZNOS", "ZA UPLATU", "ZA PLACANJE",
-	"УКУПНО", "УКУПАН ИЗНОС", "ЗА УПЛАТУ", "ЗА ПЛАЋАЊЕ", "GESAMT", "SUMME",
-}
-
 // receiptMoney holds what the money lines of a receipt say.
 type receiptMoney struct {
 	labels   []labelled
@@ -67,42 +49,41 @@ type receiptMoney struct {
 	zeroRated bool
 	// printed are the amounts printed as a total, subtotal or payment,
 	// and cash less change (printedAmounts): what roundedBy keeps off
-	// the 5-sen steps. Filled by pickTotal.
+	// the cash rounding's steps. Filled by pickTotal.
 	printed map[int64]bool
-	// currency is the receipt's currency, "" when unknown: the 5-sen
-	// steps of roundedBy are Malaysia's.
+	// currency is the receipt's currency, "" when unknown.
 	currency string
 }
 
 // readMoney labels the money lines of a receipt.
-func readMoney(lines []textLine) receiptMoney {
+func (l *loc) readMoney(lines []textLine) receiptMoney {
 	var m receiptMoney
 	inSummary := false
-	for i, l := range lines {
-		if containsAny(l.up, "SUMMARY", "ANALYSIS") {
+	for i, ln := range lines {
+		if containsAny(ln.up, l.v.Summary...) {
 			inSummary = true
 		}
-		if !inSummary && wordStarting(l.up, "ROUND") {
+		if !inSummary && anyWordStarting(ln.up, l.v.Rounding) {
 			m.roundingPrinted = true
 		}
-		if hasWord(l.up, "ZR") || hasWord(l.up, "ZRL") || wordStarting(l.up, "EXEMPT") || wordStarting(l.up, "ZERO") || strings.Contains(l.up, " 0%") {
+		if anyWord(ln.up, l.zeroRated) || anyWordStarting(ln.up, l.v.ZeroRated) || strings.Contains(ln.up, " 0%") {
 			m.zeroRated = true
 		}
-		found := labelsInLine(lines, i)
+		found := l.labelsInLine(lines, i)
 		for k := range found {
 			// "Total : 20.00 1.20" whose second amount is the tax on the
 			// first: a tax summary's total row, even when the summary's
 			// title is misread.
-			_, pair := taxPair(l.up)
+			_, pair := l.taxPair(ln.up)
 			found[k].summary = inSummary || found[k].count >= 2 && pair
 		}
 		m.labels = append(m.labels, found...)
 		if len(found) > 0 || inSummary {
 			continue
 		}
-		m.readUnlabelled(l, i)
+		l.readUnlabelled(&m, ln, i)
 	}
-	m.taxRows = taxRows(lines)
+	m.taxRows = l.taxRows(lines)
 	m.itemsTo = len(lines)
 	for _, lb := range m.labels {
 		// A TOTAL without an amount may be a column of the items table.
@@ -111,10 +92,10 @@ func readMoney(lines []textLine) receiptMoney {
 			break
 		}
 	}
-	m.decimals = usualDecimals(lines)
+	m.decimals = l.usualDecimals(lines)
 	m.itemVals = map[int64]bool{}
-	for _, l := range lines[:m.itemsTo] {
-		for _, a := range moneyAmounts(l.up) {
+	for _, ln := range lines[:m.itemsTo] {
+		for _, a := range l.moneyAmounts(ln.up) {
 			if !a.neg && !a.isInteger() {
 				m.itemVals[a.units] = true
 			}
@@ -126,10 +107,10 @@ func readMoney(lines []textLine) receiptMoney {
 // usualDecimals returns the number of decimals most of the receipt's
 // amounts have, or 0 when none has any. An amount written otherwise
 // ("5.0" among "5.00"s) has likely lost a digit to OCR.
-func usualDecimals(lines []textLine) int {
+func (l *loc) usualDecimals(lines []textLine) int {
 	var count [5]int
-	for _, l := range lines {
-		for _, a := range moneyAmounts(l.up) {
+	for _, ln := range lines {
+		for _, a := range l.moneyAmounts(ln.up) {
 			if a.decimals > 0 && a.decimals < len(count) {
 				count[a.decimals]++
 			}
@@ -146,51 +127,50 @@ func usualDecimals(lines []textLine) int {
 
 // readUnlabelled notes rounding, payment, change and tax lines: lines that
 // carry no TOTAL label but help decide which total is right.
-func (m *receiptMoney) readUnlabelled(l textLine, i int) {
-	a, ok := lastAmount(l.up)
+func (l *loc) readUnlabelled(m *receiptMoney, ln textLine, i int) {
+	a, ok := l.lastAmount(ln.up)
 	if !ok || a.isInteger() {
 		return
 	}
-	a.conf = l.confIn(a.start, a.end)
+	a.conf = ln.confIn(a.start, a.end)
 	switch {
-	case containsAny(l.up, "ROUND", "ADJ"):
+	case containsAny(ln.up, l.v.Rounding...):
 		if a.units > -amountScale && a.units < amountScale {
 			m.rounding = append(m.rounding, a)
 		} else if !a.neg {
 			// "Rounding 72.75": the rounded total itself.
 			m.labels = append(m.labels, labelled{kind: kindFinal, amt: a, line: i, rounded: true, count: 1})
 		}
-	case containsAny(l.up, "CHANGE", "BALANCE", "POVRACAJ", "KUSUR", "RUCKGELD"):
+	case containsAny(ln.up, l.v.Change...):
 		m.change = append(m.change, a)
-	case isPaymentLine(l.up):
+	case l.isPaymentLine(ln.up):
 		m.payments = append(m.payments, a)
-		if hasWord(l.up, "CASH") || hasWord(l.up, "GOTOVINA") || hasWord(l.up, "BAR") {
+		if anyWord(ln.up, l.v.Cash) {
 			m.cash = append(m.cash, a)
 		}
-	case hasTaxWord(l.up) && !isRegistration(l.up):
+	case l.hasTaxWord(ln.up) && !l.isRegistration(ln.up):
 		m.taxLines = append(m.taxLines, a)
 	}
 }
 
 // isPaymentLine reports a line recording how the customer paid.
-func isPaymentLine(up string) bool {
-	return hasWord(up, "CASH") || hasWord(up, "PAID") || hasWord(up, "GOTOVINA") || hasWord(up, "BAR") ||
-		containsAny(up, "CARD", "VISA", "MASTER", "CREDIT", "DEBIT", "EDC", "PAYMENT", "TENDER", "AMEX", "KARTICA", "КАРТИЦА")
+func (l *loc) isPaymentLine(up string) bool {
+	return anyWord(up, l.v.PaymentWords) || containsAny(up, l.v.PaymentStems...)
 }
 
 // isRegistration reports a tax registration number or document title,
 // whose digits are not money.
-func isRegistration(up string) bool {
-	return containsAny(up, "REG", " ID", "1D", "NO:", "NO.", "NO ", "NUMBER", "INVOICE", "#")
+func (l *loc) isRegistration(up string) bool {
+	return containsAny(up, l.v.Registration...)
 }
 
 // labelsInLine finds the TOTAL-like labels of line i and their amounts.
-func labelsInLine(lines []textLine, i int) []labelled {
+func (l *loc) labelsInLine(lines []textLine, i int) []labelled {
 	up := lines[i].up
-	occ := findTotals(up)
-	amts := moneyAmounts(up)
+	occ := l.findTotals(up)
+	amts := l.moneyAmounts(up)
 	if len(occ) == 0 {
-		return dueLabelInLine(lines, i, amts)
+		return l.dueLabelInLine(lines, i, amts)
 	}
 	var out []labelled
 	prevEnd := 0
@@ -206,15 +186,15 @@ func labelsInLine(lines []textLine, i int) []labelled {
 		}
 		before, label := up[prevEnd:o.start], up[o.end:labelEnd]
 		lb := labelled{line: i, count: len(seg)}
-		lb.kind = classifyTotal(o.sub, before, label)
-		lb.sub = lb.kind == kindSubtotal && (o.sub || isSubWord(lastToken(before)))
-		lb.incl = containsAny(label, "INC", "WITH")
-		lb.rounded = containsAny(lastToken(before)+" "+label, "ROUND", "ADJ")
+		lb.kind = l.classifyTotal(o.sub, before, label)
+		lb.sub = lb.kind == kindSubtotal && (o.sub || l.isSubWord(lastToken(before)))
+		lb.incl = containsAny(label, l.v.Incl...)
+		lb.rounded = containsAny(lastToken(before)+" "+label, l.v.Rounding...)
 		if len(seg) > 0 {
 			lb.amt = seg[len(seg)-1]
 			lb.amt.conf = lines[i].confIn(lb.amt.start, lb.amt.end)
 		} else if k == len(occ)-1 {
-			lb.amt, _ = amountBelow(lines, i)
+			lb.amt, _ = l.amountBelow(lines, i)
 		}
 		out = append(out, lb)
 		prevEnd = o.end
@@ -223,9 +203,9 @@ func labelsInLine(lines []textLine, i int) []labelled {
 }
 
 // dueLabelInLine handles labels such as "AMOUNT DUE" that lack TOTAL.
-func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
+func (l *loc) dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 	up := lines[i].up
-	for _, w := range dueLabels {
+	for _, w := range l.v.Due {
 		k := strings.Index(up, w)
 		if k < 0 {
 			// A scan that cuts the left edge cuts the first letter of
@@ -235,7 +215,7 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 				k, w = 0, cut
 			}
 		}
-		if k < 0 || startsWithTax(up[k+len(w):]) {
+		if k < 0 || l.startsWithTax(up[k+len(w):]) {
 			continue // "UKUPAN IZNOS POREZA" is the total of the tax
 		}
 		lb := labelled{kind: kindFinal, line: i}
@@ -243,7 +223,7 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 			lb.amt = seg[len(seg)-1]
 			lb.amt.conf = lines[i].confIn(lb.amt.start, lb.amt.end)
 		} else {
-			lb.amt, _ = amountBelow(lines, i)
+			lb.amt, _ = l.amountBelow(lines, i)
 		}
 		return []labelled{lb}
 	}
@@ -251,10 +231,19 @@ func dueLabelInLine(lines []textLine, i int, amts []amount) []labelled {
 }
 
 // startsWithTax reports whether the first word of s names a tax.
-func startsWithTax(s string) bool {
+func (l *loc) startsWithTax(s string) bool {
 	f := strings.Fields(s)
-	// "POR" and "ПОР": the rest of "POREZA" is often misread ("ПОРАЗА").
-	return len(f) > 0 && (hasTaxWord(f[0]) || strings.HasPrefix(f[0], "POR") || strings.HasPrefix(f[0], "ПОР"))
+	if len(f) == 0 {
+		return false
+	}
+	// TaxStarts are how a tax's name starts ("POR" of "POREZA"): its end
+	// is often misread ("ПОРАЗА").
+	for _, t := range l.v.TaxStarts {
+		if strings.HasPrefix(f[0], t) {
+			return true
+		}
+	}
+	return l.hasTaxWord(f[0])
 }
 
 // amountsIn returns the amounts lying within [from, to).
@@ -270,40 +259,41 @@ func amountsIn(amts []amount, from, to int) []amount {
 
 // classifyTotal decides what a TOTAL means from the text before it on the
 // line and the label after it.
-func classifyTotal(sub bool, before, label string) moneyKind {
+func (l *loc) classifyTotal(sub bool, before, label string) moneyKind {
 	tok := lastToken(before)
 	ctx := tok + " " + label
 	switch {
-	case sub || isSubWord(tok):
+	case sub || l.isSubWord(tok):
 		return kindSubtotal
-	case containsAny(ctx, otherWords...):
+	case containsAny(ctx, l.v.Other...):
 		return kindOther
-	case hasTaxWord(before):
+	case l.hasTaxWord(before):
 		// "GST @6% included in total": the tax, not the total.
 		return kindTax
-	case tok == "IN":
+	case slices.Contains(l.v.In, tok):
 		// "... included in total": a part of the total, not the total.
 		return kindOther
-	case containsAny(ctx, exclWords...):
+	case containsAny(ctx, l.v.Excl...):
 		return kindSubtotal
-	case containsAny(label, "SUPPLIES") && containsAny(label, "%", "RATED", "EXEMPT", "ZERO"):
+	case containsAny(label, l.v.Supplies...) && (strings.Contains(label, "%") || containsAny(label, l.v.SupplyKinds...)):
 		// "Total 0% supplies", "Total standard rated supplies": the
 		// goods of one tax rate, a part of the total. Without a rate,
 		// "TOTAL SUPPLIES" may be all there is.
 		return kindOther
-	case containsAny(ctx, finalWords...) || hasWord(ctx, "NET"):
+	case containsAny(ctx, l.v.Final...) || anyWord(ctx, l.v.FinalWords):
 		// "Total After Adj Incl GST": the tax is only mentioned.
 		return kindFinal
-	case hasTaxWord(label) && !containsAny(label, "INC", "WITH", "OF"):
+	case l.hasTaxWord(label) && !containsAny(label, l.v.Mention...):
 		return kindTax
 	}
 	return kindTotal
 }
 
-// isSubWord reports "SUB" before a TOTAL, as printed or misread.
-func isSubWord(tok string) bool {
+// isSubWord reports a subtotal prefix before a total word, as printed or
+// misread ("SUB", "SUD").
+func (l *loc) isSubWord(tok string) bool {
 	tok = strings.TrimRight(tok, "-_. ")
-	return tok == "SUB" || tok == "SUD" || tok == "SUUD"
+	return slices.Contains(l.v.SubtotalPrefixes, tok)
 }
 
 // lastToken returns the last space-separated token of s.
@@ -318,15 +308,15 @@ func lastToken(s string) string {
 // amountBelow reads an amount printed under its label: the next non-empty
 // line, when it holds nothing but that one amount ("9.60", "RM 41.95"). A
 // line with several amounts is a table row, not a label's value.
-func amountBelow(lines []textLine, i int) (amount, bool) {
+func (l *loc) amountBelow(lines []textLine, i int) (amount, bool) {
 	for j := i + 1; j < len(lines) && j <= i+3; j++ {
 		if lines[j].up == "" {
 			continue
 		}
-		if len(moneyAmounts(lines[j].up)) != 1 {
+		if len(l.moneyAmounts(lines[j].up)) != 1 {
 			return amount{}, false
 		}
-		a, ok := amountOnly(lines[j].up)
+		a, ok := l.amountOnly(lines[j].up)
 		a.conf = lines[j].confIn(a.start, a.end)
 		return a, ok
 	}
@@ -335,8 +325,8 @@ func amountBelow(lines []textLine, i int) (amount, bool) {
 
 // amountOnly returns the last amount of a line made of amounts and at most
 // one short word, such as a currency code.
-func amountOnly(up string) (amount, bool) {
-	amts := moneyAmounts(up)
+func (l *loc) amountOnly(up string) (amount, bool) {
+	amts := l.moneyAmounts(up)
 	if len(amts) == 0 || amts[len(amts)-1].isInteger() {
 		return amount{}, false
 	}
@@ -371,7 +361,7 @@ type subtotal struct {
 
 // pickSubtotal returns the first SUBTOTAL amount, else the first total
 // excluding tax, skipping amounts written unlike the receipt's others.
-func pickSubtotal(m receiptMoney) (subtotal, bool) {
+func (l *loc) pickSubtotal(m receiptMoney) (subtotal, bool) {
 	var excl *labelled
 	for k, lb := range m.labels {
 		if lb.summary || lb.kind != kindSubtotal || lb.amt.text == "" || lb.amt.neg || lb.amt.decimals != m.decimals {
@@ -429,7 +419,7 @@ func cashLessChange(m receiptMoney) (amount, bool) {
 
 // pickTax returns the tax: a "total tax" line, else a tax line, else the
 // total row of the tax summary. A tax not below the total is a misreading.
-func pickTax(m receiptMoney, total amount, hasTotal bool) string {
+func (l *loc) pickTax(m receiptMoney, total amount, hasTotal bool) string {
 	var cands []amount
 	for _, lb := range m.labels {
 		if lb.kind == kindTax && !lb.summary && lb.amt.text != "" {

@@ -5,66 +5,11 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/receipts-api/receipts/internal/locale"
 )
 
-// legalForms end a company name; text after the last one is noise
-// (registration numbers, OCR debris).
-var legalForms = []string{
-	"SDN BHD", "SDN. BHD", "SDN.BHD", "BHD", "BERHAD", "S/B", "ENTERPRISE", "ENTERPRISES",
-	"LTD", "LIMITED", "LLC", "INC", "CORP", "CORPORATION", "GMBH", "PLC",
-	"D.O.O", "DOO", "SRL", "SARL",
-}
-
-// legalSuffixes mark a company name: legal forms and words that only
-// appear in one.
-var legalSuffixes = append([]string{"PTE", "PTY", "TRADING", "COMPANY"}, legalForms...)
-
-// businessWords mark a line as a business name even without a legal form.
-var businessWords = []string{
-	"SYARIKAT", "PERNIAGAAN", "KEDAI", "RESTORAN", "RESTAURANT", "CAFE", "BAKERY",
-	"BAKERIES", "HARDWARE", "STATIONERY", "MART", "SUPERMARKET", "MINIMARKET",
-	"HYPERMARKET", "PHARMACY", "FARMASI", "SHOP", "STORE", "HOTEL", "BOOKSTORE",
-	"MARKET", "PETROL", "STATION", "SERVICES", "CO",
-}
-
-// addressWords appear in street addresses.
-var addressWords = []string{
-	"JALAN", "JLN", "LORONG", "LRG", "TAMAN", "TMN", "LOT", "NO", "LEVEL", "FLOOR",
-	"FLR", "BLOCK", "BLK", "STREET", "ROAD", "RD", "AVENUE", "AVE", "BOULEVARD",
-	"BLVD", "LANE", "DRIVE", "SUITE", "KM", "ULICA", "BULEVAR", "SEKSYEN", "SECTION",
-	"BANDAR", "KAWASAN", "PERSIARAN", "LEBUHRAYA", "PUSAT", "BATU", "KAMPUNG", "KG",
-	"ST", "STE", "DR", "HWY", "PKWY", "PLAZA", "ULICA", "TRG",
-}
-
-// contactWords start the contact and registration block under an address.
-var contactWords = []string{
-	"TEL", "FAX", "PHONE", "MOBILE", "H/P", "HP", "EMAIL", "E-MAIL", "WWW", "GST",
-	"6ST", "VAT", "REG", "ROC", "BRN", "PIB", "INVOICE", "RECEIPT", "BILL",
-	"CASHIER", "DOC", "DOCUMENT", "TABLE", "ORDER", "TERMINAL", "SLIP", "DATE", "TIME",
-	"ID", "CO-REG", "OPEN", "HOURS",
-}
-
-// titleWords name the document rather than the business.
-var titleWords = []string{"INVOICE", "RECEIPT", "BILL", "WELCOME", "COPY", "SIMPLIFIED", "THANK", "AGAIN"}
-
-// noticeWords mark store policy and slogans printed above or below the
-// name ("GOODS SOLD ARE NOT RETURNABLE", "PLEASE COME AGAIN"): never the
-// vendor.
-var noticeWords = []string{
-	"SOLD", "RETURNABLE", "REFUNDABLE", "EXCHANGEABLE", "RETURN", "REFUND", "EXCHANGE",
-	"PLEASE", "THANKS", "VISIT", "ENJOY", "KINDLY",
-}
-
-// stateNames end a Malaysian address; "DARUL ..." may follow on its own
-// line as part of the state's name.
-var stateNames = []string{
-	"SELANGOR", "KUALA LUMPUR", "JOHOR", "PULAU PINANG", "PENANG", "PERAK", "SABAH",
-	"SARAWAK", "MELAKA", "PAHANG", "KEDAH", "KELANTAN", "TERENGGANU", "PERLIS",
-	"NEGERI SEMBILAN", "PUTRAJAYA", "LABUAN", "MALAYSIA",
-}
-
 var (
-	postcode  = regexp.MustCompile(`(^|[\s,])\d{5}([\s,.]|$)`)
 	houseNo   = regexp.MustCompile(`^[A-Z]?\d+[A-Z]?(-[A-Z]?\d+[A-Z]?)?\s?[,-]`)
 	email     = regexp.MustCompile(`[A-Z0-9._-]@[A-Z0-9-]+\.[A-Z]`)
 	clock     = regexp.MustCompile(`(^|[^0-9])\d{1,2}:\d{2}([^0-9]|$)`)
@@ -103,21 +48,21 @@ type header struct {
 // RESTORAN) before the address starts, else the first line that reads as
 // words rather than OCR debris. The address is the lines under it, up to
 // the contact and registration lines.
-func findHeader(lines []textLine) header {
-	v := vendorLine(lines)
+func (l *loc) findHeader(lines []textLine) header {
+	v := l.vendorLine(lines)
 	if v < 0 {
 		return header{from: -1, to: -1}
 	}
-	if p := prevNonEmpty(lines, v); p >= 0 && continuesName(lines[p]) && (onlyLegalForm(strings.Trim(lines[v].up, nameTrim)) || startsWithLegalForm(lines[v]) && !isCompany(lines[p].up)) {
+	if p := prevNonEmpty(lines, v); p >= 0 && l.continuesName(lines[p]) && (l.onlyLegalForm(strings.Trim(lines[v].up, nameTrim)) || l.startsWithLegalForm(lines[v]) && !l.isCompany(lines[p].up)) {
 		v = p // "MPH BOOKSTORES" / "SDN BHD", "AIK HUAT HARDWARE" / "ENTERPRISE (SETIA ..."
 	}
-	name, last := joinVendor(lines, v)
-	if owner, at, ok := ownerName(lines, last, name); ok {
+	name, last := l.joinVendor(lines, v)
+	if owner, at, ok := l.ownerName(lines, last, name); ok {
 		name, last = owner, at
 	}
-	h := header{vendor: fixConfusions(cleanVendor(name), elsewhere(lines, last+1, false), elsewhere(lines, last+1, true)), end: last + 1, from: v, to: last}
-	h.vendorConf = vendorSupport(lines, v, last, h.vendor)
-	addr, end := addressAfter(lines, last)
+	h := header{vendor: l.fixConfusions(l.cleanVendor(name), l.elsewhere(lines, last+1, false), l.elsewhere(lines, last+1, true)), end: last + 1, from: v, to: last}
+	h.vendorConf = l.vendorSupport(lines, v, last, h.vendor)
+	addr, end := l.addressAfter(lines, last)
 	h.address = addr
 	h.addressConf = meanConf(lines[last+1:end]) * 0.8
 	h.end = max(h.end, end)
@@ -125,38 +70,38 @@ func findHeader(lines []textLine) header {
 }
 
 // vendorLine returns the index of the vendor's line, or -1.
-func vendorLine(lines []textLine) int {
+func (l *loc) vendorLine(lines []textLine) int {
 	first, seen := -1, 0
-	for i, l := range lines {
-		if alnumCount(l.up) < 3 {
+	for i, ln := range lines {
+		if alnumCount(ln.up) < 3 {
 			continue // specks and rules, not lines of print
 		}
 		if seen++; seen > maxVendorLines {
 			break
 		}
-		if isTitle(l.up) || anyWord(l.up, noticeWords) {
+		if l.isTitle(ln.up) || anyWord(ln.up, l.v.Notices) {
 			continue
 		}
-		if isTableHeader(l.up) {
+		if l.isTableHeader(ln.up) {
 			break
 		}
-		if isMoneyLine(lines, i, 1) {
-			if letterCount(l.up) > 2 {
+		if l.isMoneyLine(lines, i, 1) {
+			if letterCount(ln.up) > 2 {
 				break
 			}
 			continue // an amount alone: a note or stamp above the name, not an item
 		}
-		name := keyUpper(fixLegalForm(strings.Trim(l.raw, nameTrim)))
-		if isCompany(name) {
+		name := keyUpper(l.fixLegalForm(strings.Trim(ln.raw, nameTrim)))
+		if l.isCompany(name) {
 			return i
 		}
 		// Debris can hold an address or contact word ("ST", "ID"); a real
 		// address or contact line near the top has a number in it.
 		// A number alone ("3-1708032") is neither.
-		if (isContact(l.up) || isAddress(l.up)) && strings.ContainsAny(l.up, "0123456789") && letterCount(l.up) > 0 {
+		if (l.isContact(ln.up) || l.isAddress(ln.up)) && strings.ContainsAny(ln.up, "0123456789") && letterCount(ln.up) > 0 {
 			break
 		}
-		if isContact(l.up) {
+		if l.isContact(ln.up) {
 			continue
 		}
 		if first < 0 && plausibleName(regParens.ReplaceAllString(name, "")) {
@@ -169,9 +114,9 @@ func vendorLine(lines []textLine) int {
 // isMoneyLine reports a line with a labelled amount or at least n
 // prices: the header is over. Addresses pass n = 2, as "55,57" in one
 // reads as a price.
-func isMoneyLine(lines []textLine, i, n int) bool {
+func (l *loc) isMoneyLine(lines []textLine, i, n int) bool {
 	prices := 0
-	for _, a := range moneyAmounts(lines[i].up) {
+	for _, a := range l.moneyAmounts(lines[i].up) {
 		if a.decimals == 2 {
 			prices++
 		}
@@ -179,7 +124,7 @@ func isMoneyLine(lines []textLine, i, n int) bool {
 	if prices >= n {
 		return true
 	}
-	for _, lb := range labelsInLine(lines, i) {
+	for _, lb := range l.labelsInLine(lines, i) {
 		if lb.amt.text != "" {
 			return true
 		}
@@ -190,8 +135,8 @@ func isMoneyLine(lines []textLine, i, n int) bool {
 // endsInPrice reports a line ending in a price, give or take a tax code:
 // an item line ("MILK £1.20", "BANANEN 1,99 B"), where an address line
 // ends in a house or post number.
-func endsInPrice(up string) bool {
-	a, ok := lastAmount(up)
+func (l *loc) endsInPrice(up string) bool {
+	a, ok := l.lastAmount(up)
 	if !ok || a.decimals != 2 {
 		return false
 	}
@@ -199,9 +144,9 @@ func endsInPrice(up string) bool {
 }
 
 // isTableHeader reports the header of the items table.
-func isTableHeader(up string) bool {
+func (l *loc) isTableHeader(up string) bool {
 	n := 0
-	for _, w := range []string{"QTY", "PRICE", "AMT", "AMOUNT", "DESC", "ITEM", "TOTAL", "U/P"} {
+	for _, w := range l.v.TableHeader {
 		if strings.Contains(up, w) {
 			n++
 		}
@@ -210,32 +155,56 @@ func isTableHeader(up string) bool {
 }
 
 // isTitle reports a document title line such as "TAX INVOICE".
-func isTitle(up string) bool {
-	return !strings.ContainsAny(up, "0123456789") && anyWord(up, titleWords)
+func (l *loc) isTitle(up string) bool {
+	return !strings.ContainsAny(up, "0123456789") && anyWord(up, l.v.Titles)
 }
 
 // isCompany reports a line naming a business.
-func isCompany(up string) bool {
-	if isContact(up) || !plausibleName(regParens.ReplaceAllString(up, "")) {
+func (l *loc) isCompany(up string) bool {
+	if l.isContact(up) || !plausibleName(regParens.ReplaceAllString(up, "")) {
 		return false
 	}
-	return anyWord(up, legalSuffixes) || anyWord(up, businessWords) && !isAddress(up)
+	return anyWord(up, l.legalSuffixes) || anyWord(up, l.v.Business) && !l.isAddress(up)
 }
 
 // isContact reports phone, registration, document and date lines.
-func isContact(up string) bool {
+func (l *loc) isContact(up string) bool {
 	// "LAZADA.COM SDN BHD" is a name; a bare ".COM" is a web address.
-	if anyWord(up, contactWords) || email.MatchString(up) || strings.Contains(up, ".COM") && !anyWord(up, legalSuffixes) {
+	if anyWord(up, l.contact) || email.MatchString(up) || strings.Contains(up, ".COM") && !anyWord(up, l.legalSuffixes) {
 		return true
 	}
 	// A registration number in brackets after a name leaves it a name.
 	bare := regParens.ReplaceAllString(up, "")
-	return phone.MatchString(up) || clock.MatchString(up) || regNumber.MatchString(bare) || len(datesInLine(up, false)) > 0
+	return phone.MatchString(up) || clock.MatchString(up) || regNumber.MatchString(bare) || len(l.datesInLine(up, false)) > 0
 }
 
 // isAddress reports a line that reads as part of a street address.
-func isAddress(up string) bool {
-	return anyWord(up, addressWords) || postcode.MatchString(up) || houseNo.MatchString(up)
+func (l *loc) isAddress(up string) bool {
+	return anyWord(up, l.v.Address) || l.postcodeIn(up) || houseNo.MatchString(up)
+}
+
+// startsAny reports whether s starts with any of the prefixes.
+func startsAny(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// postcodeIn reports a postcode of the receipt's country on a line, of
+// any country's when it is unknown.
+func (l *loc) postcodeIn(up string) bool {
+	if l.p != nil {
+		return l.p.PostcodeIn(up)
+	}
+	for _, p := range locale.All() {
+		if p.PostcodeIn(up) {
+			return true
+		}
+	}
+	return false
 }
 
 // anyWord reports whether up contains any of the words as whole words.
@@ -293,16 +262,16 @@ func alnumCount(s string) int {
 // "ELECTRICAL", or a next line that starts with a legal form ("SDN BHD",
 // "ENTERPRISE (SETIA ..."). It returns the name and the index of its last
 // line.
-func joinVendor(lines []textLine, v int) (string, int) {
+func (l *loc) joinVendor(lines []textLine, v int) (string, int) {
 	name, last := lines[v].raw, v
 	for range maxNameLines - 1 {
 		up := strings.TrimRight(keyUpper(name), " ")
 		open := strings.HasSuffix(up, "&") || strings.HasSuffix(up, " AND") || strings.HasSuffix(up, ",") || strings.HasSuffix(up, "-") || openBracket(up)
 		next := nextNonEmpty(lines, last)
-		if next < 0 || !continuesName(lines[next]) {
+		if next < 0 || !l.continuesName(lines[next]) {
 			break
 		}
-		if !open && !startsWithLegalForm(lines[next]) && !onlyLegalForm(lines[next].up) {
+		if !open && !l.startsWithLegalForm(lines[next]) && !l.onlyLegalForm(lines[next].up) {
 			break
 		}
 		name, last = name+" "+lines[next].raw, next
@@ -321,9 +290,9 @@ func openBracket(up string) bool {
 
 // startsWithLegalForm reports a line whose first word is a legal form or
 // a word only names carry ("ENTERPRISE (SETIA", "SDN BHD").
-func startsWithLegalForm(l textLine) bool {
-	first := strings.Fields(keyUpper(fixLegalForm(l.raw)))
-	return len(first) > 0 && anyWord(first[0], legalSuffixes)
+func (l *loc) startsWithLegalForm(ln textLine) bool {
+	first := strings.Fields(keyUpper(l.fixLegalForm(ln.raw)))
+	return len(first) > 0 && anyWord(first[0], l.legalSuffixes)
 }
 
 // letterCount counts ASCII letters.
@@ -342,9 +311,9 @@ func letterCount(s string) int {
 // next two lines ("Banh Mi Cafe" / "Dimiliki: banh mi cafe sdn bhd",
 // "owned by", "a member of"). It returns the legal name from where the
 // trade name starts, and its line.
-func ownerName(lines []textLine, last int, name string) (string, int, bool) {
-	trade := strings.Join(strings.Fields(keyUpper(cleanVendor(name))), " ")
-	if len(trade) < 4 || anyWord(trade, legalSuffixes) {
+func (l *loc) ownerName(lines []textLine, last int, name string) (string, int, bool) {
+	trade := strings.Join(strings.Fields(keyUpper(l.cleanVendor(name))), " ")
+	if len(trade) < 4 || anyWord(trade, l.legalSuffixes) {
 		return "", 0, false
 	}
 	for j, n := last, 0; n < 2; n++ {
@@ -356,8 +325,8 @@ func ownerName(lines []textLine, last int, name string) (string, int, bool) {
 		if k < 0 {
 			continue
 		}
-		owner := cleanVendor(raw[k:])
-		if up := keyUpper(owner); len(up) > len(trade) && anyWord(up[len(trade):], legalForms) {
+		owner := l.cleanVendor(raw[k:])
+		if up := keyUpper(owner); len(up) > len(trade) && anyWord(up[len(trade):], l.legalForms) {
 			return owner, j, true
 		}
 	}
@@ -365,14 +334,14 @@ func ownerName(lines []textLine, last int, name string) (string, int, bool) {
 }
 
 // continuesName reports a line that can be part of a name.
-func continuesName(l textLine) bool {
-	return plausibleName(regParens.ReplaceAllString(strings.Trim(l.raw, nameTrim), "")) && !isContact(l.up) && !isAddress(l.up) && !anyWord(l.up, noticeWords)
+func (l *loc) continuesName(ln textLine) bool {
+	return plausibleName(regParens.ReplaceAllString(strings.Trim(ln.raw, nameTrim), "")) && !l.isContact(ln.up) && !l.isAddress(ln.up) && !anyWord(ln.up, l.v.Notices)
 }
 
 // onlyLegalForm reports a line that is nothing but a legal form.
-func onlyLegalForm(up string) bool {
+func (l *loc) onlyLegalForm(up string) bool {
 	up = strings.Trim(up, " .")
-	for _, s := range legalSuffixes {
+	for _, s := range l.legalSuffixes {
 		if up == s || up == s+"." {
 			return true
 		}
@@ -394,34 +363,34 @@ func nextNonEmpty(lines []textLine, i int) int {
 // and registration lines until a line reads as an address, then takes
 // lines until the contact block, a state name, or a block break followed
 // by something that is not an address.
-func addressAfter(lines []textLine, v int) (string, int) {
+func (l *loc) addressAfter(lines []textLine, v int) (string, int) {
 	var parts []string
 	skipped, blank, end := 0, false, v+1
 	for j := v + 1; j < len(lines) && len(parts) < maxAddressLines; j++ {
-		l := lines[j]
-		if l.up == "" {
+		ln := lines[j]
+		if ln.up == "" {
 			blank = len(parts) > 0
 			continue
 		}
-		if isMoneyLine(lines, j, 2) || endsInPrice(l.up) {
+		if l.isMoneyLine(lines, j, 2) || l.endsInPrice(ln.up) {
 			break
 		}
-		text := strings.Trim(l.raw, addressTrim)
+		text := strings.Trim(ln.raw, addressTrim)
 		// A line that is only a registration number is not address.
-		contact := isContact(l.up) || strings.Trim(regParens.ReplaceAllString(text, ""), addressTrim+"()") == ""
+		contact := l.isContact(ln.up) || strings.Trim(regParens.ReplaceAllString(text, ""), addressTrim+"()") == ""
 		if len(parts) == 0 {
-			if contact || !startsAddress(l.up) || !plausibleAddress(text) {
+			if contact || !l.startsAddress(ln.up) || !plausibleAddress(text) {
 				if skipped++; skipped > 3 {
 					break
 				}
 				continue
 			}
-		} else if contact || !plausibleAddress(text) || blank && !continuesAddress(l.up) {
+		} else if contact || !plausibleAddress(text) || blank && !l.continuesAddress(ln.up) {
 			break
 		}
 		parts = append(parts, text)
 		end, blank = j+1, false
-		if endsAddress(lines, j) {
+		if l.endsAddress(lines, j) {
 			break
 		}
 	}
@@ -430,8 +399,8 @@ func addressAfter(lines []textLine, v int) (string, int) {
 
 // startsAddress reports a line an address can start with: address words,
 // a postcode or house number, or digits among words ("Basement 1").
-func startsAddress(up string) bool {
-	if isAddress(up) {
+func (l *loc) startsAddress(up string) bool {
+	if l.isAddress(up) {
 		return true
 	}
 	words := 0
@@ -445,18 +414,18 @@ func startsAddress(up string) bool {
 
 // continuesAddress reports a line that continues an address after a
 // block break.
-func continuesAddress(up string) bool {
-	return isAddress(up) || anyWord(up, stateNames) || strings.ContainsAny(up, "0123456789")
+func (l *loc) continuesAddress(up string) bool {
+	return l.isAddress(up) || anyWord(up, l.regions) || strings.ContainsAny(up, "0123456789")
 }
 
 // endsAddress reports a line ending in a state or country name, unless
 // the state's title follows on the next line ("SELANGOR" / "DARUL EHSAN").
-func endsAddress(lines []textLine, j int) bool {
+func (l *loc) endsAddress(lines []textLine, j int) bool {
 	up := strings.TrimRight(lines[j].up, " .,;")
-	for _, s := range stateNames {
+	for _, s := range l.regions {
 		if strings.HasSuffix(up, s) {
 			n := nextNonEmpty(lines, j)
-			return n < 0 || !strings.HasPrefix(lines[n].up, "DARUL")
+			return n < 0 || !startsAny(lines[n].up, l.regionTitles)
 		}
 	}
 	return false
@@ -483,25 +452,25 @@ func plausibleAddress(s string) bool {
 
 // cleanVendor tidies a vendor line: drops registration numbers and what
 // follows the legal form, and undoes OCR misreadings inside words.
-func cleanVendor(s string) string {
+func (l *loc) cleanVendor(s string) string {
 	// The legal form first: a registration number in the bracket of a
 	// misread "(M)" ("COSWAY (vy SON BHD 0118-4)") must not take the
 	// name's legal form with it.
-	s = cutAfterLegalForm(fixLegalForm(strings.Trim(s, nameTrim)))
+	s = l.cutAfterLegalForm(l.fixLegalForm(strings.Trim(s, nameTrim)))
 	s = regParens.ReplaceAllString(s, "")
 	s = dropDebrisWords(s)
 	s = fixOCRName(s)
-	s = fixLegalForm(s)
-	s = cutAfterLegalForm(s)
-	s = dropBranchNumber(strings.Trim(s, nameTrim))
+	s = l.fixLegalForm(s)
+	s = l.cutAfterLegalForm(s)
+	s = l.dropBranchNumber(strings.Trim(s, nameTrim))
 	return strings.Trim(s, nameTrim)
 }
 
 // dropBranchNumber drops a lone digit after a trade ("SANYU STATIONERY
 // SHOP 3"): the branch, or a speck, not part of the name.
-func dropBranchNumber(s string) string {
+func (l *loc) dropBranchNumber(s string) string {
 	f := strings.Fields(s)
-	if n := len(f); n >= 3 && len(f[n-1]) == 1 && isDigit(f[n-1][0]) && tradeLexicon(keyUpper(f[n-2])) {
+	if n := len(f); n >= 3 && len(f[n-1]) == 1 && isDigit(f[n-1][0]) && l.tradeLexicon(keyUpper(f[n-2])) {
 		return strings.Join(f[:n-1], " ")
 	}
 	return s
@@ -526,10 +495,10 @@ func dropDebrisWords(s string) string {
 
 // cutAfterLegalForm drops text after the last legal form ("YONG CEN
 // ENTERPRISE PO ;" is "YONG CEN ENTERPRISE").
-func cutAfterLegalForm(s string) string {
+func (l *loc) cutAfterLegalForm(s string) string {
 	up := keyUpper(s)
 	cut := -1
-	for _, f := range legalForms {
+	for _, f := range l.legalForms {
 		for i := 0; ; {
 			k := strings.Index(up[i:], f)
 			if k < 0 {
@@ -554,7 +523,10 @@ func cutAfterLegalForm(s string) string {
 
 // fixLegalForm repairs a misread "SDN BHD" ("SON BHO", "SIN BHD") and a
 // misread "BHD" after "(M)".
-func fixLegalForm(s string) string {
+func (l *loc) fixLegalForm(s string) string {
+	if !slices.Contains(l.legalForms, "SDN BHD") {
+		return s // a legal form of other countries: nothing to repair
+	}
 	f := strings.Fields(s)
 	for i := 1; i < len(f); i++ {
 		prev := keyUpper(strings.TrimRight(f[i-1], ".,'’"))
@@ -630,12 +602,12 @@ func fixOCRName(s string) string {
 
 // vendorSupport rates a vendor name: the engine's confidence in its
 // words, scaled by what marks it as a business name.
-func vendorSupport(lines []textLine, first, last int, name string) float64 {
+func (l *loc) vendorSupport(lines []textLine, first, last int, name string) float64 {
 	s := 0.6
-	if isCompany(keyUpper(name)) {
+	if l.isCompany(keyUpper(name)) {
 		s = 0.85
 	}
-	if printedAgain(lines[last+1:], name) {
+	if l.printedAgain(lines[last+1:], name) {
 		s += 0.15
 	}
 	return meanConf(lines[first:last+1]) * s
@@ -645,13 +617,13 @@ func vendorSupport(lines []textLine, first, last int, name string) float64 {
 // letters or more, not a legal form or trade) appears again below the
 // header: in a footer ("Thank you for shopping at PREMIO") or an e-mail
 // or web address ("premiostationery.com").
-func printedAgain(lines []textLine, name string) bool {
+func (l *loc) printedAgain(lines []textLine, name string) bool {
 	for _, w := range strings.FieldsFunc(keyUpper(name), notLetter) {
-		if len(w) < 4 || slices.Contains(legalSuffixes, w) || slices.Contains(businessWords, w) {
+		if len(w) < 4 || slices.Contains(l.legalSuffixes, w) || slices.Contains(l.v.Business, w) {
 			continue
 		}
-		for _, l := range lines {
-			if strings.Contains(l.up, w) {
+		for _, ln := range lines {
+			if strings.Contains(ln.up, w) {
 				return true
 			}
 		}
@@ -663,8 +635,8 @@ func printedAgain(lines []textLine, name string) bool {
 // none.
 func meanConf(lines []textLine) float64 {
 	sum, n := 0.0, 0
-	for _, l := range lines {
-		for _, w := range l.conf {
+	for _, ln := range lines {
+		for _, w := range ln.conf {
 			sum += w.Conf
 			n++
 		}

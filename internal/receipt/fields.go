@@ -11,6 +11,7 @@ type Fields struct {
 	Subtotal  string
 	Tax       string
 	Currency  string // ISO 4217, e.g. MYR
+	Country   string // ISO 3166-1 alpha-2, e.g. MY: whose rules the receipt was read by
 	LineItems []LineItem
 	// Confidence is the engine's confidence in each field, 0 to 1, keyed by
 	// the field's JSON name ("total", "date", ...), where the engine gives one.
@@ -32,6 +33,6 @@ type LineItem struct {
 // IsZero reports whether nothing was extracted.
 func (f Fields) IsZero() bool {
 	return f.Vendor == "" && f.Address == "" && f.Date == "" && f.Total == "" &&
-		f.Subtotal == "" && f.Tax == "" && f.Currency == "" && len(f.LineItems) == 0 &&
+		f.Subtotal == "" && f.Tax == "" && f.Currency == "" && f.Country == "" && len(f.LineItems) == 0 &&
 		len(f.Warnings) == 0
 }

@@ -11,6 +11,7 @@ type fields struct {
 	Subtotal   string             `dynamodbav:"subtotal,omitempty"`
 	Tax        string             `dynamodbav:"tax,omitempty"`
 	Currency   string             `dynamodbav:"currency,omitempty"`
+	Country    string             `dynamodbav:"country,omitempty"`
 	LineItems  []lineItem         `dynamodbav:"lineItems,omitempty"`
 	Confidence map[string]float64 `dynamodbav:"confidence,omitempty"`
 	Warnings   []string           `dynamodbav:"warnings,omitempty"`
@@ -29,7 +30,7 @@ func fieldsItem(f receipt.Fields) *fields {
 	}
 	out := &fields{
 		Vendor: f.Vendor, Address: f.Address, Date: f.Date, Total: f.Total,
-		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Confidence: f.Confidence,
+		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Country: f.Country, Confidence: f.Confidence,
 		Warnings: f.Warnings,
 	}
 	for _, li := range f.LineItems {
@@ -44,7 +45,7 @@ func (f *fields) domain() receipt.Fields {
 	}
 	out := receipt.Fields{
 		Vendor: f.Vendor, Address: f.Address, Date: f.Date, Total: f.Total,
-		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Confidence: f.Confidence,
+		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Country: f.Country, Confidence: f.Confidence,
 		Warnings: f.Warnings,
 	}
 	for _, li := range f.LineItems {
