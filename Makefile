@@ -57,7 +57,7 @@ bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
 	go test -run '^$$' -bench 'Throughput' -benchtime 1x -count 2 -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	@$(BENCHSTAT) $(LOCAL)/bench.txt
 
-accuracy: deps ## field accuracy of the Tesseract extractor on ../shared/receipts/sroie, tuning and validation parts
+accuracy: deps 
 	go run ./cmd/accuracy -dir ../shared/receipts/sroie -misses none
 
 build: ## build every function for Lambda (linux/arm64) into .aws-sam/build

@@ -38,7 +38,7 @@ func TestDegrade(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := degrade(src.Bytes(), tt.name)
+			out, err := degrade(src.Bytes(), tt.name, "receipt")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestDegrade(t *testing.T) {
 		})
 	}
 	// Quality 25 compresses harder than the others' 90.
-	low, _ := degrade(src.Bytes(), "jpeg25")
+	low, _ := degrade(src.Bytes(), "jpeg25", "receipt")
 	var high bytes.Buffer
 	if err := jpeg.Encode(&high, g, &jpeg.Options{Quality: 90}); err != nil {
 		t.Fatal(err)
@@ -76,7 +76,55 @@ func TestDegrade(t *testing.T) {
 	if len(low) >= high.Len() {
 		t.Errorf("jpeg25 wrote %d bytes, quality 90 %d: not compressed harder", len(low), high.Len())
 	}
-	if _, err := degrade(src.Bytes(), "blur"); err == nil {
+	if _, err := degrade(src.Bytes(), "smudge", "receipt"); err == nil {
 		t.Error("an unknown degradation was accepted")
+	}
+}
+
+// TestDegradeAsTaken: the scanner bed is a dark A4 page around the
+// receipt, the phone photo a 750x1000 frame with the receipt turned on a
+// table; both are the same at every run.
+func TestDegradeAsTaken(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 300, 900))
+	for i := range g.Pix {
+		g.Pix[i] = 250
+	}
+	var src bytes.Buffer
+	if err := png.Encode(&src, g); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		size image.Point
+	}{{"bed", image.Pt(2480, 3508)}, {"photo", image.Pt(750, 1000)}} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := degrade(src.Bytes(), tt.name, "receipt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _ := degrade(src.Bytes(), tt.name, "receipt")
+			if !bytes.Equal(out, again) {
+				t.Error("two runs differ")
+			}
+			img, err := jpeg.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := img.Bounds().Size(); got != tt.size {
+				t.Fatalf("size %v, want %v", got, tt.size)
+			}
+			corner, _, _, _ := img.At(3, 3).RGBA()
+			light := 0
+			for y := 0; y < tt.size.Y; y += 4 {
+				for x := 0; x < tt.size.X; x += 4 {
+					if v, _, _, _ := img.At(x, y).RGBA(); v>>8 > 180 {
+						light++
+					}
+				}
+			}
+			if corner>>8 > 160 || light == 0 {
+				t.Errorf("corner %d, %d light samples: want the paper on a darker background", corner>>8, light)
+			}
+		})
 	}
 }
