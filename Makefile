@@ -57,8 +57,8 @@ bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
 	go test -run '^$$' -bench 'Throughput' -benchtime 1x -count 2 -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	@$(BENCHSTAT) $(LOCAL)/bench.txt
 
-accuracy: deps 
-	go run ./cmd/accuracy -dir ../shared/receipts/sroie -misses none
+accuracy: deps ## field accuracy of the Tesseract extractor on every labelled set in ../shared/receipts, tuning and validation parts (DEGRADE=bed,photo: on degraded copies)
+	go run ./cmd/accuracy -dir ../shared/receipts $(if $(DEGRADE),-degrade $(DEGRADE),)
 
 build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
 	@# Zip functions only: ProcessorImageFunction is built by Docker from its Dockerfile.
