@@ -45,6 +45,9 @@ type Profile struct {
 	// ("0.05"), empty when none.
 	CashRounding string `json:"cashRounding"`
 	Taxes        []Tax  `json:"taxes"`
+	// TaxBeforeNet: its tax summaries may print a rate's tax before the
+	// amount it is charged on ("MWST + Netto = Brutto").
+	TaxBeforeNet bool `json:"taxBeforeNet"`
 	// TaxCodes are the codes printed beside items to say how they are
 	// taxed ("SR", "ZR"), ZeroRatedCodes those that mean no tax.
 	TaxCodes       []string `json:"taxCodes"`

@@ -91,9 +91,12 @@ type Vocabulary struct {
 	Business      []string `json:"business"`
 	LegalSuffixes []string `json:"legalSuffixes"`
 	Address       []string `json:"address"`
-	Contact       []string `json:"contact"`
-	Titles        []string `json:"titles"`
-	Notices       []string `json:"notices"`
+	// AddressSuffixes end the compound words that name streets
+	// ("POHLWEG", "HAUPTSTRASSE"): with a house number, a street address.
+	AddressSuffixes []string `json:"addressSuffixes"`
+	Contact         []string `json:"contact"`
+	Titles          []string `json:"titles"`
+	Notices         []string `json:"notices"`
 	// Trade and Names are words that business names are made of: a misread
 	// word of a name is corrected to one of them.
 	Trade []string `json:"trade"`

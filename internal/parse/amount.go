@@ -103,6 +103,9 @@ func readNumber(s string, i int) (string, int) {
 		case c == ' ' && !hasSep && j+1 < len(s) && s[j+1] == '.' && twoDigitsEnd(s, j+2):
 			// "250 .00"
 			j++
+		case c == ' ' && !hasSep && b.Len() > 0 && j+3 < len(s) && isSep(s[j+1]) && s[j+2] == ' ' && twoDigitsEnd(s, j+3):
+			// "26 , 90": OCR spaced the separator off both sides.
+			j++
 		default:
 			return b.String(), j
 		}

@@ -62,13 +62,34 @@ func taxAmounts(m receiptMoney) []amount {
 // such sum is the summary's total row.
 func (l *loc) taxRows(lines []textLine) []amount {
 	var best amount
+	byRate := map[int64]int64{} // the first row of each rate printed
 	for _, ln := range lines {
 		// A summary's total row may carry only TOTAL ("Total : 20.00 1.20").
 		if !l.hasTaxWord(ln.up) && !anyWord(ln.up, l.summaryCodes()) && !strings.Contains(ln.up, "%") && !containsAny(ln.up, l.v.Total...) {
 			continue
 		}
-		if sum, ok := l.taxPair(ln.up); ok && sum.units > best.units {
+		sum, ok := l.taxPair(ln.up)
+		if !ok {
+			continue
+		}
+		if sum.units > best.units {
 			best = sum
+		}
+		if rate, printed := l.lineRate(ln.up); printed && len(byRate) < maxTaxes {
+			if _, seen := byRate[rate]; !seen {
+				byRate[rate] = sum.units
+			}
+		}
+	}
+	if len(byRate) >= 2 {
+		// A row per rate ("B 7% 8,87 0,62 9,49", "C 19% 14,63 2,78
+		// 17,41"): together they are the total.
+		var all int64
+		for _, v := range byRate {
+			all += v
+		}
+		if all > best.units {
+			return []amount{amountOf(all, 2)}
 		}
 	}
 	if best.units == 0 {
@@ -164,6 +185,9 @@ func (l *loc) taxPair(up string) (amount, bool) {
 	var best amount
 	for k := 0; k+1 < len(money) && k < maxItemNumbers; k++ {
 		x, y := money[k], money[k+1]
+		if y.units > x.units && l.taxFirst() {
+			x, y = y, x // "A 7 % 0,47 6,69 7,16": tax, then the amount before it
+		}
 		for _, rate := range rates {
 			if y.units < x.units && taxOf(x.units, rate, y.units) && x.units+y.units > best.units {
 				best = amountOf(x.units+y.units, 2)
@@ -172,6 +196,10 @@ func (l *loc) taxPair(up string) (amount, bool) {
 	}
 	return best, best.units > 0
 }
+
+// taxFirst reports a country whose tax summaries may print a rate's tax
+// before the amount it is charged on ("MWST + Netto = Brutto").
+func (l *loc) taxFirst() bool { return l.p != nil && l.p.TaxBeforeNet }
 
 // summaryCodes are the item tax codes of two letters or more that also
 // start a tax summary's rows ("SR 6% 50.19 3.01").

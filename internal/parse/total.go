@@ -313,7 +313,8 @@ func (l *loc) amountBelow(lines []textLine, i int) (amount, bool) {
 		if lines[j].up == "" {
 			continue
 		}
-		if len(l.moneyAmounts(lines[j].up)) != 1 {
+		if len(l.moneyAmounts(lines[j].up)) != 1 || l.isPaymentLine(lines[j].up) || containsAny(lines[j].up, l.v.Change...) {
+			// "Total" / "Bar 2,00": the amount below is what was paid.
 			return amount{}, false
 		}
 		a, ok := l.amountOnly(lines[j].up)

@@ -49,7 +49,21 @@ type header struct {
 // words rather than OCR debris. The address is the lines under it, up to
 // the contact and registration lines.
 func (l *loc) findHeader(lines []textLine) header {
-	v := l.vendorLine(lines)
+	h := l.headerAt(lines, l.vendorLine(lines))
+	if h.vendor != "" && l.isCompany(keyUpper(h.vendor)) {
+		return h
+	}
+	// The header names no business: its name may be a logo that does not
+	// read. What else names the seller does.
+	if name, at, ok := l.vendorElsewhere(lines, h.from, h.to); ok {
+		h.vendor, h.from, h.to = name, at, at
+		h.vendorConf = l.vendorSupport(lines, at, at, name)
+	}
+	return h
+}
+
+// headerAt reads the vendor's name from line v and the address under it.
+func (l *loc) headerAt(lines []textLine, v int) header {
 	if v < 0 {
 		return header{from: -1, to: -1}
 	}
@@ -67,6 +81,89 @@ func (l *loc) findHeader(lines []textLine) header {
 	h.addressConf = meanConf(lines[last+1:end]) * 0.8
 	h.end = max(h.end, end)
 	return h
+}
+
+// maxEntityLines bounds the lines searched for the seller's legal name.
+const maxEntityLines = 400
+
+// vendorElsewhere finds the seller's name outside a header that names no
+// business: its legal name printed anywhere on the receipt ("Aldi GmbH &
+// Co. KG, Schloß Holte" in the footer), else the line right above the
+// address ("Marktkauf Lehr" / "Detmolder Str. 4"). Lines from skipFrom to
+// skipTo are the header's own.
+func (l *loc) vendorElsewhere(lines []textLine, skipFrom, skipTo int) (string, int, bool) {
+	for i, ln := range lines[:min(len(lines), maxEntityLines)] {
+		if i >= skipFrom && i <= skipTo && skipFrom >= 0 {
+			continue
+		}
+		if name, ok := l.legalName(ln); ok {
+			return name, i, true
+		}
+	}
+	if i := l.lineAboveAddress(lines); i >= 0 && (i < skipFrom || i > skipTo || skipFrom < 0) {
+		// A name printed again below (a footer, a web address) is the
+		// seller's; a header line that is not is a slogan or debris.
+		name := l.cleanVendor(lines[i].raw)
+		header := ""
+		if skipFrom >= 0 {
+			header = lines[skipFrom].raw
+		}
+		if plausibleName(name) && l.printedAgain(lines[i+1:], name) && (header == "" || !l.printedAgain(lines[skipTo+1:], header)) {
+			return name, i, true
+		}
+	}
+	return "", 0, false
+}
+
+// legalName reads a company's legal name from a line that holds one: the
+// words before its legal form, back to a number or a label, and the form.
+func (l *loc) legalName(ln textLine) (string, bool) {
+	if !anyWord(ln.up, l.legalForms) || l.isTableHeader(ln.up) {
+		return "", false
+	}
+	name := l.cutAfterLegalForm(ln.raw)
+	f := strings.Fields(name)
+	start := 0
+	for k, w := range f {
+		if strings.ContainsAny(w, "0123456789:#@/|") {
+			start = k + 1
+		}
+	}
+	if start >= len(f) {
+		return "", false
+	}
+	name = strings.Trim(strings.Join(f[start:], " "), nameTrim)
+	up := keyUpper(name)
+	if l.onlyLegalForm(up) || letterCount(strings.Join(f[start:min(len(f), start+1)], "")) < 2 || !plausibleName(name) {
+		return "", false
+	}
+	return l.cleanVendor(name), true
+}
+
+// maxAddressSearch bounds the lines searched for the first address line.
+const maxAddressSearch = 15
+
+// lineAboveAddress returns the line right above the first line of the
+// header that reads as a street address with a number, -1 when none.
+func (l *loc) lineAboveAddress(lines []textLine) int {
+	seen := 0
+	for i, ln := range lines {
+		if ln.up == "" {
+			continue
+		}
+		if seen++; seen > maxAddressSearch || l.isMoneyLine(lines, i, 1) {
+			return -1
+		}
+		if !l.isAddress(ln.up) || !strings.ContainsAny(ln.up, "0123456789") || l.isContact(ln.up) {
+			continue
+		}
+		p := prevNonEmpty(lines, i)
+		if p < 0 || l.isAddress(lines[p].up) || l.isContact(lines[p].up) || l.isTitle(lines[p].up) || anyWord(lines[p].up, l.v.Notices) {
+			return -1
+		}
+		return p
+	}
+	return -1
 }
 
 // vendorLine returns the index of the vendor's line, or -1.
@@ -180,7 +277,23 @@ func (l *loc) isContact(up string) bool {
 
 // isAddress reports a line that reads as part of a street address.
 func (l *loc) isAddress(up string) bool {
-	return anyWord(up, l.v.Address) || l.postcodeIn(up) || houseNo.MatchString(up)
+	return anyWord(up, l.v.Address) || l.postcodeIn(up) || houseNo.MatchString(up) || l.streetWithNumber(up)
+}
+
+// streetWithNumber reports a street named by a compound word and a house
+// number: "Pohlweg 110", "Detmolder Straße 8", "Husener Str. 121".
+func (l *loc) streetWithNumber(up string) bool {
+	if len(l.v.AddressSuffixes) == 0 || !strings.ContainsAny(up, "0123456789") {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(up, notLetter) {
+		for _, suf := range l.v.AddressSuffixes {
+			if len(w) > len(suf) && strings.HasSuffix(w, suf) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // startsAny reports whether s starts with any of the prefixes.
