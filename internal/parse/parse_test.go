@@ -84,6 +84,7 @@ func TestParseReceipts(t *testing.T) {
 			Address:  "Lot 6, Jalan Batai, Plaza Batai, Damansara Heights, 50490, Kuala Lumpur",
 			Date:     "2018-03-12", // 12/03/18
 			Total:    "77.20",
+			Tax:      "3.03", // the 6% row of the GST analysis
 			Currency: "MYR",
 			LineItems: []receipt.LineItem{
 				{Description: "Dole Pineapple", Quantity: "3", UnitPrice: "7.90", Amount: "23.70"},
@@ -105,6 +106,7 @@ func TestParseReceipts(t *testing.T) {
 			Address:  "Jalan Lapangan Terbang Subang, 47200 Subang, Selangor",
 			Date:     "2018-01-18",
 			Total:    "41.95",
+			Tax:      "2.37", // the GST summary's row
 			Currency: "MYR",
 		}},
 		{"195.txt", receipt.Fields{
@@ -129,6 +131,7 @@ func TestParseReceipts(t *testing.T) {
 			Date:     "2017-10-10", // 10 OCT 2017
 			Total:    "250.00",
 			Subtotal: "235.85",
+			Tax:      "14.15", // the GST summary's row
 			Currency: "MYR",
 		}},
 		{"330.txt", receipt.Fields{

@@ -60,45 +60,45 @@ func taxAmounts(m receiptMoney) []amount {
 // by side on a tax line, whose ratio is the line's rate (or one of the
 // country's rates): their sum is the total including tax. The largest
 // such sum is the summary's total row.
-func (l *loc) taxRows(lines []textLine) []amount {
-	var best amount
-	byRate := map[int64]int64{} // the first row of each rate printed
+func (l *loc) taxRows(lines []textLine) (rows, taxes []amount) {
+	var best, bestTax amount
+	byRate := map[int64][2]int64{} // the first row of each rate printed: its sum and its tax
 	for _, ln := range lines {
 		// A summary's total row may carry only TOTAL ("Total : 20.00 1.20").
 		if !l.hasTaxWord(ln.up) && !anyWord(ln.up, l.summaryCodes()) && !strings.Contains(ln.up, "%") && !containsAny(ln.up, l.v.Total...) {
 			continue
 		}
-		sum, ok := l.taxPair(ln.up)
+		sum, tax, ok := l.taxPair(ln.up)
 		if !ok {
 			continue
 		}
 		if sum.units > best.units {
-			best = sum
+			best, bestTax = sum, tax
 		}
 		if rate, printed := l.lineRate(ln.up); printed && len(byRate) < maxTaxes {
 			if _, seen := byRate[rate]; !seen {
-				byRate[rate] = sum.units
+				byRate[rate] = [2]int64{sum.units, tax.units}
 			}
 		}
 	}
 	if len(byRate) >= 2 {
 		// A row per rate ("B 7% 8,87 0,62 9,49", "C 19% 14,63 2,78
-		// 17,41"): together they are the total.
-		var all int64
+		// 17,41"): together they are the total, and their taxes the tax.
+		var all, allTax int64
 		for _, v := range byRate {
-			all += v
+			all, allTax = all+v[0], allTax+v[1]
 		}
 		if all > best.units {
-			return []amount{amountOf(all, 2)}
+			return []amount{amountOf(all, 2)}, []amount{amountOf(allTax, 2)}
 		}
 	}
 	if best.units == 0 {
 		if sum, ok := l.suppliesByRate(lines); ok {
-			return []amount{sum}
+			return []amount{sum}, nil
 		}
-		return nil
+		return nil, nil
 	}
-	return []amount{best}
+	return []amount{best}, []amount{bestTax}
 }
 
 // suppliesByRate adds up the totals of the goods of each tax rate, the
@@ -170,8 +170,8 @@ var zeroRate = regexp.MustCompile(`(?:^|[^0-9.,])0 ?%`)
 
 // taxPair finds, among the amounts of a line, an amount excluding tax
 // followed by its tax at the line's rate (or at one of the country's), and
-// returns the largest such sum.
-func (l *loc) taxPair(up string) (amount, bool) {
+// returns the largest such sum and its tax.
+func (l *loc) taxPair(up string) (sum, tax amount, ok bool) {
 	all := l.scanAmounts(up)
 	rates := l.taxRates
 	var money []amount
@@ -182,19 +182,18 @@ func (l *loc) taxPair(up string) (amount, bool) {
 			money = append(money, a)
 		}
 	}
-	var best amount
 	for k := 0; k+1 < len(money) && k < maxItemNumbers; k++ {
 		x, y := money[k], money[k+1]
 		if y.units > x.units && l.taxFirst() {
 			x, y = y, x // "A 7 % 0,47 6,69 7,16": tax, then the amount before it
 		}
 		for _, rate := range rates {
-			if y.units < x.units && taxOf(x.units, rate, y.units) && x.units+y.units > best.units {
-				best = amountOf(x.units+y.units, 2)
+			if y.units < x.units && taxOf(x.units, rate, y.units) && x.units+y.units > sum.units {
+				sum, tax = amountOf(x.units+y.units, 2), y
 			}
 		}
 	}
-	return best, best.units > 0
+	return sum, tax, sum.units > 0
 }
 
 // taxFirst reports a country whose tax summaries may print a rate's tax

@@ -40,6 +40,7 @@ type receiptMoney struct {
 	itemVals map[int64]bool // amounts printed among the items
 	taxLines []amount       // amounts on tax lines that have no TOTAL
 	taxRows  []amount       // amount excluding tax plus tax, where the rate proves the pair
+	taxParts []amount       // the tax of those rows
 	itemsTo  int            // first line with a total: where items end
 	decimals int            // how many decimals the receipt's amounts have
 	// roundingPrinted: a line speaks of rounding, whether or not its
@@ -74,7 +75,7 @@ func (l *loc) readMoney(lines []textLine) receiptMoney {
 			// "Total : 20.00 1.20" whose second amount is the tax on the
 			// first: a tax summary's total row, even when the summary's
 			// title is misread.
-			_, pair := l.taxPair(ln.up)
+			_, _, pair := l.taxPair(ln.up)
 			found[k].summary = inSummary || found[k].count >= 2 && pair
 		}
 		m.labels = append(m.labels, found...)
@@ -83,7 +84,7 @@ func (l *loc) readMoney(lines []textLine) receiptMoney {
 		}
 		l.readUnlabelled(&m, ln, i)
 	}
-	m.taxRows = l.taxRows(lines)
+	m.taxRows, m.taxParts = l.taxRows(lines)
 	m.itemsTo = len(lines)
 	for _, lb := range m.labels {
 		// A TOTAL without an amount may be a column of the items table.
@@ -429,6 +430,7 @@ func (l *loc) pickTax(m receiptMoney, total amount, hasTotal bool) string {
 	}
 	cands = append(cands, m.taxLines...)
 	cands = append(cands, summaryTax(m)...)
+	cands = append(cands, m.taxParts...)
 	for _, c := range cands {
 		if c.neg || c.decimals != m.decimals || c.isInteger() || hasTotal && c.units >= total.units {
 			continue

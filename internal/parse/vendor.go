@@ -576,7 +576,19 @@ func (l *loc) cleanVendor(s string) string {
 	s = l.fixLegalForm(s)
 	s = l.cutAfterLegalForm(s)
 	s = l.dropBranchNumber(strings.Trim(s, nameTrim))
-	return strings.Trim(s, nameTrim)
+	return l.keepFormsPoint(strings.Trim(s, nameTrim))
+}
+
+// keepFormsPoint puts back the last point of a legal form written with
+// points ("A.Ş.", "B.V."), which trimming the name's debris took.
+func (l *loc) keepFormsPoint(s string) string {
+	up := locale.Fold(s) + "."
+	for _, f := range l.legalForms {
+		if strings.HasSuffix(f, ".") && strings.HasSuffix(up, f) && (len(up) == len(f) || !isLetter(up[len(up)-len(f)-1])) {
+			return s + "."
+		}
+	}
+	return s
 }
 
 // dropBranchNumber drops a lone digit after a trade ("SANYU STATIONERY
