@@ -90,7 +90,7 @@ func TestDatesByCountry(t *testing.T) {
 // sample receipts of each country, as OCR reads them: the country's
 // labels, number and date formats, and evidence.
 var samples = []struct {
-	country, text                               string
+	country, text                                string
 	total, subtotal, tax, currency, date, vendor string
 }{
 	{"DE", "ALDI\nPohlweg 110\n33100 Paderborn\nUNSERE ÖFFNUNGSZEITEN\nBIO HONIG 3,29 C\nKIWI 1,49 C\nPfand 0,25 A\nLeergut -0,25 A\n" +
