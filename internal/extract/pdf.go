@@ -1,14 +1,14 @@
 package extract
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/receipts-api/receipts/internal/prepare"
 )
 
 // maxPDFText caps the text taken from a PDF's text layer: pdftotext reads
@@ -20,10 +20,11 @@ const maxPDFText = 4 << 20
 // Poppler reads the document on stdin and renders to stdout, so nothing is
 // written to disk and nothing is left behind when a process is killed.
 func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, []string, error) {
-	text, err := t.run(ctx, withStdin(exec.CommandContext(ctx, "pdftotext", "-layout", "-enc", "UTF-8", "-", "-"), doc), "pdftotext")
+	b, err := t.run(ctx, doc, "pdftotext", "-layout", "-enc", "UTF-8", "-", "-")
 	if err != nil {
 		return "", nil, err
 	}
+	text := string(b)
 	if strings.TrimSpace(text) != "" {
 		if len(text) <= maxPDFText {
 			return text, nil, nil
@@ -44,12 +45,16 @@ func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, []string, erro
 	for i := 1; i <= n; i++ {
 		// -scale-to bounds the page's longer side, whatever size the page
 		// claims, so a page never holds more than PagePixels² pixels.
-		img, err := t.run(ctx, withStdin(exec.CommandContext(ctx, "pdftoppm", "-f", strconv.Itoa(i), "-l", strconv.Itoa(i),
-			"-singlefile", "-scale-to", strconv.Itoa(t.PagePixels), "-gray", "-png", "-"), doc), "pdftoppm")
+		img, err := t.run(ctx, doc, "pdftoppm", "-f", strconv.Itoa(i), "-l", strconv.Itoa(i),
+			"-singlefile", "-scale-to", strconv.Itoa(t.PagePixels), "-gray", "-png", "-")
 		if err != nil {
 			return "", nil, fmt.Errorf("page %d: %w", i, err)
 		}
-		lines, err := t.image(ctx, preparePage([]byte(img), t.Limits.ImagePixels))
+		page, err := prepare.Image(ctx, img, t.prepareOptions())
+		if err != nil {
+			return "", nil, fmt.Errorf("page %d: %w", i, t.imageErr(err))
+		}
+		lines, err := t.image(ctx, page)
 		if err != nil {
 			return "", nil, fmt.Errorf("page %d: %w", i, err)
 		}
@@ -69,11 +74,11 @@ var pagesLine = regexp.MustCompile(`(?m)^Pages:\s+(\d+)`)
 
 // pageCount asks pdfinfo how many pages a PDF has.
 func (t *Tesseract) pageCount(ctx context.Context, doc []byte) (int, error) {
-	info, err := t.run(ctx, withStdin(exec.CommandContext(ctx, "pdfinfo", "-"), doc), "pdfinfo")
+	info, err := t.run(ctx, doc, "pdfinfo", "-")
 	if err != nil {
 		return 0, err
 	}
-	m := pagesLine.FindStringSubmatch(info)
+	m := pagesLine.FindStringSubmatch(string(info))
 	if m == nil {
 		return 0, fmt.Errorf("pdfinfo: no page count: %w", ErrUnreadable)
 	}
@@ -82,9 +87,4 @@ func (t *Tesseract) pageCount(ctx context.Context, doc []byte) (int, error) {
 		return 0, fmt.Errorf("pdf has no pages: %w", ErrUnreadable)
 	}
 	return n, nil
-}
-
-func withStdin(cmd *exec.Cmd, in []byte) *exec.Cmd {
-	cmd.Stdin = bytes.NewReader(in)
-	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/receipts-api/receipts/internal/parse"
+	"github.com/receipts-api/receipts/internal/prepare"
 )
 
 // Tesseract misreads print that is small in pixels: a phone photo taken
@@ -42,7 +43,7 @@ func capHeight(lines []parse.Line) int {
 }
 
 // readSmallPrint reads g again enlarged so that print h pixels high
-// becomes printHeight, within maxLookPixels, and returns the words with
+// becomes printHeight, within prepare.MaxLookPixels, and returns the words with
 // their boxes in g's coordinates, so second looks crop g as before. False
 // when the print is not small or the enlarged page would be too large.
 func (t *Tesseract) readSmallPrint(ctx context.Context, g *image.Gray, h int, args []string) ([]parse.Line, bool) {
@@ -50,26 +51,18 @@ func (t *Tesseract) readSmallPrint(ctx context.Context, g *image.Gray, h int, ar
 		return nil, false
 	}
 	num, den := printHeight, h
-	if g.Rect.Dx()*num/den*(g.Rect.Dy()*num/den) > maxLookPixels {
+	if g.Rect.Dx()*num/den*(g.Rect.Dy()*num/den) > prepare.MaxLookPixels {
 		return nil, false
 	}
-	lines, err := t.read(ctx, pgm(enlargeBy(g, num, den)), args...)
+	lines, err := t.read(ctx, prepare.PGM(prepare.EnlargeBy(g, num, den)), args...)
 	if err != nil {
 		return nil, false
 	}
 	for i := range lines {
-		lines[i].Box = scaleRect(lines[i].Box, den, num)
+		lines[i].Box = prepare.ScaleRect(lines[i].Box, den, num)
 		for k := range lines[i].Words {
-			lines[i].Words[k].Box = scaleRect(lines[i].Words[k].Box, den, num)
+			lines[i].Words[k].Box = prepare.ScaleRect(lines[i].Words[k].Box, den, num)
 		}
 	}
 	return lines, true
-}
-
-// scaleRect scales r by num/den, rounding outwards.
-func scaleRect(r image.Rectangle, num, den int) image.Rectangle {
-	if r.Empty() {
-		return r
-	}
-	return image.Rect(r.Min.X*num/den, r.Min.Y*num/den, (r.Max.X*num+den-1)/den, (r.Max.Y*num+den-1)/den)
 }

@@ -66,24 +66,3 @@ func TestReadSmallPrintBounds(t *testing.T) {
 		})
 	}
 }
-
-func TestEnlargeBy(t *testing.T) {
-	g := image.NewGray(image.Rect(0, 0, 10, 4))
-	for i := range g.Pix {
-		g.Pix[i] = 200
-	}
-	g.Pix[0] = 0
-	out := enlargeBy(g, 26, 13)
-	if out.Rect != image.Rect(0, 0, 20, 8) {
-		t.Fatalf("enlarged to %v, want 20x8", out.Rect)
-	}
-	if out.Pix[0] != 0 || out.Pix[out.Stride*7+19] != 200 {
-		t.Errorf("corners %d and %d, want 0 and 200", out.Pix[0], out.Pix[out.Stride*7+19])
-	}
-	if odd := enlargeBy(g, 26, 14); odd.Rect != image.Rect(0, 0, 18, 7) {
-		t.Errorf("enlarged by 26/14 to %v, want 18x7", odd.Rect)
-	}
-	if r := scaleRect(image.Rect(13, 13, 27, 40), 14, 26); r != image.Rect(7, 7, 15, 22) {
-		t.Errorf("scaleRect = %v, want (7,7)-(15,22): rounded outwards", r)
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/receipts-api/receipts/internal/parse"
+	"github.com/receipts-api/receipts/internal/prepare"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -103,11 +104,11 @@ func (t *Tesseract) lookAtAmount(ctx context.Context, g *image.Gray, lines []par
 	}
 	best, bestConf := receipt.Fields{}, f.Confidence["total"]
 	for _, look := range amountLooks {
-		crop, ok := enlargeCrop(g, r, look.scale)
+		crop, ok := prepare.EnlargeCrop(g, r, look.scale)
 		if !ok {
 			break
 		}
-		read, err := t.read(ctx, pgm(crop), look.args...)
+		read, err := t.read(ctx, prepare.PGM(crop), look.args...)
 		if err != nil {
 			break // out of time or memory: keep what the earlier looks found
 		}
@@ -176,11 +177,11 @@ func (t *Tesseract) readLineAs(ctx context.Context, g *image.Gray, box image.Rec
 	if r.Empty() {
 		return parse.Line{}, nil
 	}
-	crop, ok := enlargeCrop(g, r, scale)
+	crop, ok := prepare.EnlargeCrop(g, r, scale)
 	if !ok {
 		return parse.Line{}, nil
 	}
-	lines, err := t.read(ctx, pgm(crop), args...)
+	lines, err := t.read(ctx, prepare.PGM(crop), args...)
 	if err != nil {
 		return parse.Line{}, err
 	}
@@ -202,50 +203,6 @@ func (t *Tesseract) readLineAs(ctx context.Context, g *image.Gray, box image.Rec
 	out.Text = truncateUTF8(out.Text, parse.MaxLineBytes)
 	out.Box = box
 	return out, nil
-}
-
-// maxLookPixels bounds the image of a second look: a line or a word is a
-// few hundred thousand pixels enlarged, but a "line" that OCR debris
-// stretched over a whole 4000-pixel page would be hundreds of megabytes.
-const maxLookPixels = 8 << 20
-
-// enlargeCrop crops r out of g and enlarges it by f, or less when f would
-// make it larger than maxLookPixels; false when even the crop is.
-func enlargeCrop(g *image.Gray, r image.Rectangle, f int) (*image.Gray, bool) {
-	area := r.Dx() * r.Dy()
-	if area == 0 || area > maxLookPixels {
-		return nil, false
-	}
-	for f > 1 && area*f*f > maxLookPixels {
-		f--
-	}
-	return enlarge(g.SubImage(r).(*image.Gray), f), true
-}
-
-// enlarge scales grey levels up by an integer factor.
-func enlarge(g *image.Gray, f int) *image.Gray { return enlargeBy(g, f, 1) }
-
-// enlargeBy scales grey levels up by num/den (at least 1), interpolating
-// linearly so the edges of print stay smooth.
-func enlargeBy(g *image.Gray, num, den int) *image.Gray {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	out := image.NewGray(image.Rect(0, 0, w*num/den, h*num/den))
-	at := func(x, y int) int {
-		x, y = min(max(x, 0), w-1), min(max(y, 0), h-1)
-		return int(g.Pix[y*g.Stride+x])
-	}
-	for y := range out.Rect.Dy() {
-		sy := y * 256 * den / num
-		y0, fy := sy>>8, sy&255
-		for x := range out.Rect.Dx() {
-			sx := x * 256 * den / num
-			x0, fx := sx>>8, sx&255
-			top := at(x0, y0)*(256-fx) + at(x0+1, y0)*fx
-			bot := at(x0, y0+1)*(256-fx) + at(x0+1, y0+1)*fx
-			out.Pix[y*out.Stride+x] = uint8((top*(256-fy) + bot*fy) >> 16)
-		}
-	}
-	return out
 }
 
 // replaceWarnings swaps the warnings about one field (those starting with

@@ -1,21 +1,19 @@
 package extract
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/parse"
+	"github.com/receipts-api/receipts/internal/prepare"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/tool"
 )
 
 // Tesseract extracts text with the tesseract CLI, and from PDFs with
@@ -71,24 +69,33 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	}
 	var (
 		lines    []parse.Line
-		img      page
+		img      prepare.Page
 		warnings []string
 		err      error
 	)
 	switch doc.ContentType {
-	case receipt.PNG, receipt.JPEG:
+	case receipt.PNG, receipt.JPEG, receipt.WebP, receipt.HEIC, receipt.HEIF:
 		if err := receipt.CheckPixels(doc.Bytes, doc.ContentType, t.Limits.ImagePixels); err != nil {
 			return Result{}, fmt.Errorf("%w: %w", err, ErrOverLimit)
 		}
-		img = preparePage(doc.Bytes, t.Limits.ImagePixels)
-		if img.damage != nil {
-			warnings = append(warnings, fmt.Sprintf("image: damaged (%v), read as far as it decodes", img.damage))
+		if img, err = prepare.Image(ctx, doc.Bytes, t.prepareOptions()); err != nil {
+			return Result{}, t.imageErr(err)
+		}
+		if img.Damage != nil {
+			warnings = append(warnings, fmt.Sprintf("image: damaged (%v), read as far as it decodes", img.Damage))
 		}
 		lines, err = t.image(ctx, img)
-	case receipt.PDF:
+	case receipt.PDF, receipt.TIFF:
 		// Parsed from text: a text layer carries no confidences, and
-		// pages are read one by one.
-		text, warnings, err := t.pdf(ctx, doc.Bytes)
+		// pages are read one by one. A TIFF is read as the PDF libtiff
+		// makes of it, page by page, within the page limit.
+		pdf := doc.Bytes
+		if doc.ContentType == receipt.TIFF {
+			if pdf, err = t.tiffPDF(ctx, doc.Bytes); err != nil {
+				return Result{}, err
+			}
+		}
+		text, warnings, err := t.pdf(ctx, pdf)
 		if err != nil {
 			return Result{}, err
 		}
@@ -112,12 +119,12 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 	// Every later reading of the page is read by the rules of the country
 	// the first found, so that their fields compare.
 	opt.Country = first.Fields.Country
-	fields := t.lookAgain(ctx, img.gray, lines, first, opt)
-	fields = t.lookAtVendor(ctx, img.gray, lines, first, fields, opt)
+	fields := t.lookAgain(ctx, img.Gray, lines, first, opt)
+	fields = t.lookAtVendor(ctx, img.Gray, lines, first, fields, opt)
 	if t.PageSegMode != "" {
-		fields = t.fillIn(ctx, img.bytes, fields, opt)
+		fields = t.fillIn(ctx, img.Bytes, fields, opt)
 	}
-	fields = t.lookAtDate(ctx, img.gray, lines, fields, opt)
+	fields = t.lookAtDate(ctx, img.Gray, lines, fields, opt)
 	fields.Warnings = append(fields.Warnings, warnings...)
 	return Result{Text: text, Fields: fields, ParseTime: parseTime}, nil
 }
@@ -190,22 +197,22 @@ const minText = 20
 // nothing more; enlarged when its print is small (readSmallPrint);
 // binarized, with tesseract told to expect a column of text, when the
 // first reading finds next to nothing.
-func (t *Tesseract) image(ctx context.Context, img page) ([]parse.Line, error) {
+func (t *Tesseract) image(ctx context.Context, img prepare.Page) ([]parse.Line, error) {
 	var first []string
 	if t.PageSegMode != "" {
 		first = []string{"--psm", t.PageSegMode}
 	}
-	lines, err := t.read(ctx, img.bytes, first...)
-	if err != nil || img.gray == nil {
+	lines, err := t.read(ctx, img.Bytes, first...)
+	if err != nil || img.Gray == nil {
 		return lines, err
 	}
-	if big, ok := t.readSmallPrint(ctx, img.gray, capHeight(lines), first); ok {
+	if big, ok := t.readSmallPrint(ctx, img.Gray, capHeight(lines), first); ok {
 		return big, nil
 	}
 	if len(strings.TrimSpace(linesText(lines))) >= minText {
 		return lines, nil
 	}
-	clean, err := binarize(img.gray)
+	clean, err := prepare.Binarize(img.Gray)
 	if err != nil {
 		return nil, err
 	}
@@ -236,93 +243,53 @@ func (t *Tesseract) ocr(ctx context.Context, image []byte, args ...string) (stri
 			return out, nil
 		}
 	}
-	cmd := exec.CommandContext(ctx, "tesseract", args...)
-	cmd.Stdin = bytes.NewReader(image)
-	// Tesseract's OpenMP threads cost more than they give on one page and
-	// fight the other invocations for the cores.
-	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
-	out, err := t.run(ctx, cmd, "tesseract")
+	b, err := t.run(ctx, image, "tesseract", args...)
+	out := string(b)
 	if err == nil && t.Cache != nil {
 		t.Cache.Put(key, out)
 	}
 	return out, err
 }
 
-// run runs cmd and returns its stdout. A tool that rejects its input makes
-// the document unreadable, and so does one that runs out of its memory
-// limit; a tool that is missing or was stopped is not the document's fault.
-//
-// Every tool runs under an address-space limit (RLIMIT_AS) of
-// Limits.ToolMemoryMB: Go cannot set a child's limit between fork and exec,
-// and prlimit(1) is not in every image, so a POSIX shell sets it with
-// ulimit and replaces itself with the tool, which keeps its PID (a cancelled
-// context kills the tool itself).
-func (t *Tesseract) run(ctx context.Context, cmd *exec.Cmd, name string) (string, error) {
-	mb := t.Limits.ToolMemoryMB
-	if mb > 0 && cmd.Err == nil {
-		// Should the limit be refused (a lower hard limit is in force), the
-		// tool still runs, under that lower limit.
-		cmd.Args = append([]string{"sh", "-c", `ulimit -v "$0" 2>/dev/null; exec "$@"`, strconv.Itoa(mb << 10), cmd.Path}, cmd.Args[1:]...)
-		cmd.Path = "/bin/sh"
-	}
-	stdout, stderr := &capped{max: maxToolOutput}, &capped{max: 64 << 10}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err := cmd.Run()
-	if err == nil {
-		return stdout.String(), nil
-	}
-	if ctx.Err() != nil {
-		return "", fmt.Errorf("%s: %w", name, ctx.Err())
-	}
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		return "", fmt.Errorf("%s: %w", name, err)
-	}
-	if mb > 0 && outOfMemory(stderr.String()) {
-		return "", fmt.Errorf("%s: over its %d MiB memory limit (%s): %w", name, mb, firstLine(stderr.String()), ErrOverLimit)
-	}
-	if exit.ExitCode() > 0 {
-		return "", fmt.Errorf("%s: %s: %w", name, firstLine(stderr.String()), ErrUnreadable)
-	}
-	return "", fmt.Errorf("%s: %w", name, err)
+// run runs a tool under the document's limits and returns its output. A
+// tool that rejects its input makes the document unreadable, and so does
+// one that runs out of its memory limit; a tool that is missing or was
+// stopped is not the document's fault.
+func (t *Tesseract) run(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, error) {
+	out, err := t.runner().Output(ctx, stdin, name, args...)
+	return out, documentErr(err)
 }
 
-// maxToolOutput caps what a tool may print: a rendered page's PNG (3500 px
-// square, grey) or a document's text; past it, output is dropped.
-const maxToolOutput = 32 << 20
-
-// outOfMemory reports whether a tool's error output says an allocation
-// failed: Leptonica's and libpng's messages, C++'s bad_alloc, Poppler's,
-// the C library's, and the dynamic loader's when not even the tool's
-// libraries fit.
-func outOfMemory(stderr string) bool {
-	for _, s := range []string{"malloc fail", "Out of memory", "out of memory", "bad_alloc", "Cannot allocate memory", "failed to map segment"} {
-		if strings.Contains(stderr, s) {
-			return true
-		}
-	}
-	return false
+// prepareOptions bound image preparation by the document's limits.
+func (t *Tesseract) prepareOptions() prepare.Options {
+	r := t.runner()
+	return prepare.Options{MaxPixels: t.Limits.ImagePixels, Tools: &r}
 }
 
-// capped keeps the first max bytes written to it and drops the rest,
-// claiming to have written them, so the tool is not stopped by a broken
-// pipe while its output is bounded.
-type capped struct {
-	bytes.Buffer
-	max int
+// imageErr says whose fault a failure to prepare an image is.
+func (t *Tesseract) imageErr(err error) error {
+	if errors.Is(err, prepare.ErrUnreadable) {
+		return fmt.Errorf("%w: %w", err, ErrUnreadable)
+	}
+	return documentErr(err)
 }
 
-func (c *capped) Write(p []byte) (int, error) {
-	if room := c.max - c.Len(); room > 0 {
-		c.Buffer.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
+// runner runs tools under the memory limit, with tesseract's OpenMP
+// threads limited: they cost more than they give on one page and fight
+// the other invocations for the cores.
+func (t *Tesseract) runner() tool.Runner {
+	return tool.Runner{MemoryMB: t.Limits.ToolMemoryMB, Env: []string{"OMP_THREAD_LIMIT=1"}}
 }
 
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// documentErr says whose fault a tool's failure is.
+func documentErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tool.ErrOverLimit):
+		return fmt.Errorf("%w: %w", err, ErrOverLimit)
+	case errors.Is(err, tool.ErrRejected):
+		return fmt.Errorf("%w: %w", err, ErrUnreadable)
 	}
-	return s
+	return err
 }

@@ -52,35 +52,3 @@ func TestReadTSVBoundsLines(t *testing.T) {
 		t.Errorf("%d lines, first %d bytes; want one line of at most %d", len(lines), len(lines[0].Text), parse.MaxLineBytes)
 	}
 }
-
-// TestEnlargeCropIsBounded: a second look never builds an image over
-// maxLookPixels, whatever box the OCR reported.
-func TestEnlargeCropIsBounded(t *testing.T) {
-	g := image.NewGray(image.Rect(0, 0, 4000, 4000))
-	tests := []struct {
-		name      string
-		r         image.Rectangle
-		f         int
-		wantOK    bool
-		wantScale int
-	}{
-		{"a word, enlarged 4x", image.Rect(100, 100, 300, 140), 4, true, 4},
-		{"a line across the page, 2x", image.Rect(0, 100, 4000, 160), 2, true, 2},
-		{"a tall box, enlarged less", image.Rect(0, 0, 2000, 1500), 2, true, 1},
-		{"the whole page", g.Rect, 2, false, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, ok := enlargeCrop(g, tt.r, tt.f)
-			if ok != tt.wantOK {
-				t.Fatalf("enlargeCrop(%v, %d) ok = %v, want %v", tt.r, tt.f, ok, tt.wantOK)
-			}
-			if !ok {
-				return
-			}
-			if out.Rect.Dx() != tt.r.Dx()*tt.wantScale || out.Rect.Dx()*out.Rect.Dy() > maxLookPixels {
-				t.Errorf("enlargeCrop(%v, %d) = %v, want %dx and at most %d pixels", tt.r, tt.f, out.Rect, tt.wantScale, maxLookPixels)
-			}
-		})
-	}
-}

@@ -262,3 +262,31 @@ func TestNoCountryRuleFiresForAnother(t *testing.T) {
 func hasWarning(ws []string, part string) bool {
 	return slices.ContainsFunc(ws, func(w string) bool { return strings.Contains(w, part) })
 }
+
+// TestIdentifiers: what names the seller on paper, for the review loop's
+// vendor memory.
+func TestIdentifiers(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       map[string]string
+	}{
+		{"Malaysian company and GST numbers",
+			"BOOK TA .K (TAMAN DAYA) SDN BHD (1132462-T)\nNO.53 55,57 & 59, JALAN SAGU 18,\n81100 JOHOR BAHRU, JOHOR.\nTEL: 07-3566800\nGST ID NO: 001099988992\nTOTAL 9.00",
+			map[string]string{"registration": "1132462-T", "tax": "001099988992", "phone": "073566800", "address": "NO.53 55,57 & 59"}},
+		{"German VAT id, phone and web domain",
+			"Marktkauf Lehr\nDetmolder Str. 4\n33102 Paderborn\nTel. 05251 / 180420\nwww.marktkauf-lehr.de\nSUMME EUR 13,98\nUST-ID-NR: DE814689550",
+			map[string]string{"vat": "DE814689550", "domain": "marktkauf-lehr.de", "address": "DETMOLDER STR. 4"}},
+		{"Turkish tax number", "MİGROS TİCARET A.Ş.\nBÜYÜK MÜKELLEFLER V.D. VKN: 6220529513\nTOPLAM *12,50",
+			map[string]string{"tax": "6220529513"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := parse.Text(tt.text, parse.Options{}).Identifiers
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("Identifiers[%q] = %q, want %q (all: %q)", k, got[k], v, got)
+				}
+			}
+		})
+	}
+}

@@ -137,6 +137,7 @@ func parse(lines []textLine, opt Options) parsed {
 		f.Subtotal = s.amt.text
 	}
 	f.Tax = l.pickTax(m, t.amt, t.found)
+	f.Identifiers = l.identifiers(lines, h)
 	if len(conf) > 0 {
 		f.Confidence = conf
 	}

@@ -13,6 +13,11 @@ type Fields struct {
 	Currency  string // ISO 4217, e.g. MYR
 	Country   string // ISO 3166-1 alpha-2, e.g. MY: whose rules the receipt was read by
 	LineItems []LineItem
+	// Identifiers name the seller on paper more reliably than its name as
+	// OCR reads it, keyed by kind: a registration or tax number ("vat",
+	// "tax", "registration"), "phone" (digits only), "domain" (its web or
+	// e-mail domain), "address" (the first line of its address).
+	Identifiers map[string]string
 	// Confidence is the engine's confidence in each field, 0 to 1, keyed by
 	// the field's JSON name ("total", "date", ...), where the engine gives one.
 	Confidence map[string]float64
@@ -33,6 +38,6 @@ type LineItem struct {
 // IsZero reports whether nothing was extracted.
 func (f Fields) IsZero() bool {
 	return f.Vendor == "" && f.Address == "" && f.Date == "" && f.Total == "" &&
-		f.Subtotal == "" && f.Tax == "" && f.Currency == "" && f.Country == "" && len(f.LineItems) == 0 &&
+		f.Subtotal == "" && f.Tax == "" && f.Currency == "" && f.Country == "" && len(f.LineItems) == 0 && len(f.Identifiers) == 0 &&
 		len(f.Warnings) == 0
 }

@@ -24,14 +24,22 @@ func (h ImageHeader) Pixels() int64 { return int64(h.Width) * int64(h.Height) }
 // ErrNoHeader means an image's header could not be found or read.
 var ErrNoHeader = errors.New("no image header")
 
-// ReadImageHeader reads the header of a PNG (IHDR) or a JPEG (its first
-// SOFn frame header, baseline, progressive, lossless or arithmetic-coded).
+// ReadImageHeader reads the header of a PNG (IHDR), a JPEG (its first
+// SOFn frame header, baseline, progressive, lossless or arithmetic-coded),
+// a WebP (its first chunk), a HEIC or HEIF image (the largest image extent
+// it declares) or a TIFF (its largest page).
 func ReadImageHeader(doc []byte, contentType string) (ImageHeader, error) {
 	switch contentType {
 	case PNG:
 		return pngHeader(doc)
 	case JPEG:
 		return jpegHeader(doc)
+	case WebP:
+		return webpHeader(doc)
+	case HEIC, HEIF:
+		return heifHeader(doc)
+	case TIFF:
+		return tiffHeader(doc)
 	}
 	return ImageHeader{}, fmt.Errorf("%s: %w", contentType, ErrNoHeader)
 }

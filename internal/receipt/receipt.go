@@ -74,7 +74,18 @@ const (
 
 // Supported reports whether contentType is one the service reads.
 func Supported(contentType string) bool {
-	return contentType == PNG || contentType == JPEG || contentType == PDF
+	switch contentType {
+	case PNG, JPEG, PDF, WebP, HEIC, HEIF, TIFF:
+		return true
+	}
+	return false
+}
+
+// SameType reports whether a file sniffed as got is what was announced as
+// want: HEIC and HEIF are one format to a client.
+func SameType(got, want string) bool {
+	heif := func(t string) bool { return t == HEIC || t == HEIF }
+	return got == want || heif(got) && heif(want)
 }
 
 // UploadKey is where a presigned upload lands. The prefix keeps these apart

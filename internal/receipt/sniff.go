@@ -32,7 +32,7 @@ func Sniff(head []byte) string {
 			return s.contentType
 		}
 	}
-	return ""
+	return sniffMore(head)
 }
 
 // Wellformed reports whether doc, whose magic bytes say contentType, is
@@ -47,6 +47,12 @@ func Wellformed(doc []byte, contentType string) bool {
 		return decodes(doc) && bytes.Contains(tail(doc, 1024), []byte{0xff, 0xd9})
 	case PDF:
 		return bytes.Contains(tail(doc, 2048), []byte("%%EOF"))
+	case WebP:
+		return webpWhole(doc)
+	case HEIC, HEIF:
+		return heifWhole(doc)
+	case TIFF:
+		return tiffWhole(doc)
 	}
 	return false
 }

@@ -4,17 +4,18 @@ import "github.com/receipts-api/receipts/internal/receipt"
 
 // fields is receipt.Fields as a DynamoDB map.
 type fields struct {
-	Vendor     string             `dynamodbav:"vendor,omitempty"`
-	Address    string             `dynamodbav:"address,omitempty"`
-	Date       string             `dynamodbav:"date,omitempty"`
-	Total      string             `dynamodbav:"total,omitempty"`
-	Subtotal   string             `dynamodbav:"subtotal,omitempty"`
-	Tax        string             `dynamodbav:"tax,omitempty"`
-	Currency   string             `dynamodbav:"currency,omitempty"`
-	Country    string             `dynamodbav:"country,omitempty"`
-	LineItems  []lineItem         `dynamodbav:"lineItems,omitempty"`
-	Confidence map[string]float64 `dynamodbav:"confidence,omitempty"`
-	Warnings   []string           `dynamodbav:"warnings,omitempty"`
+	Vendor      string             `dynamodbav:"vendor,omitempty"`
+	Address     string             `dynamodbav:"address,omitempty"`
+	Date        string             `dynamodbav:"date,omitempty"`
+	Total       string             `dynamodbav:"total,omitempty"`
+	Subtotal    string             `dynamodbav:"subtotal,omitempty"`
+	Tax         string             `dynamodbav:"tax,omitempty"`
+	Currency    string             `dynamodbav:"currency,omitempty"`
+	Country     string             `dynamodbav:"country,omitempty"`
+	LineItems   []lineItem         `dynamodbav:"lineItems,omitempty"`
+	Identifiers map[string]string  `dynamodbav:"identifiers,omitempty"`
+	Confidence  map[string]float64 `dynamodbav:"confidence,omitempty"`
+	Warnings    []string           `dynamodbav:"warnings,omitempty"`
 }
 
 type lineItem struct {
@@ -31,7 +32,7 @@ func fieldsItem(f receipt.Fields) *fields {
 	out := &fields{
 		Vendor: f.Vendor, Address: f.Address, Date: f.Date, Total: f.Total,
 		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Country: f.Country, Confidence: f.Confidence,
-		Warnings: f.Warnings,
+		Warnings: f.Warnings, Identifiers: f.Identifiers,
 	}
 	for _, li := range f.LineItems {
 		out.LineItems = append(out.LineItems, lineItem(li))
@@ -46,7 +47,7 @@ func (f *fields) domain() receipt.Fields {
 	out := receipt.Fields{
 		Vendor: f.Vendor, Address: f.Address, Date: f.Date, Total: f.Total,
 		Subtotal: f.Subtotal, Tax: f.Tax, Currency: f.Currency, Country: f.Country, Confidence: f.Confidence,
-		Warnings: f.Warnings,
+		Warnings: f.Warnings, Identifiers: f.Identifiers,
 	}
 	for _, li := range f.LineItems {
 		out.LineItems = append(out.LineItems, receipt.LineItem(li))

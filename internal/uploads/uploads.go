@@ -171,13 +171,13 @@ func (h *Handler) check(ctx context.Context, rc *receipt.Receipt) (data []byte, 
 	if len(data) > receipt.MaxDocumentBytes {
 		return nil, "", fmt.Sprintf("file of %d bytes is over the %d byte limit", len(data), receipt.MaxDocumentBytes), nil
 	}
-	if got := receipt.Sniff(data); got != rc.ContentType {
+	if got := receipt.Sniff(data); !receipt.SameType(got, rc.ContentType) {
 		return nil, "", fmt.Sprintf("file is %q, announced as %q", got, rc.ContentType), nil
 	}
-	if !receipt.Wellformed(data, rc.ContentType) {
+	if !receipt.Wellformed(data, receipt.Sniff(data)) {
 		return nil, "", "file is truncated or malformed", nil
 	}
-	if err := receipt.CheckPixels(data, rc.ContentType, h.MaxPixels); err != nil {
+	if err := receipt.CheckPixels(data, receipt.Sniff(data), h.MaxPixels); err != nil {
 		return nil, "", err.Error(), nil
 	}
 	return data, etag, "", nil

@@ -1,7 +1,8 @@
-package extract
+package prepare
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -73,7 +74,17 @@ func decodePGM(t *testing.T, b []byte) *image.Gray {
 	return g
 }
 
-func TestPreparePage(t *testing.T) {
+// prep prepares src with the default pixel limit and no decoding tools.
+func prep(t testing.TB, src []byte) Page {
+	t.Helper()
+	p, err := Image(context.Background(), src, Options{MaxPixels: limits.DefaultImagePixels})
+	if err != nil {
+		t.Fatalf("Image: %v", err)
+	}
+	return p
+}
+
+func TestImage(t *testing.T) {
 	plain := encodePNG(t, receiptImage(300, 400, 0))
 	framed := encodePNG(t, receiptImage(300, 400, 12))
 	huge := encodePNG(t, receiptImage(8100, 120, 0))
@@ -85,7 +96,9 @@ func TestPreparePage(t *testing.T) {
 		size      image.Point
 	}{
 		{"plain receipt", plain, true, true, image.Pt(300, 400)},
-		{"receipt in a dark frame", framed, false, true, image.Pt(300, 400)},
+		// Cropped to the paper (276x376) with a margin of 1% of its
+		// longer side.
+		{"receipt in a dark frame", framed, false, true, image.Pt(282, 382)},
 		{"very large image", huge, false, true, image.Pt(2700, 40)},
 		{"print on a transparent background", encodePNG(t, transparentReceipt(300, 400)), false, true, image.Pt(300, 400)},
 		{"not an image", []byte("hello"), true, false, image.Point{}},
@@ -95,21 +108,21 @@ func TestPreparePage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := preparePage(tt.src, limits.DefaultImagePixels)
-			if got := bytes.Equal(p.bytes, tt.src); got != tt.untouched {
-				t.Errorf("untouched = %v, want %v", got, tt.untouched)
+			p := prep(t, tt.src)
+			if got := bytes.Equal(p.Bytes, tt.src); got != tt.untouched {
+				t.Errorf("untouched = %v, want %v (steps %q)", got, tt.untouched, p.Steps)
 			}
-			if (p.gray != nil) != tt.decoded {
-				t.Fatalf("decoded = %v, want %v", p.gray != nil, tt.decoded)
+			if (p.Gray != nil) != tt.decoded {
+				t.Fatalf("decoded = %v, want %v", p.Gray != nil, tt.decoded)
 			}
 			if !tt.decoded {
 				return
 			}
-			if got := p.gray.Rect.Size(); got != tt.size {
-				t.Errorf("size = %v, want %v", got, tt.size)
+			if got := p.Gray.Rect.Size(); got != tt.size {
+				t.Errorf("size = %v, want %v (steps %q)", got, tt.size, p.Steps)
 			}
 			if !tt.untouched {
-				if got := decodePGM(t, p.bytes); !bytes.Equal(got.Pix, p.gray.Pix) {
+				if got := decodePGM(t, p.Bytes); !bytes.Equal(got.Pix, p.Gray.Pix) {
 					t.Error("the PGM handed to tesseract is not the prepared image")
 				}
 			}
@@ -197,7 +210,7 @@ func pngHeader(w, h int) []byte {
 	return out
 }
 
-func FuzzPreparePage(f *testing.F) {
+func FuzzImage(f *testing.F) {
 	f.Add(encodePNG(f, receiptImage(40, 60, 3)))
 	f.Add(encodePNG(f, receiptImage(60, 30, 0)))
 	f.Add(pngHeader(40000, 40000))
@@ -209,33 +222,39 @@ func FuzzPreparePage(f *testing.F) {
 	f.Add(j.Bytes())
 	f.Add(testdocs.Damaged(j.Bytes(), 3))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		p := preparePage(src, limits.DefaultImagePixels)
-		if p.gray == nil {
-			if !bytes.Equal(p.bytes, src) {
+		p, err := Image(context.Background(), src, Options{MaxPixels: limits.DefaultImagePixels})
+		if err != nil {
+			if receipt.Sniff(src) == receipt.PNG || receipt.Sniff(src) == receipt.JPEG {
+				t.Fatalf("a PNG or JPEG is tesseract's to judge, not refused: %v", err)
+			}
+			return
+		}
+		if p.Gray == nil {
+			if !bytes.Equal(p.Bytes, src) {
 				t.Fatal("an image we could not decode was changed")
 			}
 			return
 		}
-		if long := max(p.gray.Rect.Dx(), p.gray.Rect.Dy()); long > maxSide {
-			t.Fatalf("prepared image is %v, longer than %d", p.gray.Rect, maxSide)
+		if long := max(p.Gray.Rect.Dx(), p.Gray.Rect.Dy()); long > maxSide*2 {
+			t.Fatalf("prepared image is %v, longer than twice %d", p.Gray.Rect, maxSide)
 		}
 	})
 }
 
 func TestTransparencyIsPaper(t *testing.T) {
-	p := preparePage(encodePNG(t, transparentReceipt(30, 40)), limits.DefaultImagePixels)
-	if got := p.gray.GrayAt(0, 0).Y; got != 255 {
+	p := prep(t, encodePNG(t, transparentReceipt(30, 40)))
+	if got := p.Gray.GrayAt(0, 0).Y; got != 255 {
 		t.Errorf("background = %d, want 255", got)
 	}
-	if got := p.gray.GrayAt(30/4, 40/3).Y; got != 0 {
+	if got := p.Gray.GrayAt(30/4, 40/3).Y; got != 0 {
 		t.Errorf("print = %d, want 0", got)
 	}
 }
 
-// TestPreparePageMemory holds what preparing an image at the pixel limit
+// TestImageMemory holds what preparing an image at the pixel limit
 // allocates (an upper bound of its peak) under the decode budget, so that
 // the processor's two workers stay well inside its memory.
-func TestPreparePageMemory(t *testing.T) {
+func TestImageMemory(t *testing.T) {
 	side := 6324 // 39.99 megapixels
 	tests := []struct {
 		name    string
@@ -253,10 +272,10 @@ func TestPreparePageMemory(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			p := preparePage(tt.src, limits.DefaultImagePixels)
+			p := prep(t, tt.src)
 			runtime.ReadMemStats(&after)
 			got := int64(after.TotalAlloc - before.TotalAlloc)
-			t.Logf("%s: %d MiB allocated, decoded %v", tt.name, got>>20, p.gray != nil)
+			t.Logf("%s: %d MiB allocated, decoded %v", tt.name, got>>20, p.Gray != nil)
 			if got > tt.maxHeap {
 				t.Errorf("preparePage allocated %d MiB, want at most %d MiB", got>>20, tt.maxHeap>>20)
 			}
