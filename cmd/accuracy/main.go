@@ -60,6 +60,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated receipt names to read alone, printing their text and fields (tuning receipts only)")
 	degraded := flag.String("degrade", "", "read each image degraded first, comma-separated, each a run of its own: "+degradationNames())
 	dump := flag.String("dump", "", "write every receipt's fields to this file as JSON lines, to compare two versions receipt by receipt")
+	partOnly := flag.String("part", "all", "read only this part of each set: tuning, validation or all (a quick look while tuning)")
 	flag.Parse()
 	variants := []string{""}
 	if *degraded != "" {
@@ -89,6 +90,11 @@ func main() {
 	for _, variant := range variants {
 		for _, s := range sets {
 			imgs := s.images()
+			if *partOnly != "all" {
+				imgs = slices.DeleteFunc(imgs, func(p string) bool {
+					return partOf(strings.TrimSuffix(filepath.Base(p), ".jpg")).String() != *partOnly
+				})
+			}
 			if *only != "" {
 				imgs = s.named(strings.Split(*only, ","))
 				if len(imgs) == 0 {
