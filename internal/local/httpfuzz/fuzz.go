@@ -41,6 +41,10 @@ type Config struct {
 	Workers int
 	// Seed makes a run's random values and order repeatable.
 	Seed uint64
+	// Mutants is the most random variations of valid requests sent after
+	// the generated probes (default 3000), within three quarters of the
+	// budget.
+	Mutants int
 }
 
 // Finding is a probe whose answer was wrong.
@@ -107,6 +111,9 @@ func Run(cfg Config) (Report, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = 4
 	}
+	if cfg.Mutants == 0 {
+		cfg.Mutants = 3000
+	}
 	s, err := loadSpec(cfg.OpenAPI)
 	if err != nil {
 		return Report{}, err
@@ -162,6 +169,11 @@ func (f *fuzzer) run() Report {
 			break
 		}
 		work <- p
+	}
+	// Random variations fill what is left of three quarters of the
+	// budget, the rest kept for the checks that follow.
+	for n := 0; n < f.cfg.Mutants && time.Since(start) < f.cfg.Budget*3/4; n++ {
+		work <- f.gen.mutant()
 	}
 	close(work)
 	wg.Wait()

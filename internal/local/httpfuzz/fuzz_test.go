@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	pathpkg "path"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/receipts-api/receipts/docs"
 )
 
 // A small API in the shape of ours: a keyed JSON route, a keyed multipart
@@ -139,10 +143,13 @@ func server(d defects) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Amzn-Requestid", "test")
-		path := strings.TrimSuffix(r.URL.EscapedPath(), "/")
+		path := r.URL.EscapedPath()
 		route := r.Method + " " + path
 		if id, ok := strings.CutPrefix(path, "/things/"); ok && r.Method == "GET" && id != "" && !strings.Contains(id, "/") {
 			route = "GET /things/{id}"
+		}
+		if pathpkg.Clean(path) != path {
+			route = "unclean"
 		}
 		switch route {
 		case "POST /things", "GET /things/{id}", "POST /files":
@@ -196,7 +203,7 @@ func run(t *testing.T, d defects) Report {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	rep, err := Run(Config{OpenAPI: []byte(testDoc), Addr: ln.Addr().String(), Key: "good", Seed: 1,
-		Budget: 30 * time.Second, Limit: 2 * time.Second, Workers: 8})
+		Budget: 8 * time.Second, Limit: 2 * time.Second, Workers: 8, Mutants: 300})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,6 +246,35 @@ func TestRefusesAddressesOffLoopback(t *testing.T) {
 	for _, addr := range []string{"10.0.0.1:80", "example.com:80", "localhost:80", "0.0.0.0:80"} {
 		if _, err := Run(Config{OpenAPI: []byte(testDoc), Addr: addr}); err == nil {
 			t.Errorf("Run(%s) did not refuse", addr)
+		}
+	}
+}
+
+// TestGeneratesFromTheAPIDocument: the API's own document is valid, names
+// what the fuzzer needs, and gives every operation probes of each kind it
+// takes.
+func TestGeneratesFromTheAPIDocument(t *testing.T) {
+	s, err := loadSpec(docs.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.routeNotFound == nil {
+		t.Error("the document describes no answer to unknown routes (components.responses.RouteNotFound)")
+	}
+	g := &generator{spec: s, host: "127.0.0.1:1", key: "k", rnd: rand.New(rand.NewPCG(1, 2)), docs: documents()}
+	counts := map[string]int{}
+	for _, p := range g.probes() {
+		if p.op != nil {
+			counts[p.op.id]++
+		}
+	}
+	for _, op := range s.ops {
+		want := 2 // bodies past AWS's limits
+		if len(op.params) > 0 || op.body != nil || len(op.auth) > 0 {
+			want = 20
+		}
+		if counts[op.id] < want {
+			t.Errorf("%s: %d probes, want at least %d", op.id, counts[op.id], want)
 		}
 	}
 }
