@@ -48,8 +48,9 @@ func startStack(b *testing.B) *stack.Stack {
 		benchStack, err = stack.Start(context.Background(), stack.Config{
 			Root: testenv.Root(b), APIAddr: "127.0.0.1:0", Logs: discard{},
 			BuildDir: filepath.Join(testenv.Root(b), ".local", "bench"),
-			// Measure with the authorizer's cache as deployed, not as the
-			// local stack sets it for instant revocation.
+			// Measure with the authorizer's own cache as deployed, not off
+			// as env.json has it locally (so that a revoked key stops
+			// working once the gateway's cached answer runs out).
 			Env: map[string]map[string]string{"AuthorizerFunction": {"AUTH_CACHE_TTL": "30s"}},
 		})
 		if err != nil {
