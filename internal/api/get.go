@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -26,5 +27,19 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 		}
 		rc.Details = string(text)
 	}
-	writeJSON(w, http.StatusOK, s.bodyOf(rc))
+	writeJSON(w, http.StatusOK, fitAnswer(s.bodyOf(rc)))
+}
+
+// fitAnswer cuts a receipt's text further, and says so, when escaping
+// makes its answer too large for Lambda's response.
+func fitAnswer(b receiptBody) receiptBody {
+	enc, err := json.Marshal(b)
+	if err != nil || answerSize(enc) <= MaxAnswerBytes {
+		return b
+	}
+	text := b.Details
+	b.Details, b.DetailsTruncated = "", true
+	rest, _ := json.Marshal(b)
+	b.Details = fitText(text, MaxAnswerBytes-answerSize(rest))
+	return b
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -15,9 +17,12 @@ const (
 )
 
 type listBody struct {
-	Receipts   []receiptBody `json:"receipts"`
-	NextCursor string        `json:"nextCursor,omitempty"`
+	Receipts   []json.RawMessage `json:"receipts"`
+	NextCursor string            `json:"nextCursor,omitempty"`
 }
+
+// listEnvelope is room for what a page holds beside its receipts.
+const listEnvelope = 256
 
 var (
 	errBadLimit  = &clientError{http.StatusBadRequest, "limit must be a whole number from 1 to 100"}
@@ -63,9 +68,23 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	body := listBody{Receipts: make([]receiptBody, 0, len(rs))}
-	for _, rc := range rs {
-		body.Receipts = append(body.Receipts, s.bodyOf(rc))
+	body := listBody{Receipts: make([]json.RawMessage, 0, len(rs))}
+	size := listEnvelope
+	for i, rc := range rs {
+		b, err := json.Marshal(s.bodyOf(rc))
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("encode receipt %s: %w", rc.ID, err))
+			return
+		}
+		// A page ends where the next receipt would not fit in Lambda's
+		// response; the cursor goes on after the last one listed.
+		n := answerSize(b)
+		if i > 0 && size+n > MaxAnswerBytes {
+			next = rs[i-1].ID
+			break
+		}
+		size += n
+		body.Receipts = append(body.Receipts, b)
 	}
 	// A filtered page may be short, even empty, and still have a cursor:
 	// each request reads a bounded number of receipts (see store.List).

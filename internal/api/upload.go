@@ -127,11 +127,17 @@ func readFile(w http.ResponseWriter, r *http.Request) (string, []byte, error) {
 		if part.FormName() != "file" || part.FileName() == "" {
 			continue
 		}
+		// The name is stored with the receipt: bounded like any text a
+		// client gives, and checked before the file is read.
+		name := part.FileName()
+		if !validFilename(name) {
+			return "", nil, errBadFilename
+		}
 		data, err := io.ReadAll(part)
 		if err != nil {
 			return "", nil, bodyErr(err)
 		}
-		return part.FileName(), data, nil
+		return name, data, nil
 	}
 }
 
