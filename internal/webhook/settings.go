@@ -31,7 +31,7 @@ const (
 	// a day.
 	maxRetryWindow = 24 * time.Hour
 	maxRetries     = 10
-	maxTimeout     = 30 * time.Second
+	maxTimeout     = 20 * time.Second
 )
 
 // SettingsFromEnv reads the settings; a variable that is unset takes its
