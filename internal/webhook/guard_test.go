@@ -16,26 +16,6 @@ import (
 	"github.com/receipts-api/receipts/internal/webhook"
 )
 
-// stubResolver answers from a table and counts its lookups; no test asks a
-// real name server anything. Its answers can change between lookups, as
-// DNS rebinding makes them.
-type stubResolver struct {
-	hosts   map[string][]string
-	lookups atomic.Int32
-}
-
-func (r *stubResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	r.lookups.Add(1)
-	var out []netip.Addr
-	for _, a := range r.hosts[host] {
-		out = append(out, netip.MustParseAddr(a))
-	}
-	if len(out) == 0 {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	return out, nil
-}
-
 // Public addresses used below are only ever checked, never dialed:
 // 93.184.216.34 and 2606:2800:220:1::1 stand for any public host.
 func TestClassify(t *testing.T) {
@@ -80,7 +60,7 @@ func TestClassify(t *testing.T) {
 // TestCheckURL is the check at registration, in AWS (no loopback) and in
 // the local stack (loopback allowed), with names resolved by a stub.
 func TestCheckURL(t *testing.T) {
-	res := &stubResolver{hosts: map[string][]string{
+	res := webhook.Hosts{
 		"hooks.example.com": {"93.184.216.34"},
 		"localhost":         {"127.0.0.1", "::1"},
 		"loopback.test":     {"127.0.0.1"},
@@ -88,7 +68,7 @@ func TestCheckURL(t *testing.T) {
 		"mixed.test":        {"93.184.216.34", "192.168.0.10"},
 		"metadata.test":     {"169.254.169.254"},
 		"v6private.test":    {"fd12::3"},
-	}}
+	}
 	const (
 		ok      = ""
 		blocked = "may not reach"
@@ -198,14 +178,14 @@ func TestDialChecksTheResolvedAddress(t *testing.T) {
 	defer srv.Close()
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 
-	res := &stubResolver{hosts: map[string][]string{"rebind.test": {"93.184.216.34"}}}
+	res := webhook.Hosts{"rebind.test": {"93.184.216.34"}}
 	g := webhook.Guard{Resolver: res}
 	u := "https://rebind.test:" + port + "/hook"
 	if _, err := g.CheckURL(context.Background(), u); err != nil {
 		t.Fatalf("registration: %v", err)
 	}
 	// The name now points at this machine.
-	res.hosts["rebind.test"] = []string{"127.0.0.1"}
+	res["rebind.test"] = []string{"127.0.0.1"}
 	httpURL := "http://rebind.test:" + port + "/hook"
 	r := webhook.NewSender(g, 2*time.Second).Send(context.Background(), httpURL, nil, "id", time.Now(), []byte("{}"))
 	if r.OK() || !strings.Contains(r.Err, "refused: rebind.test resolves to 127.0.0.1, a loopback address") {
