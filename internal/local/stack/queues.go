@@ -154,6 +154,16 @@ func (qs *queues) send(id, body string) string {
 	return m.id
 }
 
+// sendDelayed puts a new message on the queue hidden for its message
+// timer (SendMessage's DelaySeconds), which runs faster like the
+// visibility timeouts.
+func (qs *queues) sendDelayed(id, body string, delay time.Duration) string {
+	m := &message{id: uuid.NewString(), body: body, sent: time.Now()}
+	m.visibleAt = m.sent.Add(qs.scaled(delay))
+	qs.queue(id).put(m)
+	return m.id
+}
+
 func (q *queue) put(m *message) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
