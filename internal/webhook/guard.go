@@ -39,7 +39,7 @@ type BlockedError struct {
 }
 
 func (e *BlockedError) Error() string {
-	if e.Host == e.Addr.String() {
+	if h, err := netip.ParseAddr(e.Host); err == nil && h.Unmap() == e.Addr {
 		return fmt.Sprintf("%s is a %s address, which webhooks may not reach", e.Host, e.Reason)
 	}
 	return fmt.Sprintf("%s resolves to %s, a %s address, which webhooks may not reach", e.Host, e.Addr, e.Reason)
@@ -133,7 +133,7 @@ func (g Guard) check(host string, a netip.Addr) error {
 	if reason == "" || reason == "loopback" && g.AllowLoopback {
 		return nil
 	}
-	return &BlockedError{Host: host, Addr: a, Reason: reason}
+	return &BlockedError{Host: host, Addr: a.Unmap(), Reason: reason}
 }
 
 // metadata are the addresses of cloud instance metadata services.

@@ -3,6 +3,7 @@ package webhookqueue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -13,6 +14,10 @@ import (
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/webhook"
 )
+
+// errEarly is an attempt that arrived before the one before it was
+// recorded.
+var errEarly = errors.New("the attempt before is not recorded yet")
 
 // DeliveryStore is what Deliverer reads and writes.
 type DeliveryStore interface {
@@ -61,7 +66,11 @@ func (d *Deliverer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 		go func() {
 			defer wg.Done()
 			if err := d.handle(ctx, rec.Body); err != nil {
-				d.log.ErrorContext(ctx, "webhook delivery, will retry", "messageId", rec.MessageId, "err", err)
+				level := slog.LevelError
+				if errors.Is(err, errEarly) {
+					level = slog.LevelInfo
+				}
+				d.log.Log(ctx, level, "webhook delivery, will retry", "messageId", rec.MessageId, "err", err)
 				mu.Lock()
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 				mu.Unlock()
@@ -90,6 +99,11 @@ func (d *Deliverer) handle(ctx context.Context, body string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if dl.Awaits(m.Round, m.Attempt-1) && m.Attempt > 1 {
+		// The attempt before is queued before it is recorded: this one
+		// came first. It comes back after the visibility timeout.
+		return fmt.Errorf("attempt %d of delivery %s: %w", m.Attempt, dl.ID, errEarly)
 	}
 	if !dl.Awaits(m.Round, m.Attempt) {
 		return nil // a duplicate, or an attempt a retry asked for replaced

@@ -225,3 +225,19 @@ func TestBatchAttemptsRunAtOnce(t *testing.T) {
 	<-done
 	_ = dl
 }
+
+// TestAttemptBeforeTheLastIsRecorded: the next attempt is queued before
+// the last one is recorded; arriving first, it fails and comes back later,
+// rather than being dropped and leaving the delivery pending forever.
+func TestAttemptBeforeTheLastIsRecorded(t *testing.T) {
+	s, _, snd, dl, d := setup(t, false)
+	early := first(d)
+	early.Attempt = 2
+	resp, err := dl.Handle(context.Background(), sqsEvent(early))
+	if err != nil || len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("got %v %v, want the message failed", resp, err)
+	}
+	if len(snd.calls) != 0 || s.delivery(d.ID).Attempts != 0 {
+		t.Error("an attempt was made out of turn")
+	}
+}

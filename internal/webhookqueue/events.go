@@ -86,8 +86,9 @@ func (e *Events) eventOf(rec events.DynamoDBEventRecord) (event, bool, error) {
 	if !isReceipt {
 		return event{}, false, nil
 	}
-	at := rec.Change.ApproximateCreationDateTime.Time
-	ev := event{tenant: tenant, receiptID: id, source: rec.EventID, at: at, id: webhook.DerivedID(at, "event", rec.EventID)}
+	// The stream's time is rounded (to the second in AWS, the minute in
+	// DynamoDB Local); a finished receipt's own time is exact.
+	ev := event{tenant: tenant, receiptID: id, source: rec.EventID, at: rec.Change.ApproximateCreationDateTime.Time}
 	var data any
 	switch rec.EventName {
 	case string(events.DynamoDBOperationTypeRemove):
@@ -106,9 +107,13 @@ func (e *Events) eventOf(rec events.DynamoDBEventRecord) (event, bool, error) {
 			return event{}, false, nil
 		}
 		data = rc
+		if !rc.UpdatedAt.IsZero() {
+			ev.at = rc.UpdatedAt
+		}
 	default:
 		return event{}, false, nil
 	}
+	ev.id = webhook.DerivedID(ev.at, "event", rec.EventID)
 	var err error
 	if ev.payload, err = e.payload(ev, data); err != nil {
 		return event{}, false, err
@@ -121,7 +126,7 @@ func (e *Events) eventOf(rec events.DynamoDBEventRecord) (event, bool, error) {
 // than webhook.MaxInlineDetails (or stored beside the file), and without
 // its fields if the event would still be over webhook.MaxPayloadBytes.
 func (e *Events) payload(ev event, data any) ([]byte, error) {
-	envelope := map[string]any{"type": ev.typ, "timestamp": ev.at.UTC().Format(time.RFC3339), "data": data}
+	envelope := map[string]any{"type": ev.typ, "timestamp": ev.at.UTC().Format(time.RFC3339Nano), "data": data}
 	rc, isReceipt := data.(*receipt.Receipt)
 	if !isReceipt {
 		return json.Marshal(envelope)
