@@ -39,6 +39,7 @@ func (s *syncBuffer) String() string {
 // endpoint when it stops; add, list, deliveries and remove manage one.
 func TestWebhooksCLI(t *testing.T) {
 	st := testenv.Stack(t)
+	small := filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "030.jpg")
 	dir := t.TempDir()
 	stack, _ := json.Marshal(map[string]string{"api": st.APIURL, "dynamodb": st.Dynamo.Endpoint, "table": st.Template.PhysicalName("ReceiptsTable")})
 	if err := os.MkdirAll(filepath.Join(dir, ".local"), 0o700); err != nil {
@@ -77,7 +78,6 @@ func TestWebhooksCLI(t *testing.T) {
 	}
 	waitFor("ready line", &errOut, "Listening on http://127.0.0.1:")
 
-	small := filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "030.jpg")
 	uploaded, err := cli(t, "upload", small, "--wait", "--json")
 	if err != nil {
 		t.Fatal(err)

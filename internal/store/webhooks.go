@@ -39,6 +39,7 @@ type endpointItem struct {
 	PreviousSecret      string   `dynamodbav:"previousSecret,omitempty"`
 	PreviousSecretUntil string   `dynamodbav:"previousSecretUntil,omitempty"`
 	FailingSince        string   `dynamodbav:"failingSince,omitempty"`
+	ProbeUntil          string   `dynamodbav:"probeUntil,omitempty"`
 	Disabled            bool     `dynamodbav:"disabled,omitempty"`
 	DisabledAt          string   `dynamodbav:"disabledAt,omitempty"`
 	DisabledReason      string   `dynamodbav:"disabledReason,omitempty"`
@@ -60,6 +61,11 @@ func countKey(tenant string) map[string]types.AttributeValue {
 	}
 }
 
+func parseProbe(s string) time.Time {
+	t, _ := time.Parse(probeLayout, s)
+	return t
+}
+
 func parseOptional(s string) time.Time {
 	t, _ := time.Parse(timeLayout, s)
 	return t
@@ -70,6 +76,7 @@ func (it endpointItem) domain() *webhook.Endpoint {
 		ID: it.ID, Tenant: it.Tenant, URL: it.URL, Description: it.Description, Events: it.Events,
 		Secret: webhook.Secret(it.Secret), PreviousSecret: webhook.Secret(it.PreviousSecret),
 		PreviousSecretUntil: parseOptional(it.PreviousSecretUntil), FailingSince: parseOptional(it.FailingSince),
+		ProbeUntil: parseProbe(it.ProbeUntil),
 		Disabled: it.Disabled, DisabledAt: parseOptional(it.DisabledAt), DisabledReason: it.DisabledReason,
 		CreatedAt: parseOptional(it.CreatedAt), UpdatedAt: parseOptional(it.UpdatedAt),
 	}
@@ -226,17 +233,34 @@ func (s *Store) RotateSecret(ctx context.Context, tenant, id string, secret webh
 // is no longer failing, and a disabled one is enabled again.
 func (s *Store) EndpointSucceeded(ctx context.Context, tenant, id string, now time.Time) error {
 	_, err := s.updateEndpoint(ctx, tenant, id,
-		"SET #updatedAt = :now REMOVE #failingSince, #disabled, #disabledAt, #disabledReason", "",
+		"SET #updatedAt = :now REMOVE #failingSince, #probeUntil, #disabled, #disabledAt, #disabledReason", "",
 		map[string]any{":now": now.UTC().Format(timeLayout)})
 	return err
 }
+
+// AcquireProbe takes the turn of a failing endpoint's one attempt in
+// flight, until until; false when another attempt holds it. Times are
+// compared as RFC 3339 strings of the same layout, which sort as time does.
+func (s *Store) AcquireProbe(ctx context.Context, tenant, id string, now, until time.Time) (bool, error) {
+	_, err := s.updateEndpoint(ctx, tenant, id, "SET #probeUntil = :until",
+		"attribute_exists(PK) AND (attribute_not_exists(#probeUntil) OR #probeUntil < :now)",
+		map[string]any{":until": until.UTC().Format(probeLayout), ":now": now.UTC().Format(probeLayout)})
+	if errors.Is(err, webhook.ErrEndpointNotFound) {
+		return false, nil // held, or the endpoint is gone: either way, no attempt now
+	}
+	return err == nil, err
+}
+
+// probeLayout is a fixed-width time, so that its strings compare as times
+// do (RFC 3339 with nanoseconds drops trailing zeros).
+const probeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
 // EndpointFailed records that an attempt to the endpoint failed, and
 // disables it once it has failed every attempt for disableAfter. It
 // returns the endpoint as it now is.
 func (s *Store) EndpointFailed(ctx context.Context, tenant, id string, now time.Time, disableAfter time.Duration) (*webhook.Endpoint, error) {
 	ep, err := s.updateEndpoint(ctx, tenant, id,
-		"SET #failingSince = if_not_exists(#failingSince, :now)", "",
+		"SET #failingSince = if_not_exists(#failingSince, :now) REMOVE #probeUntil", "",
 		map[string]any{":now": now.UTC().Format(timeLayout)})
 	if err != nil || ep.Disabled || now.Sub(ep.FailingSince) < disableAfter {
 		return ep, err

@@ -107,6 +107,22 @@ func TestRotateAndHealth(t *testing.T) {
 	if got, err = s.EndpointFailed(ctx, ep.Tenant, ep.ID, now.Add(2*time.Hour), time.Hour); err != nil || !got.Disabled || got.DisabledReason == "" {
 		t.Fatalf("failing for 2h: %v, disabled %v %q", err, got.Disabled, got.DisabledReason)
 	}
+	// A failing endpoint's turn: one holder at a time, free again once it
+	// runs out or the attempt is recorded.
+	for i, want := range []bool{true, false} {
+		if got, err := s.AcquireProbe(ctx, ep.Tenant, ep.ID, now, now.Add(10*time.Second)); err != nil || got != want {
+			t.Fatalf("turn %d: %v %v, want %v", i, got, err, want)
+		}
+	}
+	if got, _ := s.AcquireProbe(ctx, ep.Tenant, ep.ID, now.Add(11*time.Second), now.Add(20*time.Second)); !got {
+		t.Error("a turn that ran out was not free")
+	}
+	if _, err := s.EndpointFailed(ctx, ep.Tenant, ep.ID, now.Add(2*time.Hour), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.AcquireProbe(ctx, ep.Tenant, ep.ID, now.Add(12*time.Second), now.Add(20*time.Second)); !got {
+		t.Error("the turn of a recorded attempt was not free")
+	}
 	if err := s.EndpointSucceeded(ctx, ep.Tenant, ep.ID, now.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}

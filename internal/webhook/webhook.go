@@ -70,6 +70,9 @@ type Endpoint struct {
 	// FailingSince is when the endpoint started failing every attempt;
 	// zero while its last attempt succeeded.
 	FailingSince time.Time
+	// ProbeUntil is when the one attempt a failing endpoint may have in
+	// flight gives up its turn.
+	ProbeUntil time.Time
 	// Disabled endpoints get no new events: they failed for too long.
 	Disabled       bool
 	DisabledAt     time.Time

@@ -15,6 +15,10 @@ import (
 	"github.com/receipts-api/receipts/internal/webhook"
 )
 
+// probeMargin is how long past its timeout a failing endpoint's attempt
+// keeps its turn: time to record it.
+const probeMargin = 5 * time.Second
+
 // errEarly is an attempt that arrived before the one before it was
 // recorded.
 var errEarly = errors.New("the attempt before is not recorded yet")
@@ -26,6 +30,7 @@ type DeliveryStore interface {
 	RecordAttempt(ctx context.Context, d *webhook.Delivery) error
 	EndpointSucceeded(ctx context.Context, tenant, id string, now time.Time) error
 	EndpointFailed(ctx context.Context, tenant, id string, now time.Time, disableAfter time.Duration) (*webhook.Endpoint, error)
+	AcquireProbe(ctx context.Context, tenant, id string, now, until time.Time) (bool, error)
 }
 
 // Sender makes one attempt (webhook.Sender).
@@ -119,6 +124,18 @@ func (d *Deliverer) handle(ctx context.Context, body string) error {
 	case ep.Disabled && !dl.Manual:
 		res.Err, final = "the endpoint is disabled", true
 	default:
+		if !ep.FailingSince.IsZero() {
+			// A failing endpoint gets one attempt at a time: the others wait,
+			// on the queue, without counting as attempts, so a dead or hanging
+			// receiver holds at most one invocation.
+			turn, err := d.store.AcquireProbe(ctx, ep.Tenant, ep.ID, now, now.Add(d.settings.Timeout+probeMargin))
+			if err != nil {
+				return err
+			}
+			if !turn {
+				return d.queue.Send(ctx, m, max(time.Second, d.settings.Timeout).Round(time.Second))
+			}
+		}
 		res, sent = d.sender.Send(ctx, ep.URL, ep.SigningSecrets(now), dl.EventID, now, dl.Payload), true
 	}
 	dl.Attempts, dl.LastAttemptAt, dl.UpdatedAt = m.Attempt, now, d.Now()

@@ -241,3 +241,32 @@ func TestAttemptBeforeTheLastIsRecorded(t *testing.T) {
 		t.Error("an attempt was made out of turn")
 	}
 }
+
+// TestFailingEndpointGetsOneAttemptAtATime: while an attempt to a failing
+// endpoint holds its turn, another delivery to it waits on the queue
+// without an attempt being made or counted; once the turn is free, it is
+// made.
+func TestFailingEndpointGetsOneAttemptAtATime(t *testing.T) {
+	s, q, snd, dl, d := setup(t, false)
+	now := time.Now()
+	dl.Now = func() time.Time { return now }
+	ep := s.endpoints[d.EndpointID]
+	ep.FailingSince, ep.ProbeUntil = now.Add(-time.Minute), now.Add(10*time.Second)
+	if _, err := dl.Handle(context.Background(), sqsEvent(first(d))); err != nil {
+		t.Fatal(err)
+	}
+	sent := q.take()
+	if len(snd.calls) != 0 || len(sent) != 1 || sent[0].m.Attempt != 1 || sent[0].delay < time.Second {
+		t.Fatalf("while the turn is held: %d attempts, queued %+v; want none made and the message back later", len(snd.calls), sent)
+	}
+	if got := s.delivery(d.ID); got.Attempts != 0 {
+		t.Errorf("a wait counted as an attempt: %s", summary(got))
+	}
+	now = now.Add(11 * time.Second)
+	if _, err := dl.Handle(context.Background(), sqsEvent(sent[0].m)); err != nil {
+		t.Fatal(err)
+	}
+	if len(snd.calls) != 1 || summary(s.delivery(d.ID)) != "succeeded/1/200" || !ep.FailingSince.IsZero() || !ep.ProbeUntil.IsZero() {
+		t.Errorf("once the turn is free: %d attempts, delivery %s, endpoint failing since %v", len(snd.calls), summary(s.delivery(d.ID)), ep.FailingSince)
+	}
+}

@@ -93,7 +93,7 @@ func (m *memStore) EndpointSucceeded(_ context.Context, tenant, id string, _ tim
 	if !ok {
 		return webhook.ErrEndpointNotFound
 	}
-	e.FailingSince, e.Disabled, e.DisabledReason = time.Time{}, false, ""
+	e.FailingSince, e.ProbeUntil, e.Disabled, e.DisabledReason = time.Time{}, time.Time{}, false, ""
 	return nil
 }
 
@@ -107,11 +107,23 @@ func (m *memStore) EndpointFailed(_ context.Context, tenant, id string, now time
 	if e.FailingSince.IsZero() {
 		e.FailingSince = now
 	}
+	e.ProbeUntil = time.Time{}
 	if now.Sub(e.FailingSince) >= after {
 		e.Disabled, e.DisabledReason = true, "failing"
 	}
 	c := *e
 	return &c, nil
+}
+
+func (m *memStore) AcquireProbe(_ context.Context, tenant, id string, now, until time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.endpoints[id]
+	if !ok || now.Before(e.ProbeUntil) {
+		return false, nil
+	}
+	e.ProbeUntil = until
+	return true, nil
 }
 
 func (m *memStore) delivery(id string) webhook.Delivery {
