@@ -77,7 +77,7 @@ func (it endpointItem) domain() *webhook.Endpoint {
 		Secret: webhook.Secret(it.Secret), PreviousSecret: webhook.Secret(it.PreviousSecret),
 		PreviousSecretUntil: parseOptional(it.PreviousSecretUntil), FailingSince: parseOptional(it.FailingSince),
 		ProbeUntil: parseProbe(it.ProbeUntil),
-		Disabled: it.Disabled, DisabledAt: parseOptional(it.DisabledAt), DisabledReason: it.DisabledReason,
+		Disabled:   it.Disabled, DisabledAt: parseOptional(it.DisabledAt), DisabledReason: it.DisabledReason,
 		CreatedAt: parseOptional(it.CreatedAt), UpdatedAt: parseOptional(it.UpdatedAt),
 	}
 }
