@@ -5,6 +5,8 @@
 //	receipts list [--status S] [--limit N] [--all]
 //	receipts delete ID
 //	receipts keys create --tenant NAME | keys list | keys revoke PREFIX
+//	receipts webhooks add URL [--events E,...] | list | remove ID | deliveries ID
+//	receipts webhooks listen           print the events of your receipts as they come
 //
 // It talks to the local stack by default (what `make dev` runs, found
 // through .local/), or to a deployed stack with --url and --key (or
@@ -52,6 +54,8 @@ type commandLine struct {
 	List   listCmd   `cmd:"" help:"List receipts, newest first."`
 	Delete deleteCmd `cmd:"" help:"Delete a receipt and its file."`
 	Keys   keysCmd   `cmd:"" help:"Manage API keys (reaches the table directly)."`
+
+	Webhooks webhooksCmd `cmd:"" help:"Manage webhook endpoints, see their deliveries, or listen for events."`
 }
 
 // config is where the CLI sends its requests and writes its answers.

@@ -236,6 +236,7 @@ func TestLocalStack(t *testing.T) {
 			{"delete-unknown.json", "DeleteFunction", 404, receiptNotFound},
 			{"uploadurl-png.json", "UploadURLFunction", 201, ""},
 			{"openapi.json", "OpenAPIFunction", 200, ""},
+			{"webhook-get-unknown.json", "WebhookAPIFunction", 404, `{"error":"webhook not found"}`},
 		}
 		for _, tt := range tests {
 			t.Run(tt.file, func(t *testing.T) {
@@ -272,6 +273,8 @@ func TestLocalStack(t *testing.T) {
 		for _, tt := range []struct{ file, function string }{
 			{"dead-letter.json", "FailedFunction"},
 			{"s3-upload-landed.json", "UploadedFunction"},
+			{"stream-completed.json", "WebhookEventsFunction"},
+			{"webhook-attempt.json", "WebhookFunction"},
 		} {
 			t.Run(tt.file, func(t *testing.T) {
 				event, err := os.ReadFile(filepath.Join(root, "events", tt.file))
