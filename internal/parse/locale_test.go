@@ -165,6 +165,18 @@ func TestSamplesByCountry(t *testing.T) {
 	}
 }
 
+// TestTaxRowPrintsItsSum: a tax summary's row that prints its amount
+// before tax, its tax and their sum is read as that, whatever pair of its
+// amounts a rate would also fit (1,95 x 16% is about 0,31 too).
+func TestTaxRowPrintsItsSum(t *testing.T) {
+	text := "Mein Drogeriemarkt\n27.02.2020 15:56 Kasse 02\nBRILLENPUTZTUCH €1,95 A\nTotal ol ie\n" +
+		"MWST Gruppe Netto MWST Total\nMwSt Total 1,64 0,31 1,95\nUSt-IdNr. DE 115 055 186\nDirk Rossmann GmbH"
+	f := parse.Text(text, parse.Options{})
+	if f.Country != "DE" || f.Total != "1.95" || f.Tax != "0.31" {
+		t.Errorf("country %q, total %q, tax %q; want DE, 1.95, 0.31", f.Country, f.Total, f.Tax)
+	}
+}
+
 // TestCountryHintWins: a client's country decides over the receipt's
 // evidence.
 func TestCountryHintWins(t *testing.T) {
