@@ -323,16 +323,25 @@ func (d dirCache) Put(key, value string) {
 	_ = os.Rename(tmp.Name(), filepath.Join(string(d), key))
 }
 
-// writeDump writes one JSON line per receipt: its name, part and fields.
+// writeDump writes one JSON line per receipt: its name, part, fields and
+// labels, and the tuning part's text.
 func writeDump(path string, results []outcome) error {
 	var b strings.Builder
 	for _, o := range results {
+		// The text of the tuning part only: the validation part's misses
+		// are never read.
+		text := ""
+		if o.part == tuning {
+			text = o.text
+		}
 		line, err := json.Marshal(struct {
 			Name   string
 			Part   string
 			Fields receipt.Fields
+			Want   key
+			Text   string `json:",omitempty"`
 			Err    string `json:",omitempty"`
-		}{o.name, o.part.String(), o.got, errText(o.err)})
+		}{o.name, o.part.String(), o.got, o.want, text, errText(o.err)})
 		if err != nil {
 			return fmt.Errorf("dump %s: %w", o.name, err)
 		}

@@ -210,6 +210,7 @@ func (t *Tesseract) image(ctx context.Context, img prepare.Page) ([]parse.Line, 
 	if big, ok := t.readSmallPrint(ctx, img.Gray, capHeight(lines), first); ok {
 		return big, nil
 	}
+	lines = t.readWeakSmallImage(ctx, img.Gray, lines, first)
 	if len(strings.TrimSpace(linesText(lines))) >= minText {
 		return lines, nil
 	}

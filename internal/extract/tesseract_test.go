@@ -372,3 +372,50 @@ func TestTesseractReadsAgainInTheCountrysLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestTesseractReadsAWeakSmallImageEnlarged: a small image whose first
+// reading is doubtful is read again enlarged, and the surer reading kept.
+func TestTesseractReadsAWeakSmallImageEnlarged(t *testing.T) {
+	tests := []struct {
+		name         string
+		firstConf    int
+		wantEnlarged bool
+		wantTotal    string
+	}{
+		{"a doubtful reading", 40, true, "9.00"},
+		{"a sure reading", 95, false, "8.00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The enlarged page is a larger input: the script tells them
+			// apart by its size.
+			dir := t.TempDir()
+			script := "#!/bin/sh\necho \"$*\" >> \"$FAKE_LOG\"\nif [ \"$(wc -c)\" -gt 300000 ]; then printf '%s' \"$FAKE_BIG\"; else printf '%s' \"$FAKE_FIRST\"; fi\n"
+			if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			log := filepath.Join(dir, "calls")
+			t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			t.Setenv("FAKE_LOG", log)
+			t.Setenv("FAKE_FIRST", tsvOfConf("SHOP\nTOTAL 8.00\nDate 25/12/2018\n", tt.firstConf))
+			t.Setenv("FAKE_BIG", tsvOfConf("CORNER SHOP\nTOTAL 9.00\nDate 25/12/2018\nCASH 10.00\nCHANGE 1.00\n", 90))
+			res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: printedPNG(t), ContentType: receipt.PNG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(log)
+			calls := strings.Count(string(b), "\n")
+			if enlarged := calls > 1; enlarged != tt.wantEnlarged {
+				t.Errorf("read %d times, want enlarged: %v", calls, tt.wantEnlarged)
+			}
+			if res.Fields.Total != tt.wantTotal {
+				t.Errorf("total %q, want %q", res.Fields.Total, tt.wantTotal)
+			}
+		})
+	}
+}
+
+// tsvOfConf is tsvOf with every word read at confidence conf.
+func tsvOfConf(text string, conf int) string {
+	return strings.ReplaceAll(tsvOf(text), "\t95\t", fmt.Sprintf("\t%d\t", conf))
+}
