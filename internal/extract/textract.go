@@ -222,6 +222,7 @@ func merge(found, parsed receipt.Fields) receipt.Fields {
 	found.Tax = pick(found.Tax, parsed.Tax)
 	found.Currency = pick(found.Currency, parsed.Currency)
 	found.Country = pick(found.Country, parsed.Country)
+	found.Identifiers = parsed.Identifiers
 	if len(found.LineItems) == 0 {
 		found.LineItems = parsed.LineItems
 	}
