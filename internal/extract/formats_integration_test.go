@@ -4,6 +4,7 @@ package extract_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"image"
 	"image/draw"
@@ -105,5 +106,31 @@ func TestUnreadableFormatsFail(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "unreadable") {
 			t.Errorf("%s: %v, want an unreadable document", tt.typ, err)
 		}
+	}
+}
+
+// TestTextractGetsAPNGOfAPhoto: Textract reads no HEIC or WebP, so the
+// photo is decoded and sent as a PNG.
+func TestTextractGetsAPNGOfAPhoto(t *testing.T) {
+	dir := t.TempDir()
+	jpg := filepath.Join(dir, "receipt.jpg")
+	if err := os.WriteFile(jpg, shared(t, "sroie", "img", "000.jpg"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("heif-enc", "-q", "80", jpg, "-o", filepath.Join(dir, "receipt.heic")).CombinedOutput(); err != nil {
+		t.Fatalf("heif-enc: %v\n%s", err, out)
+	}
+	heic, err := os.ReadFile(filepath.Join(dir, "receipt.heic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, srv := newTextract(t, map[string][]reply{"AnalyzeExpense": {{200, "analyze-expense-receipt.json", ""}}})
+	if _, err := tx.Extract(context.Background(), extract.Document{Bytes: heic, ContentType: receipt.HEIC}); err != nil {
+		t.Fatal(err)
+	}
+	sent, _ := srv.requests["AnalyzeExpense"][0]["Document"].(map[string]any)["Bytes"].(string)
+	b, err := base64.StdEncoding.DecodeString(sent)
+	if err != nil || receipt.Sniff(b) != receipt.PNG {
+		t.Errorf("Textract got %q..., want a PNG (%v)", b[:min(len(b), 8)], err)
 	}
 }

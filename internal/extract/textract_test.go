@@ -21,6 +21,7 @@ import (
 
 	"github.com/receipts-api/receipts/internal/extract"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/testdocs"
 )
 
 // textractServer replays recorded Textract responses by operation, in order,
@@ -210,5 +211,20 @@ func TestTextractErrors(t *testing.T) {
 				t.Errorf("unreadable = %v, want %v (%v)", got, tt.wantUnreadable, err)
 			}
 		})
+	}
+}
+
+// TestTextractWithoutDecodersFailsOnce: a deployment without the photo
+// decoders (Textract's zip function) reads no HEIC, and says so at once,
+// rather than have the receipt retried.
+func TestTextractWithoutDecodersFailsOnce(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	tx, srv := newTextract(t, map[string][]reply{})
+	_, err := tx.Extract(context.Background(), extract.Document{Bytes: testdocs.HEIF(40, 30), ContentType: receipt.HEIC})
+	if !errors.Is(err, extract.ErrUnreadable) || !strings.Contains(err.Error(), "no decoder") {
+		t.Errorf("err = %v, want an unreadable document naming the missing decoder", err)
+	}
+	if len(srv.requests["AnalyzeExpense"]) != 0 {
+		t.Error("Textract was called with a HEIC")
 	}
 }
