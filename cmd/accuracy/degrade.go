@@ -27,7 +27,9 @@ var degradations = map[string]func(g *image.Gray, r *rand.Rand) (*image.Gray, in
 	// Paper laid a little askew.
 	"rotate1.5": func(g *image.Gray, _ *rand.Rand) (*image.Gray, int) { return rotate(g, 1.5), 90 },
 	// A narrow receipt on a flatbed scanner's dark bed, as a whole A4 page.
-	"bed":   onScannerBed,
+	"bed": onScannerBed,
+	// The same under a scanner's white lid: a little print on a white page.
+	"lid":   underWhiteLid,
 	"photo": phonePhoto,
 	// Faded print on grey paper.
 	"lowcontrast": func(g *image.Gray, _ *rand.Rand) (*image.Gray, int) {
@@ -152,6 +154,26 @@ func onScannerBed(g *image.Gray, r *rand.Rand) (*image.Gray, int) {
 				out.Pix[y*out.Stride+x] = uint8(max(0, int(out.Pix[y*out.Stride+x])-20))
 			}
 		}
+	}
+	return out, 85
+}
+
+// underWhiteLid lays the receipt on a scanner under its white lid and
+// scans the whole A4 page at 300 dpi: a little print on a lot of white.
+func underWhiteLid(g *image.Gray, r *rand.Rand) (*image.Gray, int) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	W, H := max(2480, w+300), max(3508, h+200)
+	out := image.NewGray(image.Rect(0, 0, W, H))
+	lid := 238 + r.IntN(12)
+	for y := range H {
+		for x := range W {
+			out.Pix[y*out.Stride+x] = uint8(min(lid+r.IntN(7)-3, 255))
+		}
+	}
+	x0 := 80 + r.IntN(max(1, W-w-160))
+	y0 := 40 + r.IntN(max(1, H-h-80))
+	for y := range h {
+		copy(out.Pix[(y0+y)*out.Stride+x0:], g.Pix[y*g.Stride:y*g.Stride+w])
 	}
 	return out, 85
 }

@@ -172,6 +172,10 @@ func prepareGray(g *image.Gray, steps []string) Page {
 		removeBorder(g)
 		steps = append(steps, "border painted")
 	}
+	if c, ok := cropToPrint(g); ok {
+		g = c
+		steps = append(steps, "print cropped")
+	}
 	return Page{Bytes: PGM(g), Gray: g, Steps: steps}
 }
 

@@ -150,3 +150,63 @@ func largestBright(g *image.Gray, t uint8) (image.Rectangle, int) {
 	}
 	return best, bestArea
 }
+
+// Cropping to the print: a receipt scanned on a large white page (the
+// scanner's lid, an A4 sheet) is a little print on a lot of paper. Below
+// printShare of the image, the print is cropped out with a margin of
+// printMargin of its size, so that what is read, and enlarged when small,
+// is the print.
+const (
+	printShare  = 0.5
+	printMargin = 0.04
+	// minInkRow is how many ink pixels a row or column of the small copy
+	// needs to count as print: specks and dust have fewer.
+	minInkRow = 2
+)
+
+// cropToPrint crops an image to the box around its print, when that box
+// is a small part of it.
+func cropToPrint(g *image.Gray) (*image.Gray, bool) {
+	small, f := smallCopy(g, paperSide)
+	w, h := small.Rect.Dx(), small.Rect.Dy()
+	if w < 8 || h < 8 {
+		return nil, false
+	}
+	t := uint8(max(int(otsu(small.Pix)), int(median(small.Pix))-paperMargin))
+	rows, cols := make([]int, h), make([]int, w)
+	for y := range h {
+		for x := range w {
+			if small.Pix[y*small.Stride+x] <= t {
+				rows[y]++
+				cols[x]++
+			}
+		}
+	}
+	y0, y1 := inkSpan(rows)
+	x0, x1 := inkSpan(cols)
+	if y0 < 0 || x0 < 0 || float64((x1-x0)*(y1-y0)) > printShare*float64(w*h) {
+		return nil, false
+	}
+	mx, my := int(printMargin*float64(x1-x0))+2, int(printMargin*float64(y1-y0))+2
+	r := image.Rect((x0-mx)*f, (y0-my)*f, (x1+mx)*f, (y1+my)*f).Intersect(g.Rect)
+	out := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for y := range r.Dy() {
+		copy(out.Pix[y*out.Stride:y*out.Stride+r.Dx()], g.Pix[(r.Min.Y+y)*g.Stride+r.Min.X:])
+	}
+	return out, true
+}
+
+// inkSpan returns the first and one past the last index whose count is at
+// least minInkRow; -1 and 0 when none is.
+func inkSpan(counts []int) (int, int) {
+	first, last := -1, -1
+	for i, c := range counts {
+		if c >= minInkRow {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	return first, last + 1
+}

@@ -173,3 +173,26 @@ func TestPrepareGrayOnABed(t *testing.T) {
 		t.Errorf("edge %.0f%% dark after preparation (steps %q)", 100*d, p.Steps)
 	}
 }
+
+// TestCropToPrint: a receipt scanned on a large white page is cropped to
+// its print; a receipt that fills its image is left as it is.
+func TestCropToPrint(t *testing.T) {
+	page := onBackground(lines(200, 300, 0), 1240, 1754, 500, 700, 235)
+	c, ok := cropToPrint(page)
+	if !ok {
+		t.Fatal("a little print on an A4 page was not cropped")
+	}
+	if got := c.Rect.Size(); got.X > 260 || got.Y > 300 || got.X < 150 || got.Y < 200 {
+		t.Errorf("cropped to %v, want about the print's 150x220 and a margin", got)
+	}
+	if _, ok := cropToPrint(lines(600, 800, 0)); ok {
+		t.Error("a page of print was cropped")
+	}
+	blank := image.NewGray(image.Rect(0, 0, 200, 300))
+	for i := range blank.Pix {
+		blank.Pix[i] = 255
+	}
+	if _, ok := cropToPrint(blank); ok {
+		t.Error("a blank page was cropped")
+	}
+}
