@@ -1,9 +1,10 @@
 // Package prepare turns an uploaded image into what tesseract reads best:
 // decoded (damaged JPEGs as far as their data goes, WebP and HEIC through
 // Debian's tools), smaller when it is very large, the paper found on a
-// scanner bed or a table and cropped out, straightened, its lighting
-// evened out, and without a dark border around the paper. Every step is
-// bounded by the pixel limit, and each runs only where the image needs it.
+// scanner bed or a table and cropped out, its lighting evened out, without
+// a dark border around the paper, and cropped to its print when that is a
+// little of a large page. Every step is bounded by the pixel limit, and
+// each runs only where the image needs it.
 package prepare
 
 import (
@@ -159,10 +160,6 @@ func prepareGray(g *image.Gray, steps []string) Page {
 	if c, ok := findPaper(g); ok {
 		g = c
 		steps = append(steps, "paper cropped")
-	}
-	if s, deg, ok := straighten(g); ok {
-		g = s
-		steps = append(steps, fmt.Sprintf("straightened %.1f°", deg))
 	}
 	if e, ok := evenLight(g); ok {
 		g = e

@@ -83,30 +83,6 @@ func TestFindPaper(t *testing.T) {
 	}
 }
 
-func TestStraighten(t *testing.T) {
-	for _, deg := range []float64{-6, -3.5, 3, 7} {
-		g := lines(600, 800, deg)
-		s, got, ok := straighten(g)
-		if !ok || math.Abs(got-deg) > 0.3 {
-			t.Errorf("slanted %.1f°: straightened %v by %.1f°, want %.1f°", deg, ok, got, deg)
-			continue
-		}
-		// Level now: the rows of ink project as sharply as on a page
-		// printed level.
-		small, _ := smallCopy(s, skewSide)
-		pts := inkPoints(small)
-		if level, off := projection(pts, 0), projection(pts, 2); level <= off {
-			t.Errorf("slanted %.1f°: after straightening, level rows score %.0f, 2° off %.0f", deg, level, off)
-		}
-	}
-	if _, _, ok := straighten(lines(600, 800, 1)); ok {
-		t.Error("a page 1° off was turned: tesseract reads it as well as level")
-	}
-	if _, _, ok := straighten(image.NewGray(image.Rect(0, 0, 200, 200))); ok {
-		t.Error("a page without print was turned")
-	}
-}
-
 func TestEvenLight(t *testing.T) {
 	g := lines(600, 800, 0)
 	// Light falls off to the right: the paper goes from 235 to under 120.
