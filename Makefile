@@ -64,7 +64,7 @@ bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
 accuracy: deps ## field accuracy of the Tesseract extractor on every labelled set in ../shared/receipts, tuning and validation parts (DEGRADE=bed,photo: on degraded copies)
 	go run ./cmd/accuracy -dir ../shared/receipts $(if $(DEGRADE),-degrade $(DEGRADE),)
 
-build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
+build: ## build every zip function for Lambda (Linux, the template's Architectures) into .aws-sam/build
 	@# Zip functions only: ProcessorImageFunction is built by Docker from its Dockerfile.
 	@for fn in $$(grep -oE '^  [A-Za-z]+Function:' template.yaml | tr -d ' :' | grep -v 'ImageFunction$$'); do \
 		$(MAKE) -s build-$$fn ARTIFACTS_DIR=$(CURDIR)/.aws-sam/build/$$fn || exit 1; \
@@ -74,7 +74,9 @@ build: ## build every function for Lambda (linux/arm64) into .aws-sam/build
 # the only build definition: `make build`, `sam build` (BuildMethod: makefile,
 # which sets ARTIFACTS_DIR) and the local stack (with the host's GOOS and
 # GOARCH) all run it, so what is deployed is what the tests ran. The logical id
-# names the folder: UploadURLFunction is functions/uploadurl.
+# names the folder: UploadURLFunction is functions/uploadurl. LAMBDA_GOARCH
+# is the template's Architectures in Go's name (arm64; x86_64 is amd64):
+# internal/local/samtemplate's TestArchitectures holds them together.
 LAMBDA_GOOS   ?= linux
 LAMBDA_GOARCH ?= arm64
 build-%Function:
@@ -82,8 +84,11 @@ build-%Function:
 	GOOS=$(LAMBDA_GOOS) GOARCH=$(LAMBDA_GOARCH) CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" \
 		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo '$*' | tr A-Z a-z)
 
-deploy: ## build and deploy with the SAM CLI (needs AWS credentials)
-	sam build && sam deploy $(if $(ENV),--config-env $(ENV),)
+# ENV names an environment of samconfig.toml, which says everything else:
+# the stack, the processor (Extractor) and what sam build leaves out for it.
+ENV ?= default
+deploy: ## build and deploy with the SAM CLI (needs AWS credentials): ENV=default (Textract), tesseract (Tesseract in a container image: needs Docker) or prod
+	sam build --config-env $(ENV) && sam deploy --config-env $(ENV)
 
 clean: ## remove builds and installed tools
 	rm -rf .local .aws-sam bin

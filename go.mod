@@ -3,6 +3,7 @@ module github.com/receipts-api/receipts
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.3.2
 	github.com/alecthomas/kong v1.17.0
 	github.com/aws/aws-lambda-go v1.55.1
 	github.com/aws/aws-sdk-go-v2 v1.48.0

@@ -38,7 +38,7 @@ func (s *syncBuffer) String() string {
 // upload made meanwhile (as from another terminal), and removes its
 // endpoint when it stops; add, list, deliveries and remove manage one.
 func TestWebhooksCLI(t *testing.T) {
-	st := testenv.Stack(t)
+	st := testenv.Stack(t, nil)
 	small := filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "030.jpg")
 	dir := t.TempDir()
 	stack, _ := json.Marshal(map[string]string{"api": st.APIURL, "dynamodb": st.Dynamo.Endpoint, "table": st.Template.PhysicalName("ReceiptsTable")})

@@ -19,7 +19,7 @@ func TestImageMatchesWhatTheTestsRun(t *testing.T) {
 	if release == nil {
 		t.Fatal("no VERSION_CODENAME in /etc/os-release")
 	}
-	for _, from := range regexp.MustCompile(`(?m)^FROM (\S+)`).FindAllStringSubmatch(df, -1) {
+	for _, from := range regexp.MustCompile(`(?m)^FROM (?:--\S+ )*(\S+)`).FindAllStringSubmatch(df, -1) {
 		if !strings.HasSuffix(from[1], release[1]) && !strings.Contains(from[1], release[1]+"-") {
 			t.Errorf("FROM %s: not this machine's Debian release %s", from[1], release[1])
 		}

@@ -9,7 +9,6 @@ package bench_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -24,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/receipts-api/receipts/internal/local/lambdalocal"
 	"github.com/receipts-api/receipts/internal/local/stack"
 	"github.com/receipts-api/receipts/internal/local/testenv"
 )
@@ -80,54 +78,6 @@ func percentile(samples []time.Duration, p float64) float64 {
 	slices.Sort(s)
 	i := int(p * float64(len(s)-1))
 	return float64(s[i]) / float64(time.Millisecond)
-}
-
-// coldStart starts a fresh instance of fn, invokes it once, and returns the
-// init duration Lambda would report. An error the function returns (the
-// authorizer's "Unauthorized") still follows a complete init.
-func coldStart(b *testing.B, fn lambdalocal.Function, event []byte) time.Duration {
-	h := lambdalocal.NewHost(fn, discard{})
-	defer h.Close()
-	res, err := h.Invoke(context.Background(), event)
-	var fe *lambdalocal.FunctionError
-	if err != nil && (!errors.As(err, &fe) || fe.Init) {
-		b.Fatalf("%s: %v", fn.Name, err)
-	}
-	return res.InitDuration
-}
-
-// BenchmarkColdStart compares each function's cold start through the local
-// Runtime API with a hello-world aws-lambda-go function built the same way,
-// alternating the two so both see the same machine.
-func BenchmarkColdStart(b *testing.B) {
-	st := startStack(b)
-	root := testenv.Root(b)
-	helloBin := filepath.Join(root, ".local", "bench", "hello", "bootstrap")
-	if err := stack.GoBuild(context.Background(), root, helloBin, "./internal/bench/testdata/hello"); err != nil {
-		b.Fatal(err)
-	}
-	// The authorizer's cold start adds to the first request of every route.
-	fixtures := map[string]string{
-		"UploadFunction": "upload-no-file.json", "GetFunction": "get-unknown.json",
-		"AuthorizerFunction": "authorizer-unknown-key.json",
-	}
-	for name, fixture := range fixtures {
-		b.Run(name, func(b *testing.B) {
-			ours := st.Function(name)
-			hello := ours
-			hello.Name, hello.Bootstrap, hello.Dir = "Hello", helloBin, filepath.Dir(helloBin)
-			event, err := os.ReadFile(filepath.Join(root, "events", fixture))
-			if err != nil {
-				b.Fatal(err)
-			}
-			var o, h []time.Duration
-			for b.Loop() {
-				o = append(o, coldStart(b, ours, event))
-				h = append(h, coldStart(b, hello, []byte(`{}`)))
-			}
-			report(b, "cold start "+name+" (median init)", "ms", percentile(o, 0.5), percentile(h, 0.5))
-		})
-	}
 }
 
 // BenchmarkGet compares GET /receipt/{id} through the local API (gateway,

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Profile is what differs on the receipts of one country.
@@ -157,41 +158,58 @@ type Currency struct {
 //go:embed data/countries/*.json data/languages/*.json data/currencies.json
 var data embed.FS
 
-var (
+// tables are the data, decoded, checked and compiled.
+type tables struct {
 	profiles   map[string]*Profile
 	languages  map[string]*Language
 	currencies []Currency
 	all        *Vocabulary
-)
+}
 
-func init() {
+// loaded reads the data on first use, not at init: of the functions, only
+// the processor links the parser, and building the tables (2-3 ms, the
+// most of anything in its init) then falls to its first receipt instead of
+// every cold start, whether it reads one or not. The data is embedded and
+// the tests load it, so a panic here is a broken build.
+var loaded = sync.OnceValue(func() *tables {
+	t, err := load()
+	if err != nil {
+		panic(err)
+	}
+	return t
+})
+
+func load() (*tables, error) {
+	var t tables
 	var err error
-	if languages, err = loadLanguages(); err != nil {
-		panic(err)
+	if t.languages, err = loadLanguages(); err != nil {
+		return nil, err
 	}
-	if profiles, err = loadProfiles(languages); err != nil {
-		panic(err)
+	if t.profiles, err = loadProfiles(t.languages); err != nil {
+		return nil, err
 	}
-	if err = decode("data/currencies.json", &currencies); err != nil {
-		panic(err)
+	if err = decode("data/currencies.json", &t.currencies); err != nil {
+		return nil, err
 	}
 	var codes []string
-	for c := range languages {
+	for c := range t.languages {
 		codes = append(codes, c)
 	}
 	sort.Strings(codes)
-	all = merge(languages, codes)
+	t.all = merge(t.languages, codes)
+	return &t, nil
 }
 
 // Get returns the profile of a country by its ISO 3166-1 alpha-2 code,
 // in any letter case.
 func Get(country string) (*Profile, bool) {
-	p, ok := profiles[strings.ToUpper(country)]
+	p, ok := loaded().profiles[strings.ToUpper(country)]
 	return p, ok
 }
 
 // All returns every profile, ordered by country code.
 func All() []*Profile {
+	profiles := loaded().profiles
 	out := make([]*Profile, 0, len(profiles))
 	for _, p := range profiles {
 		out = append(out, p)
@@ -211,11 +229,11 @@ func Countries() []string {
 
 // Currencies returns the currencies receipts are read in: each with the
 // symbols and words that name it.
-func Currencies() []Currency { return currencies }
+func Currencies() []Currency { return loaded().currencies }
 
 // AllVocabulary is the words of every language together, for a receipt
 // whose country is unknown.
-func AllVocabulary() *Vocabulary { return all }
+func AllVocabulary() *Vocabulary { return loaded().all }
 
 // Fold upper-cases s and writes the letters with diacritics that receipts
 // print in Latin scripts as their base letters ("Rückgeld" is "RUCKGELD",

@@ -116,7 +116,7 @@ func (v *Vocabulary) Month(name string) (int, bool) {
 
 // Lang returns the vocabulary of one language by its code ("de").
 func Lang(code string) (*Language, bool) {
-	l, ok := languages[code]
+	l, ok := loaded().languages[code]
 	return l, ok
 }
 
