@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -93,4 +94,16 @@ func goDirs(t *testing.T, root string, tops ...string) []string {
 		}
 	}
 	return dirs
+}
+
+// TestOpenAPIJSONIsTheYAML: the JSON served is the YAML documented; after
+// an edit of openapi.yaml, go generate ./docs writes it again.
+func TestOpenAPIJSONIsTheYAML(t *testing.T) {
+	want, err := JSONOf(OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(OpenAPIJSON, want) {
+		t.Error("docs/openapi.json is not docs/openapi.yaml: run go generate ./docs")
+	}
 }

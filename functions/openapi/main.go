@@ -3,7 +3,6 @@ package main
 
 import (
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
@@ -15,10 +14,5 @@ import (
 func main() {
 	// Lambda's logger, as app.SetLogger sets it, without linking the SDK.
 	slog.SetDefault(lambdacontext.NewLogger())
-	doc, err := docs.OpenAPIJSON()
-	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambdahttp.Start(api.OpenAPIHandler(doc))
+	lambdahttp.Start(api.OpenAPIHandler(docs.OpenAPIJSON))
 }

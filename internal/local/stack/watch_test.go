@@ -197,7 +197,7 @@ func TestWatchReloadsEditedFunction(t *testing.T) {
 	}
 
 	t.Run("embedded file", func(t *testing.T) {
-		editFile(t, filepath.Join(dir, "docs", "openapi.yaml"), "title: Receipts API", "title: Receipts API, edited")
+		editFile(t, filepath.Join(dir, "docs", "openapi.json"), `"title": "Receipts API"`, `"title": "Receipts API, edited"`)
 		took := waitReload(t, "GET /openapi.json to answer the edited title", logs, func() bool {
 			return title() == "Receipts API, edited"
 		})
@@ -222,7 +222,7 @@ func TestWatchReloadsEditedFunction(t *testing.T) {
 import "bytes"
 
 func init() {
-	OpenAPI = bytes.Replace(OpenAPI, []byte("title: Receipts API, edited"), []byte("title: Receipts API, from Go"), 1)
+	OpenAPIJSON = bytes.Replace(OpenAPIJSON, []byte("\"title\": \"Receipts API, edited\""), []byte("\"title\": \"Receipts API, from Go\""), 1)
 }
 `)
 		took := waitReload(t, "GET /openapi.json to answer the title set in Go", logs, func() bool {
