@@ -281,6 +281,15 @@ func hasWarning(ws []string, part string) bool {
 	return slices.ContainsFunc(ws, func(w string) bool { return strings.Contains(w, part) })
 }
 
+// TestVendorFromTheHeadersDomain: a header whose name is a logo that
+// does not read names its seller by its web address.
+func TestVendorFromTheHeadersDomain(t *testing.T) {
+	text := "~~ ||| ~~\nwww.shop-example.com\nTOTAL $9.00\nVISA 9.00\nwww.cardprocessor.com"
+	if f := parse.Text(text, parse.Options{}); f.Vendor != "shop-example.com" {
+		t.Errorf("vendor %q, want the header's domain shop-example.com", f.Vendor)
+	}
+}
+
 // TestIdentifiers: what names the seller on paper, for the review loop's
 // vendor memory.
 func TestIdentifiers(t *testing.T) {

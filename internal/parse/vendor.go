@@ -58,8 +58,35 @@ func (l *loc) findHeader(lines []textLine) header {
 	if name, at, ok := l.vendorElsewhere(lines, h.from, h.to); ok {
 		h.vendor, h.from, h.to = name, at, at
 		h.vendorConf = l.vendorSupport(lines, at, at, name)
+		return h
+	}
+	if h.vendor == "" {
+		// Nothing reads as a name: the web or e-mail domain the header
+		// prints names the seller ("www.marktkauf-lehr.de").
+		if d, at, ok := headerDomain(lines); ok {
+			h.vendor, h.from, h.to, h.vendorConf = d, at, at, 0.3
+		}
 	}
 	return h
+}
+
+// headerDomain returns the first web or e-mail domain of the header's
+// lines, where it is the seller's: lower down it may be a card
+// processor's or a loyalty scheme's.
+func headerDomain(lines []textLine) (string, int, bool) {
+	seen := 0
+	for i, ln := range lines {
+		if ln.up == "" {
+			continue
+		}
+		if seen++; seen > maxAddressSearch {
+			break
+		}
+		if m := webDomain.FindStringSubmatch(ln.up); m != nil {
+			return strings.ToLower(m[1]), i, true
+		}
+	}
+	return "", 0, false
 }
 
 // headerAt reads the vendor's name from line v and the address under it.
