@@ -61,6 +61,13 @@ func main() {
 	degraded := flag.String("degrade", "", "read each image degraded first, comma-separated, each a run of its own: "+degradationNames())
 	dump := flag.String("dump", "", "write every receipt's fields to this file as JSON lines, to compare two versions receipt by receipt")
 	flag.Parse()
+	if *replayDump != "" {
+		if err := replay(os.Stdout, *replayDump, *dir); err != nil {
+			fmt.Fprintf(os.Stderr, "accuracy: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	variants := []string{""}
 	if *degraded != "" {
 		variants = strings.Split(*degraded, ",")
