@@ -43,6 +43,7 @@ var domainErrors = []struct {
 }{
 	{receipt.ErrNotFound, errReceiptNotFound},
 	{receipt.ErrConflict, &clientError{http.StatusConflict, "conflict"}},
+	{receipt.ErrBadCursor, errBadCursor},
 }
 
 // fail answers err as JSON. Anything that is not a known client error is

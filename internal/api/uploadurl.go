@@ -19,6 +19,8 @@ type uploadRequest struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"contentType"`
 	Size        int64  `json:"size"`
+	// Country is the client's hint of where the receipt is from.
+	Country *string `json:"country"`
 }
 
 type uploadResponse struct {
@@ -66,6 +68,14 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errBadUploadSize)
 		return
 	}
+	var country string
+	if req.Country != nil {
+		var ok bool
+		if country, ok = receipt.CountryHint(*req.Country); !ok {
+			s.fail(w, r, errBadCountry)
+			return
+		}
+	}
 	id, err := s.newID()
 	if err != nil {
 		s.fail(w, r, err)
@@ -74,7 +84,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 	now := s.now().UTC()
 	rc := &receipt.Receipt{
 		ID: id, Tenant: tenant, Status: receipt.Uploading, Filename: req.Filename,
-		FileKey: receipt.UploadKey(tenant, id), ContentType: req.ContentType, Size: req.Size,
+		FileKey: receipt.UploadKey(tenant, id), ContentType: req.ContentType, Size: req.Size, CountryHint: country,
 		CreatedAt: now, UpdatedAt: now, UploadExpiresAt: now.Add(uploadURLTTL),
 	}
 	url, headers, err := s.files.PresignPut(r.Context(), rc.FileKey, rc.ContentType, rc.Size, uploadURLTTL)

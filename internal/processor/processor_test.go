@@ -20,18 +20,75 @@ import (
 	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/processor"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/vendors"
 	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // receipts is an in-memory receipt store: receipts by id, and what was
-// written to them.
+// written to them; the tenant's settings, vendor memory and file markers
+// (one tenant).
 type receipts struct {
 	mu          sync.Mutex
 	byID        map[string]*receipt.Receipt
 	completeErr error
 	failErr     error
+	settings    receipt.Settings
+	vendors     map[vendors.Key]vendors.Entry
+	files       map[string][]string // ids by SHA-256, in the order recorded
+}
+
+func (r *receipts) Settings(context.Context, string) (receipt.Settings, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.settings, nil
+}
+
+func (r *receipts) ReceiptsOfFile(_ context.Context, _, sha string, n int) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := slices.Clone(r.files[sha])
+	slices.Sort(ids)
+	return ids[:min(n, len(ids))], nil
+}
+
+func (r *receipts) RecordFile(_ context.Context, _, sha, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.files == nil {
+		r.files = map[string][]string{}
+	}
+	if !slices.Contains(r.files[sha], id) {
+		r.files[sha] = append(r.files[sha], id)
+	}
+	return nil
+}
+
+func (r *receipts) SameReceipt(_ context.Context, _ string, f receipt.Fields, sha string) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	for id, rc := range r.byID {
+		g := rc.Fields
+		if rc.SHA256 != sha && g.Date == f.Date && g.Total == f.Total && receipt.FoldVendor(g.Vendor) == receipt.FoldVendor(f.Vendor) && f.Date != "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (r *receipts) VendorEntries(_ context.Context, _ string, keys []vendors.Key) (map[vendors.Key]vendors.Entry, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[vendors.Key]vendors.Entry{}
+	for _, k := range keys {
+		if e, ok := r.vendors[k]; ok {
+			out[k] = e
+		}
+	}
+	return out, nil
 }
 
 func (r *receipts) Get(_ context.Context, _, id string) (*receipt.Receipt, error) {
@@ -63,11 +120,17 @@ func (r *receipts) Complete(_ context.Context, _, id string, res receipt.Result,
 	return r.finish(id, func(rc *receipt.Receipt) {
 		rc.Status, rc.Details, rc.DetailsKey, rc.DetailsTruncated, rc.Fields = receipt.Completed, res.Details, res.DetailsKey, res.DetailsTruncated, res.Fields
 		rc.Engine, rc.Timings = res.Engine, res.Timings
+		rc.Extracted = res.Fields
+		if res.Extracted != nil {
+			rc.Extracted = *res.Extracted
+		}
+		rc.DuplicateOf, rc.PossibleDuplicateOf = res.DuplicateOf, res.PossibleDuplicateOf
+		rc.Attempts++
 	}, r.completeErr)
 }
 
 func (r *receipts) Fail(_ context.Context, _, id, reason string, _ time.Time) error {
-	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Error = receipt.Failed, reason }, r.failErr)
+	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Error = receipt.Failed, reason; rc.Attempts++ }, r.failErr)
 }
 
 // files is an in-memory object store; getErr fails every Get.
