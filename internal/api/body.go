@@ -30,12 +30,12 @@ type receiptBody struct {
 	DuplicateOf         string                    `json:"duplicateOf,omitempty"`
 	PossibleDuplicateOf string                    `json:"possibleDuplicateOf,omitempty"`
 	Engine              string                    `json:"engine,omitempty"`
-	Timings          *timingsBody   `json:"timings,omitempty"`
-	Filename         string         `json:"filename,omitempty"`
-	ContentType      string         `json:"contentType"`
-	Size             int64          `json:"size"`
-	CreatedAt        time.Time      `json:"createdAt"`
-	UpdatedAt        time.Time      `json:"updatedAt"`
+	Timings             *timingsBody              `json:"timings,omitempty"`
+	Filename            string                    `json:"filename,omitempty"`
+	ContentType         string                    `json:"contentType"`
+	Size                int64                     `json:"size"`
+	CreatedAt           time.Time                 `json:"createdAt"`
+	UpdatedAt           time.Time                 `json:"updatedAt"`
 }
 
 func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
