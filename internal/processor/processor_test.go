@@ -175,22 +175,33 @@ type extractor struct {
 	text  string
 	err   error
 	wait  bool
+	// fields are what it reads (a total of 9.00 when nil); countries the
+	// hint each extraction was given.
+	fields    *receipt.Fields
+	countries []string
 }
 
-func (e *extractor) Extract(ctx context.Context, _ extract.Document) (extract.Result, error) {
+func (e *extractor) Extract(ctx context.Context, d extract.Document) (extract.Result, error) {
 	e.mu.Lock()
 	e.calls++
+	e.countries = append(e.countries, d.Country)
+	f := receipt.Fields{Total: "9.00"}
+	if e.fields != nil {
+		f = *e.fields
+	}
 	e.mu.Unlock()
 	if e.wait {
 		<-ctx.Done()
 		return extract.Result{}, fmt.Errorf("tesseract: %w", ctx.Err())
 	}
-	return extract.Result{Text: e.text, Fields: receipt.Fields{Total: "9.00"}}, e.err
+	return extract.Result{Text: e.text, Fields: f}, e.err
 }
 
 const tenant = "t1"
 
-var doc = []byte("%PDF-1.4 a receipt %%EOF")
+// docOf is the document of receipt id: each its own file, so none is
+// another's duplicate unless a test makes it so.
+func docOf(id string) []byte { return []byte("%PDF-1.4 receipt " + id + " %%EOF") }
 
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
@@ -213,8 +224,8 @@ func newFixture(ids ...string) *fixture {
 	}
 	for _, id := range ids {
 		f.receipts.byID[id] = &receipt.Receipt{ID: id, Tenant: tenant, Status: receipt.Processing, FileKey: receipt.FileKey(tenant, id),
-			ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
-		f.files.objects[receipt.FileKey(tenant, id)] = doc
+			ContentType: receipt.PDF, Size: int64(len(docOf(id))), SHA256: sum(docOf(id))}
+		f.files.objects[receipt.FileKey(tenant, id)] = docOf(id)
 	}
 	f.p = processor.New(f.receipts, f.files, "bucket", f.ex, testLimits(100, 200), quiet)
 	return f
@@ -229,7 +240,7 @@ func testLimits(inline, details int) limits.Limits {
 }
 
 func job(id string) workqueue.Job {
-	return workqueue.Job{Tenant: tenant, ID: id, FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
+	return workqueue.Job{Tenant: tenant, ID: id, FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PDF, Size: int64(len(docOf(id))), SHA256: sum(docOf(id))}
 }
 
 func id(n int) string { return fmt.Sprintf("0193c1de-7c2a-7b1e-9a3b-%012d", n) }
