@@ -197,7 +197,13 @@ func (p *Processor) process(ctx context.Context, job workqueue.Job, r *run) erro
 	if err != nil {
 		return err
 	}
-	if first != nil && first.Status == receipt.Completed {
+	country, err := p.country(ctx, rc)
+	if err != nil {
+		return err
+	}
+	// The same file, read already: copied, unless the client now says it
+	// is from another country than it was read as.
+	if first != nil && first.Status == receipt.Completed && (country == "" || country == first.Fields.Country) {
 		out, err := p.copyOf(ctx, first)
 		if err != nil {
 			return err
@@ -209,10 +215,6 @@ func (p *Processor) process(ctx context.Context, job workqueue.Job, r *run) erro
 	t := time.Now()
 	doc, err := p.document(ctx, job, rc)
 	r.timings.Fetch, r.size = time.Since(t), len(doc)
-	if err != nil {
-		return err
-	}
-	country, err := p.country(ctx, rc)
 	if err != nil {
 		return err
 	}

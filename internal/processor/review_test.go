@@ -167,3 +167,36 @@ func TestProbableDuplicate(t *testing.T) {
 		}
 	}
 }
+
+func TestDuplicateWithAnotherCountryIsRead(t *testing.T) {
+	tests := []struct {
+		name, firstCountry, hint, tenantDefault string
+		wantExtract                             int
+	}{
+		{"no hint: copied", "MY", "", "", 0},
+		{"the same country: copied", "MY", "MY", "", 0},
+		{"another country: read", "MY", "GB", "", 1},
+		{"the tenant's default another: read", "MY", "", "US", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(id(1), id(2))
+			sameFile(f, id(1), id(2))
+			first := f.receipts.byID[id(1)]
+			first.Status, first.Fields = receipt.Completed, receipt.Fields{Total: "1.00", Country: tt.firstCountry}
+			if err := f.receipts.RecordFile(context.Background(), tenant, first.SHA256, id(1)); err != nil {
+				t.Fatal(err)
+			}
+			f.receipts.byID[id(2)].CountryHint = tt.hint
+			f.receipts.settings.Country = tt.tenantDefault
+			j := job(id(2))
+			j.SHA256, j.Size = first.SHA256, first.Size
+			if err := f.p.Process(context.Background(), j); err != nil {
+				t.Fatal(err)
+			}
+			if dup := f.receipts.byID[id(2)]; f.ex.calls != tt.wantExtract || dup.DuplicateOf != id(1) {
+				t.Errorf("extracted %d times, duplicate of %q; want %d, %q", f.ex.calls, dup.DuplicateOf, tt.wantExtract, id(1))
+			}
+		})
+	}
+}

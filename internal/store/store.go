@@ -342,3 +342,14 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// Item is the item r is stored as (a new receipt's first version), for
+// tools that write receipts in bulk with BatchWriteItem, such as a test
+// seeding thousands: Create writes one at a time, under its condition.
+func Item(r *receipt.Receipt) (map[string]types.AttributeValue, error) {
+	av, err := attributevalue.MarshalMap(toItem(r))
+	if err != nil {
+		return nil, fmt.Errorf("marshal receipt %s: %w", r.ID, err)
+	}
+	return av, nil
+}
