@@ -4,7 +4,6 @@ package stack_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -13,17 +12,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/receipts-api/receipts/internal/local/stack"
 	"github.com/receipts-api/receipts/internal/local/testenv"
 	"github.com/receipts-api/receipts/internal/receipt"
-	"github.com/receipts-api/receipts/internal/store"
 	"github.com/receipts-api/receipts/internal/testdocs"
 )
 
@@ -305,7 +299,6 @@ func seedReceipts(t *testing.T, st *stack.Stack, tenant string, n int) []*receip
 	shops := []string{"ALDI SÜD", "Aldi Nord GmbH", "Lidl", "Mr. D.I.Y. (M) Sdn Bhd", "REWE Markt"}
 	now := time.Now().UTC()
 	rs := make([]*receipt.Receipt, n)
-	var requests []types.WriteRequest
 	for i := range rs {
 		id, err := receipt.NewID()
 		if err != nil {
@@ -318,39 +311,8 @@ func seedReceipts(t *testing.T, st *stack.Stack, tenant string, n int) []*receip
 		rs[i] = &receipt.Receipt{ID: id, Tenant: tenant, Status: receipt.Completed, Filename: "r.jpg", FileKey: receipt.FileKey(tenant, id),
 			ContentType: receipt.JPEG, Size: 1000, SHA256: strings.Repeat("cd", 32), Details: "TEXT", Fields: f, Engine: "tesseract",
 			CreatedAt: now, UpdatedAt: now}
-		item, err := store.Item(rs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		requests = append(requests, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, (len(requests)+24)/25)
-	sem := make(chan struct{}, 4)
-	for start := 0; start < len(requests); start += 25 {
-		batch := requests[start:min(start+25, len(requests))]
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			for len(batch) > 0 {
-				out, err := st.DB.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{
-					RequestItems: map[string][]types.WriteRequest{"ReceiptsTable": batch},
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-				batch = out.UnprocessedItems["ReceiptsTable"]
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		t.Fatalf("seed: %v", err)
-	}
+	testenv.PutReceipts(t, st.DB, st.Template.PhysicalName("ReceiptsTable"), rs)
 	return rs
 }
 
