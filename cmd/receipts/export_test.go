@@ -65,7 +65,7 @@ func TestExportCSV(t *testing.T) {
 		col[name] = i
 	}
 	for _, c := range []struct {
-		row         int
+		row          int
 		column, want string
 	}{
 		{1, "vendor", `ACME, Inc. "Best"`},
