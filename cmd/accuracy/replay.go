@@ -31,6 +31,8 @@ type dumped struct {
 // many the memory changed, righted and spoiled.
 type replayResult struct {
 	rest, before, after, changed, fixed, broken int
+	// byKind counts the changes by the kind of identifier recalled.
+	byKind map[string]int
 }
 
 // replay reads a dump and the labels of the sets under dir, and prints
@@ -62,12 +64,17 @@ func replay(out io.Writer, dumpPath, dir string) error {
 		}
 		byPart := replaySet(s, mine)
 		fmt.Fprintf(out, "== %s: %d receipts, the first of each vendor corrected\n", s.name, len(mine))
-		fmt.Fprintln(out, "part        rest  vendor without memory  with memory        changed  righted  spoiled")
+		fmt.Fprintln(out, "part        rest  vendor without memory  with memory        changed  righted  spoiled  by")
 		for _, p := range []string{"tuning", "validation", "all"} {
 			r := byPart[p]
-			fmt.Fprintf(out, "%-10s  %4d  %5.1f%% (%d/%d)%*s%5.1f%% (%d/%d)%*s%7d  %7d  %7d\n", p, r.rest,
+			var kinds []string
+			for k, n := range r.byKind {
+				kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+			}
+			sort.Strings(kinds)
+			fmt.Fprintf(out, "%-10s  %4d  %5.1f%% (%d/%d)%*s%5.1f%% (%d/%d)%*s%7d  %7d  %7d  %s\n", p, r.rest,
 				rate(r.before, r.rest), r.before, r.rest, pad(r.before, r.rest), "",
-				rate(r.after, r.rest), r.after, r.rest, pad(r.after, r.rest), "", r.changed, r.fixed, r.broken)
+				rate(r.after, r.rest), r.after, r.rest, pad(r.after, r.rest), "", r.changed, r.fixed, r.broken, strings.Join(kinds, ", "))
 		}
 		fmt.Fprintln(out)
 	}
@@ -104,7 +111,7 @@ func replaySet(s set, rs []outcome) map[string]replayResult {
 			continue
 		}
 		recalled := o
-		changed := vendors.Recall(&recalled.got, memory)
+		e, changed := vendors.Recall(&recalled.got, memory)
 		before, after := right(o), right(recalled)
 		for _, p := range []string{o.part.String(), "all"} {
 			r := out[p]
@@ -114,6 +121,12 @@ func replaySet(s set, rs []outcome) map[string]replayResult {
 			r.changed += b2i(changed)
 			r.fixed += b2i(!before && after)
 			r.broken += b2i(before && !after)
+			if changed {
+				if r.byKind == nil {
+					r.byKind = map[string]int{}
+				}
+				r.byKind[e.Kind]++
+			}
 			out[p] = r
 		}
 	}

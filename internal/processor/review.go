@@ -116,7 +116,9 @@ func (p *Processor) review(ctx context.Context, rc *receipt.Receipt, out *outcom
 		if err != nil {
 			return err
 		}
-		vendors.Recall(&out.fields, known)
+		if e, changed := vendors.Recall(&out.fields, known); changed {
+			p.log.InfoContext(ctx, "vendor recalled", "tenant", rc.Tenant, "id", rc.ID, "identifier", e.Kind, "taughtBy", e.Receipt)
+		}
 	}
 	if len(rc.Corrections) > 0 {
 		extracted := out.fields

@@ -126,16 +126,16 @@ func Teach(f receipt.Fields, id, vendor string, known map[Key]Entry, now time.Ti
 
 // Recall gives f the vendor remembered under its strongest identifier
 // that names one seller, with a warning naming the receipt whose
-// correction taught it, and reports whether f's vendor changed. A vendor
-// the receipt already reads that way is left as it is.
-func Recall(f *receipt.Fields, known map[Key]Entry) bool {
+// correction taught it, and returns that entry, and whether f's vendor
+// changed. A vendor the receipt already reads that way is left as it is.
+func Recall(f *receipt.Fields, known map[Key]Entry) (Entry, bool) {
 	for _, k := range Keys(*f) {
 		e, ok := known[k]
 		if !ok || e.Shared {
 			continue
 		}
 		if receipt.FoldVendor(e.Vendor) == receipt.FoldVendor(f.Vendor) {
-			return false
+			return e, false
 		}
 		f.Vendor = e.Vendor
 		f.Warnings = append(slices.Clone(f.Warnings), Warning(e.Receipt))
@@ -149,9 +149,9 @@ func Recall(f *receipt.Fields, known map[Key]Entry) bool {
 			}
 			f.Confidence = c
 		}
-		return true
+		return e, true
 	}
-	return false
+	return Entry{}, false
 }
 
 // Warning says where a recalled vendor came from.
