@@ -60,6 +60,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated receipt names to read alone, printing their text and fields (tuning receipts only)")
 	degraded := flag.String("degrade", "", "read each image degraded first, comma-separated, each a run of its own: "+degradationNames())
 	dump := flag.String("dump", "", "write every receipt's fields to this file as JSON lines, to compare two versions receipt by receipt")
+	partOnly := flag.String("part", "all", "read only this part of each set: tuning, validation or all (a quick look while tuning)")
 	flag.Parse()
 	if *replayDump != "" {
 		if err := replay(os.Stdout, *replayDump, *dir); err != nil {
@@ -96,6 +97,11 @@ func main() {
 	for _, variant := range variants {
 		for _, s := range sets {
 			imgs := s.images()
+			if *partOnly != "all" {
+				imgs = slices.DeleteFunc(imgs, func(p string) bool {
+					return partOf(strings.TrimSuffix(filepath.Base(p), ".jpg")).String() != *partOnly
+				})
+			}
 			if *only != "" {
 				imgs = s.named(strings.Split(*only, ","))
 				if len(imgs) == 0 {
@@ -324,16 +330,25 @@ func (d dirCache) Put(key, value string) {
 	_ = os.Rename(tmp.Name(), filepath.Join(string(d), key))
 }
 
-// writeDump writes one JSON line per receipt: its name, part and fields.
+// writeDump writes one JSON line per receipt: its name, part, fields and
+// labels, and the tuning part's text.
 func writeDump(path string, results []outcome) error {
 	var b strings.Builder
 	for _, o := range results {
+		// The text of the tuning part only: the validation part's misses
+		// are never read.
+		text := ""
+		if o.part == tuning {
+			text = o.text
+		}
 		line, err := json.Marshal(struct {
 			Name   string
 			Part   string
 			Fields receipt.Fields
+			Want   key
+			Text   string `json:",omitempty"`
 			Err    string `json:",omitempty"`
-		}{o.name, o.part.String(), o.got, errText(o.err)})
+		}{o.name, o.part.String(), o.got, o.want, text, errText(o.err)})
 		if err != nil {
 			return fmt.Errorf("dump %s: %w", o.name, err)
 		}

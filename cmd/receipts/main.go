@@ -6,6 +6,8 @@
 //	receipts delete ID
 //	receipts export [--from DATE] [--to DATE] [--format csv|json] [-o FILE]
 //	receipts keys create --tenant NAME | keys list | keys revoke PREFIX
+//	receipts webhooks add URL [--events E,...] | list | remove ID | deliveries ID
+//	receipts webhooks listen           print the events of your receipts as they come
 //
 // It talks to the local stack by default (what `make dev` runs, found
 // through .local/), or to a deployed stack with --url and --key (or
@@ -54,6 +56,8 @@ type commandLine struct {
 	Delete deleteCmd `cmd:"" help:"Delete a receipt and its file."`
 	Export exportCmd `cmd:"" help:"Write every matching receipt (fields as corrected) as CSV or JSON, paging the API."`
 	Keys   keysCmd   `cmd:"" help:"Manage API keys (reaches the table directly)."`
+
+	Webhooks webhooksCmd `cmd:"" help:"Manage webhook endpoints, see their deliveries, or listen for events."`
 }
 
 // config is where the CLI sends its requests and writes its answers.

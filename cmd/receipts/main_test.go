@@ -41,9 +41,10 @@ func noisePNG(t *testing.T) []byte {
 }
 
 // TestCLI drives the CLI against the local stack as a user would: create a
-// key, upload through both paths, list, get, delete, revoke.
+// key, upload through both paths, list, get, delete, revoke. The gateway
+// keeps no authorizer answers here, so a revoked key fails at once.
 func TestCLI(t *testing.T) {
-	st := testenv.Stack(t)
+	st := testenv.Stack(t, map[string]string{"AuthorizerCacheTtl": "0"})
 	root := testenv.Root(t)
 	dir := t.TempDir()
 	stack, _ := json.Marshal(map[string]string{"api": st.APIURL, "dynamodb": st.Dynamo.Endpoint, "table": st.Template.PhysicalName("ReceiptsTable")})

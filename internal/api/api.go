@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path"
 	"slices"
@@ -54,6 +55,8 @@ type Server struct {
 	receipts Receipts
 	files    Files
 	idem     Idempotency
+	hooks    Webhooks
+	urls     URLChecker
 	log      *slog.Logger
 	now      func() time.Time
 	newID    func() (string, error)
@@ -104,7 +107,7 @@ func New(receipts Receipts, files Files, idem Idempotency, opts ...Option) *Serv
 
 // Handler serves every route, for running the API as one server.
 func (s *Server) Handler() http.Handler {
-	return routes(map[string]http.HandlerFunc{
+	all := map[string]http.HandlerFunc{
 		"POST /receipt":                s.upload,
 		"POST /receipt/uploads":        s.createUpload,
 		"GET /receipt/{id}":            s.get,
@@ -114,7 +117,11 @@ func (s *Server) Handler() http.Handler {
 		"POST /receipt/{id}/reprocess": s.reprocess,
 		"GET /settings":                s.getSettings,
 		"PUT /settings":                s.putSettings,
-	})
+	}
+	if s.hooks != nil {
+		maps.Copy(all, s.webhookRoutes())
+	}
+	return routes(all)
 }
 
 // routes builds a mux whose misses answer in the API's JSON error shape

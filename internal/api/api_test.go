@@ -34,6 +34,7 @@ type env struct {
 	srv      *api.Server
 	receipts receiptStore
 	files    api.Files
+	hooks    api.Webhooks
 }
 
 // receiptStore is what the tests read and set up through, beside what the

@@ -38,8 +38,14 @@ type receiptBody struct {
 	UpdatedAt           time.Time                 `json:"updatedAt"`
 }
 
-func (s *Server) bodyOf(r *receipt.Receipt) receiptBody {
-	if st := r.StatusAt(s.now()); st != r.Status {
+func (s *Server) bodyOf(r *receipt.Receipt) receiptBody { return bodyAt(r, s.now()) }
+
+// ReceiptBody is a receipt as GET /receipt/{id} answers it at now: what
+// webhook events carry.
+func ReceiptBody(r *receipt.Receipt, now time.Time) any { return bodyAt(r, now) }
+
+func bodyAt(r *receipt.Receipt, now time.Time) receiptBody {
+	if st := r.StatusAt(now); st != r.Status {
 		seen := *r
 		seen.Status = st
 		r = &seen

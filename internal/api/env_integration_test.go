@@ -28,7 +28,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	receipts := store.New(testenv.Dynamo(t), testenv.Template(t).PhysicalName("ReceiptsTable"))
 	fs := files.New(testenv.S3(t, "receipts"), "receipts")
-	return &env{srv: api.New(receipts, fs, receipts), receipts: receipts, files: fs}
+	return &env{srv: api.New(receipts, fs, receipts, api.WithWebhooks(receipts, testGuard)), receipts: receipts, files: fs, hooks: receipts}
 }
 
 // TestFilteredListPagesMayBeEmpty lists status=FAILED over a partition where

@@ -10,6 +10,6 @@ import (
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	receipts, fs := newMemReceipts(), newMemFiles()
-	return &env{srv: api.New(receipts, fs, receipts), receipts: receipts, files: fs}
+	receipts, fs, hooks := newMemReceipts(), newMemFiles(), newMemWebhooks()
+	return &env{srv: api.New(receipts, fs, receipts, api.WithWebhooks(hooks, testGuard)), receipts: receipts, files: fs, hooks: hooks}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/webhook"
 )
 
 // clientError is a mistake of the caller's, answered with its own status and
@@ -44,6 +45,12 @@ var domainErrors = []struct {
 	{receipt.ErrNotFound, errReceiptNotFound},
 	{receipt.ErrConflict, &clientError{http.StatusConflict, "conflict"}},
 	{receipt.ErrBadCursor, errBadCursor},
+	// What a client gave is bounded before it is stored, so this is a bound
+	// missed; still the input's size, never a 500.
+	{receipt.ErrTooLarge, &clientError{http.StatusRequestEntityTooLarge, "receipt too large to store"}},
+	{webhook.ErrEndpointNotFound, &clientError{http.StatusNotFound, "webhook not found"}},
+	{webhook.ErrDeliveryNotFound, &clientError{http.StatusNotFound, "delivery not found"}},
+	{webhook.ErrTooManyEndpoints, &clientError{http.StatusConflict, fmt.Sprintf("a tenant may have at most %d webhooks: delete one first", webhook.MaxEndpoints)}},
 }
 
 // fail answers err as JSON. Anything that is not a known client error is

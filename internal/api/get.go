@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -28,7 +29,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, rc *
 		return
 	}
 	w.Header().Set("ETag", rc.ETag())
-	writeJSON(w, status, s.bodyOf(rc))
+	writeJSON(w, status, fitAnswer(s.bodyOf(rc)))
 }
 
 // loadText reads a text too long for the table, which is stored beside
@@ -44,4 +45,18 @@ func (s *Server) loadText(ctx context.Context, rc *receipt.Receipt) error {
 	}
 	rc.Details = string(text)
 	return nil
+}
+
+// fitAnswer cuts a receipt's text further, and says so, when escaping
+// makes its answer too large for Lambda's response.
+func fitAnswer(b receiptBody) receiptBody {
+	enc, err := json.Marshal(b)
+	if err != nil || answerSize(enc) <= MaxAnswerBytes {
+		return b
+	}
+	text := b.Details
+	b.Details, b.DetailsTruncated = "", true
+	rest, _ := json.Marshal(b)
+	b.Details = fitText(text, MaxAnswerBytes-answerSize(rest))
+	return b
 }

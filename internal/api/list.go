@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -19,9 +20,12 @@ const (
 )
 
 type listBody struct {
-	Receipts   []receiptBody `json:"receipts"`
-	NextCursor string        `json:"nextCursor,omitempty"`
+	Receipts   []json.RawMessage `json:"receipts"`
+	NextCursor string            `json:"nextCursor,omitempty"`
 }
+
+// listEnvelope is room for what a page holds beside its receipts.
+const listEnvelope = 256
 
 // maxVendorQuery is the longest vendor prefix a list takes, in bytes.
 const maxVendorQuery = 200
@@ -53,9 +57,23 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	body := listBody{Receipts: make([]receiptBody, 0, len(rs))}
-	for _, rc := range rs {
-		body.Receipts = append(body.Receipts, s.bodyOf(rc))
+	body := listBody{Receipts: make([]json.RawMessage, 0, len(rs))}
+	size := listEnvelope
+	for i, rc := range rs {
+		b, err := json.Marshal(s.bodyOf(rc))
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("encode receipt %s: %w", rc.ID, err))
+			return
+		}
+		// A page ends where the next receipt would not fit in Lambda's
+		// response; the cursor goes on after the last one listed.
+		n := answerSize(b)
+		if i > 0 && size+n > MaxAnswerBytes {
+			next = q.Cursor(rs[i-1].Fields.Date, rs[i-1].ID)
+			break
+		}
+		size += n
+		body.Receipts = append(body.Receipts, b)
 	}
 	// A filtered page may be short, even empty, and still have a cursor:
 	// each request reads a bounded number of receipts (see store.List).

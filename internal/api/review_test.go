@@ -210,7 +210,7 @@ func TestReprocessRequest(t *testing.T) {
 		})
 	}
 
-	w, got := request(e.srv, tenant, "POST", path, "application/json", `{"country":"de"}`, nil)
+	w, got := request(e.srv, tenant, "POST", path, "application/json", `{"country":"DE"}`, nil)
 	if w.Code != 202 || got["status"] != "PROCESSING" || got["countryHint"] != "DE" || got["message"] != "receipt is still processing" || w.Header().Get("ETag") != `"2"` {
 		t.Fatalf("%d ETag %q %s", w.Code, w.Header().Get("ETag"), w.Body)
 	}
@@ -263,7 +263,8 @@ func TestSettings(t *testing.T) {
 		want         string // the country, or part of the error
 	}{
 		{"GET", "", 200, ""},
-		{"PUT", `{"country":"de"}`, 200, "DE"},
+		{"PUT", `{"country":"de"}`, 400, "country must be one of"},
+		{"PUT", `{"country":"DE"}`, 200, "DE"},
 		{"GET", "", 200, "DE"},
 		{"PUT", `{"country":"XX"}`, 400, "country must be one of"},
 		{"PUT", `{"currency":"EUR"}`, 400, "body must be JSON"},
@@ -298,7 +299,8 @@ func TestCountryHintAtUpload(t *testing.T) {
 		wantBody   string
 	}{
 		{"a hint", map[string][]byte{"@file": pngBytes, "country": []byte("DE")}, 200, "DE", ""},
-		{"lower case", map[string][]byte{"country": []byte("tr"), "@file": pngBytes}, 200, "TR", ""},
+		{"before the file", map[string][]byte{"country": []byte("TR"), "@file": pngBytes}, 200, "TR", ""},
+		{"lower case", map[string][]byte{"@file": pngBytes, "country": []byte("tr")}, 400, "", ""},
 		{"empty: none", map[string][]byte{"@file": pngBytes, "country": {}}, 200, "", ""},
 		{"unsupported", map[string][]byte{"@file": pngBytes, "country": []byte("JP")}, 400, "", `{"error":"country must be one of DE, ES, FR, GB, IT, MY, NL, RS, TR, US (ISO 3166-1 alpha-2)"}`},
 		{"long", map[string][]byte{"@file": pngBytes, "country": []byte(strings.Repeat("DE", 100))}, 400, "", ""},

@@ -161,6 +161,11 @@ func readForm(w http.ResponseWriter, r *http.Request) (form, error) {
 		}
 		switch {
 		case part.FormName() == "file" && part.FileName() != "" && !found:
+			// The name is stored with the receipt: bounded like any text a
+			// client gives, and checked before the file is read.
+			if !validFilename(part.FileName()) {
+				return f, errBadFilename
+			}
 			if f.data, err = io.ReadAll(part); err != nil {
 				return f, bodyErr(err)
 			}

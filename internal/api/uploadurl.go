@@ -38,6 +38,40 @@ var (
 	errBadUploadSize = &clientError{http.StatusBadRequest, fmt.Sprintf("size must be from 1 to %d bytes", receipt.MaxDocumentBytes)}
 )
 
+// maxFilename is the most characters a file's name may have: it is stored
+// with the receipt.
+const maxFilename = 255
+
+func validFilename(name string) bool {
+	return name != "" && utf8.ValidString(name) && utf8.RuneCountInString(name) <= maxFilename
+}
+
+// decodeUploadRequest reads one JSON object, its keys spelled exactly as
+// documented (encoding/json would take any letter case), and nothing after
+// it. Other keys are ignored.
+func decodeUploadRequest(body io.Reader) (uploadRequest, error) {
+	var req uploadRequest
+	dec := json.NewDecoder(body)
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil {
+		return req, err
+	}
+	if fields == nil {
+		return req, fmt.Errorf("not an object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return req, fmt.Errorf("more after the object")
+	}
+	for name, into := range map[string]any{"filename": &req.Filename, "contentType": &req.ContentType, "size": &req.Size, "country": &req.Country} {
+		if v, ok := fields[name]; ok {
+			if err := json.Unmarshal(v, into); err != nil {
+				return req, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	}
+	return req, nil
+}
+
 // UploadURLHandler serves POST /receipt/uploads, the function
 // UploadURLFunction runs.
 func (s *Server) UploadURLHandler() http.Handler {
@@ -52,13 +86,13 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errUnauthorized)
 		return
 	}
-	var req uploadRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil {
+	req, err := decodeUploadRequest(io.LimitReader(r.Body, 4096))
+	if err != nil {
 		s.fail(w, r, errBadUploadJSON)
 		return
 	}
 	switch {
-	case req.Filename == "" || len(req.Filename) > 255 || !utf8.ValidString(req.Filename):
+	case !validFilename(req.Filename):
 		s.fail(w, r, errBadFilename)
 		return
 	case !receipt.Supported(req.ContentType):

@@ -34,6 +34,10 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		{"getsettings", processing},
 		{"putsettings", processing},
 		{"openapi", []string{"github.com/aws/aws-sdk-go-v2/aws", sdk + "dynamodb", sdk + "s3"}},
+		{"webhookapi", processing},
+		// The webhook consumers queue and send; they read no document.
+		{"webhookevents", []string{sdk + "s3", sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", "gopkg.in/yaml.v3"}},
+		{"webhook", []string{sdk + "s3", sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", "gopkg.in/yaml.v3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function, func(t *testing.T) {

@@ -66,63 +66,53 @@ func ValidTenant(name string) bool {
 	return true
 }
 
-// FromHeaders returns the API key a request carries, in
-// "Authorization: Bearer <key>" or "x-api-key: <key>", from the headers of
-// API Gateway's event: the single-value map and the multi-value one (either
-// may be nil). Header names are matched in any case, as HTTP requires.
-//
-// The rule is the same for every request, whatever order the maps are
-// walked in: when an Authorization header is present, it alone decides, and
-// x-api-key is not read; x-api-key is read only when there is no
-// Authorization header. A header given more than once with different
-// values names no key.
+// FromHeaders returns the API key a request carries in "Authorization:
+// Bearer <key>", the one header a key may come in, from the headers of API
+// Gateway's event: the single-value map and the multi-value one (either may
+// be nil). Header names are matched in any case, as HTTP requires. An
+// Authorization header given more than once with different values names no
+// key, whatever order the maps are walked in.
 func FromHeaders(headers map[string]string, multi map[string][]string) (string, bool) {
-	if v, present, ok := headerValue(headers, multi, "authorization"); present {
-		if !ok {
-			return "", false
-		}
-		scheme, token, found := strings.Cut(strings.TrimSpace(v), " ")
-		if token = strings.TrimSpace(token); found && strings.EqualFold(scheme, "Bearer") && token != "" {
-			return token, true
-		}
+	v, ok := headerValue(headers, multi, "authorization")
+	if !ok {
 		return "", false
 	}
-	v, _, ok := headerValue(headers, multi, "x-api-key")
-	if v = strings.TrimSpace(v); ok && v != "" {
-		return v, true
+	scheme, token, found := strings.Cut(strings.TrimSpace(v), " ")
+	if token = strings.TrimSpace(token); found && strings.EqualFold(scheme, "Bearer") && token != "" {
+		return token, true
 	}
 	return "", false
 }
 
-// headerValue gathers the values of the header name (lower case) under any
-// spelling of it in both maps. present says whether the header was sent at
-// all; ok whether it has exactly one distinct value, which is v.
-func headerValue(headers map[string]string, multi map[string][]string, name string) (v string, present, ok bool) {
-	var values []string
-	add := func(x string) {
-		for _, seen := range values {
-			if seen == x {
-				return
-			}
+// headerValue returns the one value of the header name (lower case) under
+// any spelling of it in both maps; ok is false when it is absent or has
+// more than one distinct value. It reads each value once: a request may
+// repeat a header tens of thousands of times.
+func headerValue(headers map[string]string, multi map[string][]string, name string) (v string, ok bool) {
+	seen := false
+	add := func(x string) bool {
+		if seen && x != v {
+			return false
 		}
-		values = append(values, x)
+		v, seen = x, true
+		return true
 	}
 	for k, x := range headers {
-		if strings.EqualFold(k, name) {
-			add(x)
+		if strings.EqualFold(k, name) && !add(x) {
+			return "", false
 		}
 	}
 	for k, xs := range multi {
-		if strings.EqualFold(k, name) {
-			for _, x := range xs {
-				add(x)
+		if !strings.EqualFold(k, name) {
+			continue
+		}
+		for _, x := range xs {
+			if !add(x) {
+				return "", false
 			}
 		}
 	}
-	if len(values) == 0 {
-		return "", false, false
-	}
-	return values[0], true, len(values) == 1
+	return v, seen
 }
 
 // LogID is what may be logged of a key, whatever its length: a 12-digit

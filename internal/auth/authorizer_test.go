@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,9 +61,10 @@ func request(headers map[string]string) events.APIGatewayCustomAuthorizerRequest
 	}
 }
 
-// TestBothHeadersAuthorizationWins sends tenant B's key in Authorization and
-// tenant A's in x-api-key, many times: every answer is tenant B.
-func TestBothHeadersAuthorizationWins(t *testing.T) {
+// TestOnlyAuthorizationCarriesAKey sends tenant B's key in Authorization and
+// tenant A's in x-api-key, many times: every answer is tenant B; A's key in
+// x-api-key alone is no key at all.
+func TestOnlyAuthorizationCarriesAKey(t *testing.T) {
 	keys, k := newKeys(t, "tenant-a", "tenant-b")
 	a := NewAuthorizer(keys, CacheConfig{TTL: time.Minute, Size: 10}, slog.New(slog.DiscardHandler))
 	counts := map[string]int{}
@@ -78,6 +80,66 @@ func TestBothHeadersAuthorizationWins(t *testing.T) {
 	if counts["tenant-b"] != 500 {
 		t.Errorf("tenants over 500 requests: %v, want tenant-b every time", counts)
 	}
+	if _, err := a.Handle(context.Background(), request(map[string]string{"x-api-key": k["tenant-a"]})); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("a key in x-api-key alone: err = %v, want ErrUnauthorized", err)
+	}
+}
+
+// TestPolicyCoversEveryRoute: API Gateway caches the policy for a key and
+// reuses it for every route and method of the API's stage, whichever the
+// authorizer was called for, so the policy must allow them all (and nothing
+// of another API or stage).
+func TestPolicyCoversEveryRoute(t *testing.T) {
+	keys, k := newKeys(t, "tenant-a")
+	a := NewAuthorizer(keys, CacheConfig{}, slog.New(slog.DiscardHandler))
+	const api = "arn:aws:execute-api:eu-west-1:123456789012:abc123"
+	req := request(map[string]string{"Authorization": "Bearer " + k["tenant-a"]})
+	req.MethodArn = api + "/v1/GET/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b"
+	resp, err := a.Handle(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := func(arn string) bool {
+		for _, s := range resp.PolicyDocument.Statement {
+			for _, r := range s.Resource {
+				if s.Effect == "Allow" && slices.Contains(s.Action, "execute-api:Invoke") && wildcardMatch(r, arn) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, arn := range []string{
+		api + "/v1/POST/receipt", api + "/v1/POST/receipt/uploads", api + "/v1/GET/receipts",
+		api + "/v1/DELETE/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", api + "/v1/PATCH/receipt/x/y",
+		api + "/v1/GET/webhooks", api + "/v1/DELETE/webhooks/w1",
+	} {
+		if !allowed(arn) {
+			t.Errorf("the policy cached for GET /receipt/{id} does not allow %s: %+v", arn, resp.PolicyDocument)
+		}
+	}
+	for _, arn := range []string{api + "/v2/GET/receipts", "arn:aws:execute-api:eu-west-1:123456789012:other/v1/GET/receipts"} {
+		if allowed(arn) {
+			t.Errorf("the policy allows %s, of another stage or API", arn)
+		}
+	}
+}
+
+// wildcardMatch matches an IAM resource pattern, where * spans anything.
+func wildcardMatch(pattern, s string) bool {
+	before, after, found := strings.Cut(pattern, "*")
+	if !found {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, before) {
+		return false
+	}
+	for i := len(before); i <= len(s); i++ {
+		if wildcardMatch(after, s[i:]) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestRejectedKeysAreNeverLogged(t *testing.T) {
@@ -86,7 +148,7 @@ func TestRejectedKeysAreNeverLogged(t *testing.T) {
 	a := NewAuthorizer(keys, CacheConfig{TTL: time.Minute, Size: 10}, slog.New(slog.NewTextHandler(&buf, nil)))
 	for _, key := range []string{"x!", "short-key!", "rcpt_nothing-like-a-real-key", k["tenant-a"] + "!"} {
 		buf.Reset()
-		_, err := a.Handle(context.Background(), request(map[string]string{"x-api-key": key}))
+		_, err := a.Handle(context.Background(), request(map[string]string{"Authorization": "Bearer " + key}))
 		if !errors.Is(err, ErrUnauthorized) {
 			t.Fatalf("%q: err = %v, want ErrUnauthorized", key, err)
 		}
@@ -104,7 +166,7 @@ func TestCacheIsBounded(t *testing.T) {
 	keys, k := newKeys(t, "tenant-a")
 	a := NewAuthorizer(keys, CacheConfig{TTL: time.Hour, Size: 100}, slog.New(slog.DiscardHandler))
 	for i := 0; i < 5000; i++ {
-		_, _ = a.Handle(context.Background(), request(map[string]string{"x-api-key": fmt.Sprintf("bad-%d", i)}))
+		_, _ = a.Handle(context.Background(), request(map[string]string{"Authorization": fmt.Sprintf("Bearer bad-%d", i)}))
 	}
 	if n := a.cache.Len(); n > 100 {
 		t.Errorf("cache holds %d entries after 5000 unknown keys, want at most 100", n)
@@ -112,7 +174,7 @@ func TestCacheIsBounded(t *testing.T) {
 	// The cache still works for a good key once it is looked up.
 	before := keys.lookups
 	for i := 0; i < 3; i++ {
-		if _, err := a.Handle(context.Background(), request(map[string]string{"x-api-key": k["tenant-a"]})); err != nil {
+		if _, err := a.Handle(context.Background(), request(map[string]string{"Authorization": "Bearer " + k["tenant-a"]})); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -29,7 +29,9 @@ func FromEnv(cfg aws.Config, lim limits.Limits) (string, Extractor, error) {
 		client := textract.NewFromConfig(cfg, func(o *textract.Options) {
 			o.BaseEndpoint = awsclient.Endpoint("TEXTRACT")
 		})
-		return name, NewTextract(client), nil
+		tx := NewTextract(client)
+		tx.Limits = lim
+		return name, tx, nil
 	default:
 		return "", nil, fmt.Errorf("EXTRACTOR %q: want tesseract or textract", name)
 	}

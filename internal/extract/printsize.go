@@ -50,7 +50,12 @@ func (t *Tesseract) readSmallPrint(ctx context.Context, g *image.Gray, h int, ar
 	if h <= 0 || h >= smallPrint {
 		return nil, false
 	}
-	num, den := printHeight, h
+	return t.readEnlarged(ctx, g, printHeight, h, args)
+}
+
+// readEnlarged reads g enlarged by num/den, within MaxLookPixels, and
+// returns the words with their boxes in g's coordinates.
+func (t *Tesseract) readEnlarged(ctx context.Context, g *image.Gray, num, den int, args []string) ([]parse.Line, bool) {
 	if g.Rect.Dx()*num/den*(g.Rect.Dy()*num/den) > prepare.MaxLookPixels {
 		return nil, false
 	}
@@ -65,4 +70,50 @@ func (t *Tesseract) readSmallPrint(ctx context.Context, g *image.Gray, h int, ar
 		}
 	}
 	return lines, true
+}
+
+// A small image whose first reading is weak is read again enlarged: a
+// phone's photo of a long receipt prints its letters a few pixels high,
+// too small to read, and too badly read for its capitals to tell their
+// size. The image is enlarged until its longer side is smallLong pixels,
+// and the reading with the more confident words is kept.
+const (
+	smallImage = 1600 // longer side, in pixels, of an image that may be small print
+	smallLong  = 2400
+	weakConf   = 0.6 // mean confidence of a weak reading's words
+)
+
+// readWeakSmallImage reads a small image again enlarged when its first
+// reading is weak, and returns the better of the two.
+func (t *Tesseract) readWeakSmallImage(ctx context.Context, g *image.Gray, lines []parse.Line, args []string) []parse.Line {
+	long := max(g.Rect.Dx(), g.Rect.Dy())
+	if long == 0 || long >= smallImage || meanConf(lines) >= weakConf || capHeight(lines) > 0 {
+		return lines // large, read surely, or its print's size told
+	}
+	big, ok := t.readEnlarged(ctx, g, smallLong, long, args)
+	if !ok || readingScore(big) <= readingScore(lines) {
+		return lines
+	}
+	return big
+}
+
+// readingScore rates a reading: the sum of the confidences of its words
+// of two letters or digits or more, so that more words read surely rate
+// higher.
+func readingScore(lines []parse.Line) float64 {
+	s := 0.0
+	for _, l := range lines {
+		for _, w := range l.Words {
+			n := 0
+			for _, r := range l.Text[w.Start:w.End] {
+				if r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+					n++
+				}
+			}
+			if n >= 2 {
+				s += w.Conf
+			}
+		}
+	}
+	return s
 }

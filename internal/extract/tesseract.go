@@ -125,6 +125,7 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 		fields = t.fillIn(ctx, img.Bytes, fields, opt)
 	}
 	fields = t.lookAtDate(ctx, img.Gray, lines, fields, opt)
+	fields = t.readInLanguage(ctx, img, fields, opt)
 	fields.Warnings = append(fields.Warnings, warnings...)
 	return Result{Text: text, Fields: fields, ParseTime: parseTime}, nil
 }
@@ -209,6 +210,7 @@ func (t *Tesseract) image(ctx context.Context, img prepare.Page) ([]parse.Line, 
 	if big, ok := t.readSmallPrint(ctx, img.Gray, capHeight(lines), first); ok {
 		return big, nil
 	}
+	lines = t.readWeakSmallImage(ctx, img.Gray, lines, first)
 	if len(strings.TrimSpace(linesText(lines))) >= minText {
 		return lines, nil
 	}

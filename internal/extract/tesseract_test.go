@@ -332,3 +332,90 @@ func TestTesseractReadsTheLinesOfAMissingDateAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestTesseractReadsAgainInTheCountrysLanguage: a receipt from a country
+// whose language the page was not read in, missing a field, is read again
+// with that language's model, which fills it in; an English receipt is
+// not read again.
+func TestTesseractReadsAgainInTheCountrysLanguage(t *testing.T) {
+	const german = "REWE Markt GmbH\nHauptstraße 1\n33100 Paderborn\nSUMME EUR 9,00\nBAR 10,00\nRÜCKGELD 1,00\nVielen Dank für Ihren Einkauf\n"
+	tests := []struct {
+		name, first, own    string
+		wantOwn             bool
+		wantDate, wantTotal string
+	}{
+		{"German, its date read only in German", german, german + "Datum 02.03.2020 09:48\n", true, "2020-03-02", "9.00"},
+		{"German, nothing better in German", german, german, true, "", "9.00"},
+		{"English: read once", "CORNER SHOP\nTOTAL 9.00\nDate 25/12/2018\nCASH 10.00\nCHANGE 1.00\n", "", false, "2018-12-25", "9.00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log := installTesseract(t, `*"-l deu"*) printf '%s' "$FAKE_OWN" ;;
+*) printf '%s' "$FAKE_FIRST" ;;
+`)
+			t.Setenv("FAKE_FIRST", tsvOf(tt.first))
+			t.Setenv("FAKE_OWN", tsvOf(tt.own))
+			res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: blankPNG(t), ContentType: receipt.PNG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(log)
+			if read := strings.Contains(string(b), "-l deu"); read != tt.wantOwn {
+				t.Errorf("read in German: %v, want %v (calls %q)", read, tt.wantOwn, b)
+			}
+			if res.Fields.Date != tt.wantDate || res.Fields.Total != tt.wantTotal {
+				t.Errorf("date, total = %q, %q; want %q, %q", res.Fields.Date, res.Fields.Total, tt.wantDate, tt.wantTotal)
+			}
+			if filled := slices.Contains(res.Fields.Warnings, "date: read in deu"); filled != (tt.wantDate != "" && tt.wantOwn) {
+				t.Errorf("warnings %q", res.Fields.Warnings)
+			}
+		})
+	}
+}
+
+// TestTesseractReadsAWeakSmallImageEnlarged: a small image whose first
+// reading is doubtful is read again enlarged, and the surer reading kept.
+func TestTesseractReadsAWeakSmallImageEnlarged(t *testing.T) {
+	tests := []struct {
+		name         string
+		firstConf    int
+		wantEnlarged bool
+		wantTotal    string
+	}{
+		{"a doubtful reading", 40, true, "9.00"},
+		{"a sure reading", 95, false, "8.00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The enlarged page is a larger input: the script tells them
+			// apart by its size.
+			dir := t.TempDir()
+			script := "#!/bin/sh\necho \"$*\" >> \"$FAKE_LOG\"\nif [ \"$(wc -c)\" -gt 300000 ]; then printf '%s' \"$FAKE_BIG\"; else printf '%s' \"$FAKE_FIRST\"; fi\n"
+			if err := os.WriteFile(filepath.Join(dir, "tesseract"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			log := filepath.Join(dir, "calls")
+			t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+			t.Setenv("FAKE_LOG", log)
+			t.Setenv("FAKE_FIRST", tsvOfConf("SHOP\nTOTAL 8.00\nDate 25/12/2018\n", tt.firstConf))
+			t.Setenv("FAKE_BIG", tsvOfConf("CORNER SHOP\nTOTAL 9.00\nDate 25/12/2018\nCASH 10.00\nCHANGE 1.00\n", 90))
+			res, err := extract.NewTesseract("eng").Extract(context.Background(), extract.Document{Bytes: printedPNG(t), ContentType: receipt.PNG})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(log)
+			calls := strings.Count(string(b), "\n")
+			if enlarged := calls > 1; enlarged != tt.wantEnlarged {
+				t.Errorf("read %d times, want enlarged: %v", calls, tt.wantEnlarged)
+			}
+			if res.Fields.Total != tt.wantTotal {
+				t.Errorf("total %q, want %q", res.Fields.Total, tt.wantTotal)
+			}
+		})
+	}
+}
+
+// tsvOfConf is tsvOf with every word read at confidence conf.
+func tsvOfConf(text string, conf int) string {
+	return strings.ReplaceAll(tsvOf(text), "\t95\t", fmt.Sprintf("\t%d\t", conf))
+}

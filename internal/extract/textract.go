@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/png"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -12,8 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/textract"
 	"github.com/aws/aws-sdk-go-v2/service/textract/types"
 
+	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/parse"
+	"github.com/receipts-api/receipts/internal/prepare"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/tool"
 )
 
 // Textract extracts with AWS Textract's AnalyzeExpense: images and one-page
@@ -24,13 +29,16 @@ type Textract struct {
 	client *textract.Client
 	// Poll is how long to wait between GetExpenseAnalysis calls.
 	Poll time.Duration
+	// Limits bound the decoders of the formats Textract does not read
+	// (HEIC, WebP), which are converted to PNG first.
+	Limits limits.Limits
 }
 
 var _ Extractor = (*Textract)(nil)
 
 // NewTextract returns a Textract extractor.
 func NewTextract(client *textract.Client) *Textract {
-	return &Textract{client: client, Poll: 2 * time.Second}
+	return &Textract{client: client, Poll: 2 * time.Second, Limits: limits.Default()}
 }
 
 // Extract returns the document's text and fields. Fields Textract found
@@ -40,9 +48,21 @@ func (t *Textract) Extract(ctx context.Context, doc Document) (Result, error) {
 		docs []types.ExpenseDocument
 		err  error
 	)
-	if doc.ContentType == receipt.PDF && pdfPages(doc.Bytes) > 1 {
+	switch {
+	case doc.ContentType == receipt.PDF && pdfPages(doc.Bytes) > 1,
+		doc.ContentType == receipt.TIFF && receipt.TIFFPageCount(doc.Bytes) > 1:
 		docs, err = t.async(ctx, doc)
-	} else {
+	case doc.ContentType == receipt.HEIC || doc.ContentType == receipt.HEIF || doc.ContentType == receipt.WebP:
+		// Textract reads PNG, JPEG, PDF and TIFF only: the photo is
+		// decoded by Debian's tools, where the function has them (the
+		// container image, the local stack), and sent as a PNG.
+		png, err := t.asPNG(ctx, doc.Bytes)
+		if err != nil {
+			return Result{}, err
+		}
+		doc.Bytes, doc.ContentType = png, receipt.PNG
+		return t.Extract(ctx, doc)
+	default:
 		var out *textract.AnalyzeExpenseOutput
 		out, err = t.client.AnalyzeExpense(ctx, &textract.AnalyzeExpenseInput{
 			Document: &types.Document{Bytes: doc.Bytes},
@@ -55,6 +75,27 @@ func (t *Textract) Extract(ctx context.Context, doc Document) (Result, error) {
 		return Result{}, textractErr(err)
 	}
 	return expenseResult(docs, doc.Country)
+}
+
+// asPNG decodes an image Textract does not read into a grey PNG.
+func (t *Textract) asPNG(ctx context.Context, src []byte) ([]byte, error) {
+	r := tool.Runner{MemoryMB: t.Limits.ToolMemoryMB}
+	p, err := prepare.Image(ctx, src, prepare.Options{MaxPixels: t.Limits.ImagePixels, Tools: &r})
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		// A deployment without the decoders (Textract's zip function)
+		// will never read the photo: no use retrying.
+		return nil, fmt.Errorf("this deployment has no decoder for the image (%v): %w", err, ErrUnreadable)
+	case errors.Is(err, prepare.ErrUnreadable):
+		return nil, fmt.Errorf("%w: %w", err, ErrUnreadable)
+	case err != nil:
+		return nil, documentErr(err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, p.Gray); err != nil {
+		return nil, fmt.Errorf("encode png: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 func (t *Textract) async(ctx context.Context, doc Document) ([]types.ExpenseDocument, error) {
@@ -222,6 +263,7 @@ func merge(found, parsed receipt.Fields) receipt.Fields {
 	found.Tax = pick(found.Tax, parsed.Tax)
 	found.Currency = pick(found.Currency, parsed.Currency)
 	found.Country = pick(found.Country, parsed.Country)
+	found.Identifiers = parsed.Identifiers
 	if len(found.LineItems) == 0 {
 		found.LineItems = parsed.LineItems
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/receipts-api/receipts/internal/extract"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/testdocs"
 )
 
 // textractServer replays recorded Textract responses by operation, in order,
@@ -103,6 +104,8 @@ func TestTextractAnalyzeExpense(t *testing.T) {
 		Subtotal: "9.00",
 		Currency: "MYR",
 		Country:  "MY",
+		// The seller's identifiers are the parser's, from Textract's text.
+		Identifiers: map[string]string{"address": "NO.53 55,57 & 59"},
 		LineItems: []receipt.LineItem{{
 			Description: "KF MODELLING CLAY KIDDY FISH", Quantity: "1", UnitPrice: "9.00", Amount: "9.00",
 		}},
@@ -123,6 +126,27 @@ func TestTextractAnalyzeExpense(t *testing.T) {
 	doc := srv.requests["AnalyzeExpense"][0]["Document"].(map[string]any)
 	if doc["Bytes"] == nil {
 		t.Errorf("request sent no document bytes: %v", doc)
+	}
+}
+
+// TestTextractGermanAmounts: Textract's field strings go through the
+// parser's rules for the receipt's country, so a German "1.195,39" is
+// 1195.39 and "02.03.2020" is the second of March.
+func TestTextractGermanAmounts(t *testing.T) {
+	tx, _ := newTextract(t, map[string][]reply{"AnalyzeExpense": {{200, "analyze-expense-german.json", ""}}})
+	res, err := tx.Extract(context.Background(), extract.Document{Bytes: []byte("\xff\xd8\xffimage"), ContentType: receipt.JPEG})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Fields
+	if f.Country != "DE" || f.Currency != "EUR" || f.Total != "1195.39" || f.Tax != "183.61" || f.Date != "2020-03-02" {
+		t.Errorf("country %q, currency %q, total %q, tax %q, date %q; want DE, EUR, 1195.39, 183.61, 2020-03-02", f.Country, f.Currency, f.Total, f.Tax, f.Date)
+	}
+	if len(f.LineItems) != 2 || f.LineItems[0].Amount != "1150.00" || f.LineItems[1].Amount != "45.39" {
+		t.Errorf("line items %+v, want 1150.00 and 45.39", f.LineItems)
+	}
+	if f.Identifiers["vat"] != "DE812706034" {
+		t.Errorf("identifiers %q, want the VAT id DE812706034", f.Identifiers)
 	}
 }
 
@@ -187,5 +211,20 @@ func TestTextractErrors(t *testing.T) {
 				t.Errorf("unreadable = %v, want %v (%v)", got, tt.wantUnreadable, err)
 			}
 		})
+	}
+}
+
+// TestTextractWithoutDecodersFailsOnce: a deployment without the photo
+// decoders (Textract's zip function) reads no HEIC, and says so at once,
+// rather than have the receipt retried.
+func TestTextractWithoutDecodersFailsOnce(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	tx, srv := newTextract(t, map[string][]reply{})
+	_, err := tx.Extract(context.Background(), extract.Document{Bytes: testdocs.HEIF(40, 30), ContentType: receipt.HEIC})
+	if !errors.Is(err, extract.ErrUnreadable) || !strings.Contains(err.Error(), "no decoder") {
+		t.Errorf("err = %v, want an unreadable document naming the missing decoder", err)
+	}
+	if len(srv.requests["AnalyzeExpense"]) != 0 {
+		t.Error("Textract was called with a HEIC")
 	}
 }

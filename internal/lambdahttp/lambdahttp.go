@@ -6,7 +6,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -29,7 +31,7 @@ func HandlerWithMetrics(h http.Handler, m *metrics.Writer) func(context.Context,
 	proxy := httpadapter.New(withTenant(h)).ProxyWithContext
 	return func(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		start := time.Now()
-		resp, err := proxy(ctx, req)
+		resp, err := proxy(ctx, convertible(req))
 		status := resp.StatusCode
 		if err != nil {
 			status = http.StatusInternalServerError
@@ -51,6 +53,43 @@ func HandlerWithMetrics(h http.Handler, m *metrics.Writer) func(context.Context,
 // Start serves h as the function's handler; it never returns.
 func Start(h http.Handler) {
 	lambda.Start(Handler(h))
+}
+
+// convertible returns req with what the adapter builds a URL from made
+// safe to parse: the path escaped where it is not already (the adapter
+// parses it as an escaped path, and a REST API sends it escaped, but a
+// "%zz" or a control character in it would fail the whole invocation), and
+// a domain name that is no host left out (API Gateway's is always one; the
+// handlers do not read it).
+func convertible(req events.APIGatewayProxyRequest) events.APIGatewayProxyRequest {
+	req.Path = escapePath(req.Path)
+	if u, err := url.Parse("https://" + req.RequestContext.DomainName); err != nil || u.Host != req.RequestContext.DomainName {
+		req.RequestContext.DomainName = ""
+	}
+	return req
+}
+
+// escapePath percent-encodes each byte of p that can't stand in an escaped
+// path as it is, including a "%" that starts no escape, and keeps the
+// escapes already there: an escaped path comes out as it went in.
+func escapePath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]):
+			b.WriteByte(c)
+		case c < 0x80 && c > 0x20 && c != 0x7f && !strings.ContainsRune("%?#\"<>[]^`{|}", rune(c)):
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // withTenant puts the tenant that API Gateway's authorizer vouched for into

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"testing"
 
@@ -42,6 +43,54 @@ func TestEveryRequestWritesRouteLatencyAndStatusClass(t *testing.T) {
 			}
 			if _, ok := doc["Latency"].(float64); !ok {
 				t.Errorf("no Latency in %s", out.String())
+			}
+		})
+	}
+}
+
+// TestAnyPathAndDomainReachTheHandler: whatever path and domain name an
+// event carries, escaped as a REST API sends it or not, the handler gets
+// the request (here, a 404 of its own for an id that is no receipt's), and
+// the function never fails on it.
+func TestAnyPathAndDomainReachTheHandler(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /receipt/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(r.PathValue("id")))
+	})
+	h := HandlerWithMetrics(mux, metrics.New(io.Discard))
+	tests := []struct{ path, domain, wantID string }{
+		{"/receipt/%25", "api.example", "%"},
+		{"/receipt/%25zz", "api.example", "%zz"},
+		{"/receipt/%00", "api.example", "\x00"},
+		{"/receipt/%0D%0A", "api.example", "\r\n"},
+		{"/receipt/a%3Fb", "api.example", "a?b"},
+		// The same ids unescaped, as other event sources hand them over.
+		{"/receipt/%", "api.example", "%"},
+		{"/receipt/%zz", "api.example", "%zz"},
+		{"/receipt/\x00", "api.example", "\x00"},
+		{"/receipt/\t", "api.example", "\t"},
+		{"/receipt/\r\n", "api.example", "\r\n"},
+		{"/receipt/a b", "api.example", "a b"},
+		{"/receipt/a?b", "api.example", "a?b"},
+		{"/receipt/a#b", "api.example", "a#b"},
+		{"/receipt/ä", "api.example", "ä"},
+		{"/receipt/abc", "127.0.0.1:abc", "abc"},
+		{"/receipt/abc", "%zz", "abc"},
+		{"/receipt/abc", "[", "abc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+" "+tt.domain, func(t *testing.T) {
+			resp, err := h(context.Background(), events.APIGatewayProxyRequest{
+				HTTPMethod: "GET", Resource: "/receipt/{id}", Path: tt.path,
+				PathParameters: map[string]string{"id": tt.wantID},
+				RequestContext: events.APIGatewayProxyRequestContext{DomainName: tt.domain},
+			})
+			if err != nil {
+				t.Fatalf("the function failed: %v", err)
+			}
+			if resp.StatusCode != http.StatusNotFound || resp.Body != tt.wantID {
+				t.Errorf("got %d %q, want the handler's 404 naming %q", resp.StatusCode, resp.Body, tt.wantID)
 			}
 		})
 	}

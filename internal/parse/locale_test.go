@@ -118,6 +118,12 @@ var samples = []struct {
 	{"TR", "ŞOK MARKETLER TİC. A.Ş.\nKOZYATAĞI MAH. DEĞERLİ SK. NO:1\nKADIKÖY İSTANBUL\n12/04/2019 FİŞ NO:0112\n" +
 		"SU 0,5L *1,00\nPEYNİR *21,90\nARA TOPLAM *22,90\nTOPKDV *0,23\nTOPLAM *22,90\nKREDİ KARTI *22,90",
 		"22.90", "22.90", "0.23", "TRY", "2019-04-12", "ŞOK MARKETLER TİC. A.Ş."},
+	{"TR", "A101 YENI MAGAZACILIK A.S.\nTARIH:04.05.2019 SAAT:10:11\nDETERJAN %18 x29,90\nTOPKDV x4,56\nTOPLAM x29,90\nKREDI KARTI x29,90",
+		"29.90", "", "4.56", "TRY", "2019-05-04", "A101 YENI MAGAZACILIK A.S."}, // OCR reads the stars as x
+	{"US", "Walmart\nSave money. Live better.\n( 479 ) 273 - 1234\n2110 W WALNUT ST\nROGERS AR 72756\nST# 05483 OP# 009044 TE# 44 TR# 01301\n" +
+		"BREAD 007225003712 F 2.88 N\nGV MILK 007874235186 F 3.48 N\nSUBTOTAL 6.36\nTAX 1 8.000 % 0.51\nTOTAL 6.87\nCASH TEND 10.00\n" +
+		"CHANGE DUE 3.13\n# ITEMS SOLD 2\n03/10/17 14:23:45",
+		"6.87", "6.36", "0.51", "USD", "2017-03-10", "Walmart"},
 	{"GB", "TESCO STORES LTD\nCHESHUNT EN8 9SL\nVAT NO GB 220 4302 31\nMILK 1.10\nBREAD 0.85\nTOTAL £1.95\nCASH £5.00\nCHANGE £3.05\n04/05/2019 17:01",
 		"1.95", "", "", "GBP", "2019-05-04", "TESCO STORES LTD"},
 	{"FR", "CARREFOUR MARKET\n12 RUE DE LA PAIX\n75002 PARIS\nSIRET 451 321 335 00017\nPAIN 1,20\nLAIT 0,95\nTOTAL TTC 2,15\n" +
@@ -156,6 +162,18 @@ func TestSamplesByCountry(t *testing.T) {
 				t.Errorf("Vendor = %q, want %q", f.Vendor, s.vendor)
 			}
 		})
+	}
+}
+
+// TestTaxRowPrintsItsSum: a tax summary's row that prints its amount
+// before tax, its tax and their sum is read as that, whatever pair of its
+// amounts a rate would also fit (1,95 x 16% is about 0,31 too).
+func TestTaxRowPrintsItsSum(t *testing.T) {
+	text := "Mein Drogeriemarkt\n27.02.2020 15:56 Kasse 02\nBRILLENPUTZTUCH €1,95 A\nTotal ol ie\n" +
+		"MWST Gruppe Netto MWST Total\nMwSt Total 1,64 0,31 1,95\nUSt-IdNr. DE 115 055 186\nDirk Rossmann GmbH"
+	f := parse.Text(text, parse.Options{})
+	if f.Country != "DE" || f.Total != "1.95" || f.Tax != "0.31" {
+		t.Errorf("country %q, total %q, tax %q; want DE, 1.95, 0.31", f.Country, f.Total, f.Tax)
 	}
 }
 

@@ -182,18 +182,34 @@ func (l *loc) taxPair(up string) (sum, tax amount, ok bool) {
 			money = append(money, a)
 		}
 	}
-	for k := 0; k+1 < len(money) && k < maxItemNumbers; k++ {
-		x, y := money[k], money[k+1]
-		if y.units > x.units && l.taxFirst() {
-			x, y = y, x // "A 7 % 0,47 6,69 7,16": tax, then the amount before it
+	// A pair whose sum the row prints after it is the row: "1,64 0,31
+	// 1,95" is net, tax and gross; the tax of another pair there would be
+	// a coincidence of rates.
+	for k := 0; k+2 < len(money) && k < maxItemNumbers; k++ {
+		if x, y, ok := l.netAndTax(money[k], money[k+1], rates); ok && x.units+y.units == money[k+2].units {
+			return amountOf(x.units+y.units, 2), y, true
 		}
-		for _, rate := range rates {
-			if y.units < x.units && taxOf(x.units, rate, y.units) && x.units+y.units > sum.units {
-				sum, tax = amountOf(x.units+y.units, 2), y
-			}
+	}
+	for k := 0; k+1 < len(money) && k < maxItemNumbers; k++ {
+		if x, y, ok := l.netAndTax(money[k], money[k+1], rates); ok && x.units+y.units > sum.units {
+			sum, tax = amountOf(x.units+y.units, 2), y
 		}
 	}
 	return sum, tax, sum.units > 0
+}
+
+// netAndTax reports whether two amounts printed side by side are an
+// amount before tax and its tax at one of the rates, and which is which.
+func (l *loc) netAndTax(x, y amount, rates []int64) (net, tax amount, ok bool) {
+	if y.units > x.units && l.taxFirst() {
+		x, y = y, x // "A 7 % 0,47 6,69 7,16": tax, then the amount before it
+	}
+	for _, rate := range rates {
+		if y.units < x.units && taxOf(x.units, rate, y.units) {
+			return x, y, true
+		}
+	}
+	return amount{}, amount{}, false
 }
 
 // taxFirst reports a country whose tax summaries may print a rate's tax

@@ -28,6 +28,9 @@ type labelled struct {
 	incl    bool // the label says tax is included
 	rounded bool // the label says the amount is a rounding of the total
 	count   int  // amounts after the label on its line
+	// rowTax is the tax of the net and tax amounts the label's row
+	// prints side by side, when its rate proves them.
+	rowTax amount
 }
 
 // receiptMoney holds what the money lines of a receipt say.
@@ -75,8 +78,11 @@ func (l *loc) readMoney(lines []textLine) receiptMoney {
 			// "Total : 20.00 1.20" whose second amount is the tax on the
 			// first: a tax summary's total row, even when the summary's
 			// title is misread.
-			_, _, pair := l.taxPair(ln.up)
+			_, tax, pair := l.taxPair(ln.up)
 			found[k].summary = inSummary || found[k].count >= 2 && pair
+			if pair {
+				found[k].rowTax = tax
+			}
 		}
 		m.labels = append(m.labels, found...)
 		if len(found) > 0 || inSummary {
@@ -445,6 +451,10 @@ func summaryTax(m receiptMoney) []amount {
 	var out []amount
 	for _, lb := range m.labels {
 		if lb.summary && lb.kind == kindTotal && lb.count >= 2 {
+			if lb.rowTax.text != "" {
+				out = append(out, lb.rowTax) // "Total 1,64 0,31 1,95": the middle one
+				continue
+			}
 			out = append(out, lb.amt)
 		}
 	}

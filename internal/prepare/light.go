@@ -11,7 +11,7 @@ import (
 // not paper, and is evened out.
 const (
 	lightBlocks = 32
-	unevenLight = 40
+	unevenLight = 60
 	// paperRank is how bright, among a block's pixels, its paper is: the
 	// print in a block is darker than most of it.
 	paperRank = 0.9

@@ -84,7 +84,7 @@ func TestFindPaper(t *testing.T) {
 }
 
 func TestStraighten(t *testing.T) {
-	for _, deg := range []float64{-6, -2.5, 3, 7} {
+	for _, deg := range []float64{-6, -3.5, 3, 7} {
 		g := lines(600, 800, deg)
 		s, got, ok := straighten(g)
 		if !ok || math.Abs(got-deg) > 0.3 {
@@ -99,8 +99,8 @@ func TestStraighten(t *testing.T) {
 			t.Errorf("slanted %.1f°: after straightening, level rows score %.0f, 2° off %.0f", deg, level, off)
 		}
 	}
-	if _, _, ok := straighten(lines(600, 800, 0.2)); ok {
-		t.Error("a page 0.2° off was turned")
+	if _, _, ok := straighten(lines(600, 800, 1)); ok {
+		t.Error("a page 1° off was turned: tesseract reads it as well as level")
 	}
 	if _, _, ok := straighten(image.NewGray(image.Rect(0, 0, 200, 200))); ok {
 		t.Error("a page without print was turned")

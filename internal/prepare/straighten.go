@@ -10,7 +10,7 @@ import (
 // orientation is not guessed here).
 const (
 	maxSkew       = 10.0 // degrees either way
-	minSkew       = 0.6  // below it, rows of text read as well as level
+	minSkew       = 2.5  // below it, tesseract reads rows of text as well as level
 	skewSide      = 1000 // the longer side of the copy the angle is measured on
 	maxSkewPoints = 150000
 	// minSkewGain is how much sharper the rows must project at the best

@@ -173,8 +173,8 @@ func heifWhole(doc []byte) bool {
 const maxTIFFPages = 1000
 
 // tiffPages reads the headers of a TIFF's pages (its image file
-// directories), and whether every directory and the strips or tiles of the
-// first lie within the file.
+// directories), and whether every directory and every page's strips or
+// tiles lie within the file.
 func tiffPages(doc []byte) ([]ImageHeader, bool) {
 	if len(doc) < 8 {
 		return nil, false
@@ -217,11 +217,9 @@ func tiffPages(doc []byte) ([]ImageHeader, bool) {
 				dataLen = tiffValues(bo, doc, e, typ, count)
 			}
 		}
-		if len(pages) == 0 {
-			whole = whole && len(dataOff) > 0 && len(dataOff) == len(dataLen)
-			for k := range min(len(dataOff), len(dataLen)) {
-				whole = whole && int64(dataOff[k])+int64(dataLen[k]) <= int64(len(doc))
-			}
+		whole = whole && len(dataOff) > 0 && len(dataOff) == len(dataLen)
+		for k := range min(len(dataOff), len(dataLen)) {
+			whole = whole && int64(dataOff[k])+int64(dataLen[k]) <= int64(len(doc))
 		}
 		pages = append(pages, h)
 		off = bo.Uint32(doc[end:])
@@ -287,8 +285,8 @@ func TIFFPageCount(doc []byte) int {
 	return len(pages)
 }
 
-// tiffWhole reports a TIFF whose directories and first page's data lie
-// within the file.
+// tiffWhole reports a TIFF whose directories and pages' data lie within
+// the file.
 func tiffWhole(doc []byte) bool {
 	pages, whole := tiffPages(doc)
 	return whole && len(pages) > 0

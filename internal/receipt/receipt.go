@@ -70,6 +70,9 @@ type Receipt struct {
 	Attempts  int
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// FinishedAt is when processing last ended (COMPLETED or FAILED): a
+	// later UpdatedAt is a change of another kind (a correction).
+	FinishedAt time.Time
 	// UploadExpiresAt is when an UPLOADING receipt's upload URL expires.
 	UploadExpiresAt time.Time
 }

@@ -68,10 +68,10 @@ func TestValues(t *testing.T) {
 			}
 		}
 	}
-	if c, ok := receipt.CountryHint("de"); !ok || c != "DE" {
-		t.Errorf("CountryHint(de) = %q, %v", c, ok)
+	if c, ok := receipt.CountryHint("DE"); !ok || c != "DE" {
+		t.Errorf("CountryHint(DE) = %q, %v", c, ok)
 	}
-	for _, bad := range []string{"JP", "", "DEU", "D"} {
+	for _, bad := range []string{"de", "De", "JP", "", "DEU", "D", "DE "} {
 		if _, ok := receipt.CountryHint(bad); ok {
 			t.Errorf("CountryHint(%q) accepted", bad)
 		}

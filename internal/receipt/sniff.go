@@ -42,7 +42,9 @@ func Sniff(head []byte) string {
 func Wellformed(doc []byte, contentType string) bool {
 	switch contentType {
 	case PNG:
-		return decodes(doc) && bytes.Contains(tail(doc, 64), []byte("IEND"))
+		// The IEND chunk whole: zero length, type, and its CRC, which is
+		// the same in every PNG. Bytes after it are not a cut.
+		return decodes(doc) && bytes.Contains(tail(doc, 64), []byte("\x00\x00\x00\x00IEND\xaeB`\x82"))
 	case JPEG:
 		return decodes(doc) && bytes.Contains(tail(doc, 1024), []byte{0xff, 0xd9})
 	case PDF:

@@ -58,6 +58,10 @@ func TestWellformed(t *testing.T) {
 	}{
 		{"png", png, PNG, true},
 		{"png cut short", png[:40], PNG, false},
+		{"png without the last byte of its IEND chunk", png[:len(png)-1], PNG, false},
+		{"png without its IEND chunk's CRC", png[:len(png)-4], PNG, false},
+		{"png with bytes after its IEND chunk", png + "trailer", PNG, true},
+		{"jpeg without the last byte", jpeg[:len(jpeg)-1], JPEG, false},
 		{"png magic then text", "\x89PNG\r\n\x1a\nthis is not an image at all, IEND", PNG, false},
 		{"jpeg", jpeg, JPEG, true},
 		{"jpeg without its end", jpeg[:len(jpeg)-2], JPEG, false},

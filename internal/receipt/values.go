@@ -53,11 +53,10 @@ func ValidCountry(s string) bool {
 // locale.Countries().
 var Countries = []string{"DE", "ES", "FR", "GB", "IT", "MY", "NL", "RS", "TR", "US"}
 
-// CountryHint returns the supported country s names, in upper case, and
-// whether it names one.
+// CountryHint returns the supported country s names and whether it
+// names one: its ISO 3166-1 alpha-2 code as written, upper case.
 func CountryHint(s string) (string, bool) {
-	up := strings.ToUpper(s)
-	return up, len(s) == 2 && slices.Contains(Countries, up)
+	return s, slices.Contains(Countries, s)
 }
 
 // FoldVendor is how vendors are compared and searched: lower case,

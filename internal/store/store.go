@@ -79,6 +79,7 @@ type item struct {
 	Attempts    int                   `dynamodbav:"attempts"`
 	CreatedAt   string                `dynamodbav:"createdAt"`
 	UpdatedAt   string                `dynamodbav:"updatedAt"`
+	FinishedAt  string                `dynamodbav:"finishedAt,omitempty"`
 	UploadUntil string                `dynamodbav:"uploadExpiresAt,omitempty"`
 }
 
@@ -115,6 +116,7 @@ func toItem(r *receipt.Receipt) item {
 		ReceiptDate: d.date, VendorKey: d.vendor, TotalValue: d.total,
 		CreatedAt:   r.CreatedAt.UTC().Format(timeLayout),
 		UpdatedAt:   r.UpdatedAt.UTC().Format(timeLayout),
+		FinishedAt:  formatOptional(r.FinishedAt),
 		UploadUntil: formatOptional(r.UploadExpiresAt),
 	}
 	if len(r.Corrections) > 0 {
@@ -161,6 +163,9 @@ func receiptOf(it item) *receipt.Receipt {
 	r.UpdatedAt, _ = time.Parse(timeLayout, it.UpdatedAt)
 	if it.UploadUntil != "" {
 		r.UploadExpiresAt, _ = time.Parse(timeLayout, it.UploadUntil)
+	}
+	if it.FinishedAt != "" {
+		r.FinishedAt, _ = time.Parse(timeLayout, it.FinishedAt)
 	}
 	return r
 }
@@ -218,6 +223,7 @@ func (s *Store) Complete(ctx context.Context, tenant, id string, res receipt.Res
 	u := newUpdate()
 	u.set("status", string(receipt.Completed))
 	u.set("updatedAt", now.UTC().Format(timeLayout))
+	u.set("finishedAt", now.UTC().Format(timeLayout))
 	u.sets = append(u.sets, "#attempts = #attempts + :one")
 	u.values[":one"] = 1
 	offloaded := res.DetailsKey != ""
@@ -260,7 +266,7 @@ func (s *Store) write(ctx context.Context, tenant, id string, u *update, cond st
 // receipt that is still processing.
 func (s *Store) Fail(ctx context.Context, tenant, id, reason string, now time.Time) error {
 	return s.finish(ctx, tenant, id,
-		"SET #status = :failed, #error = :reason, #updatedAt = :now, #attempts = #attempts + :one",
+		"SET #status = :failed, #error = :reason, #updatedAt = :now, #finishedAt = :now, #attempts = #attempts + :one",
 		map[string]any{":failed": string(receipt.Failed), ":reason": reason, ":now": now.UTC().Format(timeLayout)})
 }
 
@@ -276,7 +282,7 @@ func (s *Store) Uploaded(ctx context.Context, tenant, id, fileKey string, size i
 // FailUpload marks FAILED a receipt whose upload was refused.
 func (s *Store) FailUpload(ctx context.Context, tenant, id, reason string, now time.Time) error {
 	return s.transition(ctx, tenant, id, receipt.Uploading,
-		"SET #status = :failed, #error = :reason, #updatedAt = :now",
+		"SET #status = :failed, #error = :reason, #updatedAt = :now, #finishedAt = :now",
 		map[string]any{":failed": string(receipt.Failed), ":reason": reason, ":now": now.UTC().Format(timeLayout)})
 }
 

@@ -201,3 +201,84 @@ func ScannedPDF(jpg []byte, w, h, pages int) []byte {
 	fmt.Fprintf(&out, "trailer\n<</Size %d /Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
 	return out.Bytes()
 }
+
+// TIFF is an uncompressed 8-bit grey TIFF of the given pages, each w by h
+// pixels of mid grey: libtiff reads it, and its directories and strips lie
+// where a TIFF's must.
+func TIFF(w, h, pages int) []byte {
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	b.WriteString("II*\x00")
+	_ = binary.Write(&b, le, uint32(8))
+	for p := range pages {
+		const entries = 9
+		ifd := b.Len()
+		data := ifd + 2 + entries*12 + 4
+		next := uint32(0)
+		if p < pages-1 {
+			next = uint32(data + w*h)
+		}
+		_ = binary.Write(&b, le, uint16(entries))
+		for _, e := range [][3]uint32{
+			{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
+			{273, 4, uint32(data)}, {277, 3, 1}, {278, 4, uint32(h)}, {279, 4, uint32(w * h)},
+		} {
+			_ = binary.Write(&b, le, uint16(e[0]))
+			_ = binary.Write(&b, le, uint16(e[1]))
+			_ = binary.Write(&b, le, uint32(1))
+			if e[1] == 3 {
+				_ = binary.Write(&b, le, uint16(e[2]))
+				_ = binary.Write(&b, le, uint16(0))
+			} else {
+				_ = binary.Write(&b, le, e[2])
+			}
+		}
+		_ = binary.Write(&b, le, next)
+		b.Write(bytes.Repeat([]byte{0x80}, w*h))
+	}
+	return b.Bytes()
+}
+
+// WebP is the header of a WebP image of w by h pixels (its extended
+// format's canvas chunk) and nothing more: what the upload's checks read.
+func WebP(w, h int) []byte {
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	b.WriteString("RIFF")
+	_ = binary.Write(&b, le, uint32(4+8+10))
+	b.WriteString("WEBPVP8X")
+	_ = binary.Write(&b, le, uint32(10))
+	b.Write([]byte{0, 0, 0, 0})
+	b.Write([]byte{byte(w - 1), byte((w - 1) >> 8), byte((w - 1) >> 16)})
+	b.Write([]byte{byte(h - 1), byte((h - 1) >> 8), byte((h - 1) >> 16)})
+	return b.Bytes()
+}
+
+// HEIF is the box structure of a HEIC photo of w by h pixels (file type,
+// metadata with the image's spatial extent, media data) and no image data
+// to speak of: what the upload's checks read.
+func HEIF(w, h int) []byte {
+	box := func(typ string, payload ...[]byte) []byte {
+		var b bytes.Buffer
+		n := 8
+		for _, p := range payload {
+			n += len(p)
+		}
+		_ = binary.Write(&b, binary.BigEndian, uint32(n))
+		b.WriteString(typ)
+		for _, p := range payload {
+			b.Write(p)
+		}
+		return b.Bytes()
+	}
+	full := []byte{0, 0, 0, 0} // a full box's version and flags
+	ispe := make([]byte, 12)
+	binary.BigEndian.PutUint32(ispe[4:], uint32(w))
+	binary.BigEndian.PutUint32(ispe[8:], uint32(h))
+	var out []byte
+	out = append(out, box("ftyp", []byte("heic\x00\x00\x00\x00mif1heic"))...)
+	out = append(out, box("meta", full, box("hdlr", full, []byte("\x00\x00\x00\x00pict\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")),
+		box("iprp", box("ipco", box("ispe", ispe))))...)
+	out = append(out, box("mdat", make([]byte, 16))...)
+	return out
+}

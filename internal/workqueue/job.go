@@ -15,6 +15,7 @@ import (
 
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/store"
+	"github.com/receipts-api/receipts/internal/streamrecord"
 )
 
 // Job is one receipt to process: the body of a work queue message. It
@@ -56,11 +57,11 @@ func JobFrom(r events.DynamoDBEventRecord) (Job, bool) {
 	if r.EventName != string(events.DynamoDBOperationTypeInsert) && r.EventName != string(events.DynamoDBOperationTypeModify) {
 		return Job{}, false
 	}
-	tenant, id, ok := store.KeyFromStreamKeys(stringValues(r.Change.Keys))
+	tenant, id, ok := store.KeyFromStreamKeys(streamrecord.Strings(r.Change.Keys))
 	if !ok {
 		return Job{}, false
 	}
-	rc, err := store.ReceiptFromImage(sdkValues(r.Change.NewImage))
+	rc, err := store.ReceiptFromImage(streamrecord.SDK(r.Change.NewImage))
 	if err != nil || rc.Status != receipt.Processing {
 		return Job{}, false
 	}

@@ -17,6 +17,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -36,6 +37,16 @@ const (
 	IntegrationTimeout = 29 * time.Second
 )
 
+// How long the gateway waits for a request's body: a body that stops
+// coming, or comes too slowly, is answered 408 and its connection closed,
+// so it can't hold a connection forever.
+const (
+	// DefaultBodyIdleTimeout is the longest wait for the next byte.
+	DefaultBodyIdleTimeout = 3 * time.Second
+	// DefaultBodyTimeout is the longest wait for the whole body.
+	DefaultBodyTimeout = 30 * time.Second
+)
+
 // Invoker runs a function with an event and returns what it returned. An
 // error means the invocation failed: the function raised an error, timed
 // out, crashed, or could not be started.
@@ -45,15 +56,24 @@ type Invoker interface {
 
 // Gateway serves one API.
 type Gateway struct {
-	api     samtemplate.API
-	routes  []route
-	invoker Invoker
-	log     *slog.Logger
+	// BodyIdleTimeout and BodyTimeout bound the wait for a request's body
+	// (DefaultBodyIdleTimeout and DefaultBodyTimeout unless changed before
+	// serving).
+	BodyIdleTimeout, BodyTimeout time.Duration
+	// Now is the clock of the authorizer cache (time.Now unless set).
+	Now func() time.Time
+
+	api       samtemplate.API
+	routes    []route
+	invoker   Invoker
+	log       *slog.Logger
+	authCache authCache
 }
 
 // New returns a Gateway for api that serves the routes that belong to it.
 func New(api samtemplate.API, routes []samtemplate.Route, invoker Invoker, log *slog.Logger) *Gateway {
-	g := &Gateway{api: api, invoker: invoker, log: log}
+	g := &Gateway{api: api, invoker: invoker, log: log, Now: time.Now,
+		BodyIdleTimeout: DefaultBodyIdleTimeout, BodyTimeout: DefaultBodyTimeout}
 	for _, r := range routes {
 		if r.API == api.LogicalID {
 			g.routes = append(g.routes, newRoute(r))
@@ -83,8 +103,14 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 		g.gatewayResponse(w, "REQUEST_TOO_LARGE", http.StatusRequestEntityTooLarge, "Request Too Long", requestID)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	if err != nil {
+	body, err := g.readBody(w, r)
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		w.Header().Set("Connection", "close")
+		g.gatewayResponse(w, "DEFAULT_4XX", http.StatusRequestTimeout, "Request body not received in time", requestID)
+		return
+	case err != nil:
 		g.gatewayResponse(w, "BAD_REQUEST_BODY", http.StatusBadRequest, "Invalid request body", requestID)
 		return
 	}
@@ -128,13 +154,49 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, requestID string
 	}
 }
 
+// readBody reads r's body, up to one byte over MaxBodyBytes, giving each
+// read BodyIdleTimeout and the whole BodyTimeout. A ResponseWriter that
+// can't set deadlines (a test's recorder) reads without them.
+func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	end := time.Now().Add(g.BodyTimeout)
+	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	return io.ReadAll(&deadlineReader{r: io.LimitReader(r.Body, MaxBodyBytes+1), set: func() {
+		next := time.Now().Add(g.BodyIdleTimeout)
+		if next.After(end) {
+			next = end
+		}
+		_ = rc.SetReadDeadline(next)
+	}})
+}
+
+type deadlineReader struct {
+	r   io.Reader
+	set func()
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	d.set()
+	return d.r.Read(p)
+}
+
+func (g *Gateway) now() time.Time {
+	if g.Now == nil {
+		return time.Now()
+	}
+	return g.Now()
+}
+
 // event builds the Lambda proxy integration event for r.
 func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, body []byte, requestID string) events.APIGatewayProxyRequest {
 	now := time.Now()
 	sourceIP, _, _ := net.SplitHostPort(r.RemoteAddr)
+	host := domainName(r)
+	// A REST API hands functions the path as the client escaped it.
+	path := r.URL.EscapedPath()
 	e := events.APIGatewayProxyRequest{
 		Resource:   rt.resource,
-		Path:       r.URL.Path,
+		Path:       path,
 		HTTPMethod: r.Method,
 		RequestContext: events.APIGatewayProxyRequestContext{
 			AccountID:        "123456789012",
@@ -144,26 +206,20 @@ func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, bo
 			ResourcePath:     rt.resource,
 			HTTPMethod:       r.Method,
 			APIID:            "local",
-			Path:             "/" + g.api.StageName + r.URL.Path,
+			Path:             "/" + g.api.StageName + path,
 			Protocol:         r.Proto,
 			RequestTime:      now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
 			RequestTimeEpoch: now.UnixMilli(),
-			DomainName:       r.Host,
-			DomainPrefix:     strings.Split(r.Host, ".")[0],
+			DomainName:       host,
+			DomainPrefix:     strings.Split(host, ".")[0],
 			Identity:         events.APIGatewayRequestIdentity{SourceIP: sourceIP, UserAgent: r.UserAgent()},
 		},
 	}
-	if len(r.Header) > 0 {
-		e.Headers = map[string]string{}
-		e.MultiValueHeaders = map[string][]string{}
-		for k, v := range r.Header {
-			e.Headers[k] = v[len(v)-1]
-			e.MultiValueHeaders[k] = v
-		}
-		if r.Host != "" {
-			e.Headers["Host"] = r.Host
-			e.MultiValueHeaders["Host"] = []string{r.Host}
-		}
+	e.Headers = map[string]string{"Host": host}
+	e.MultiValueHeaders = map[string][]string{"Host": {host}}
+	for k, v := range r.Header {
+		e.Headers[k] = v[len(v)-1]
+		e.MultiValueHeaders[k] = v
 	}
 	if q := r.URL.Query(); len(q) > 0 {
 		e.QueryStringParameters = map[string]string{}
@@ -184,6 +240,20 @@ func (g *Gateway) event(r *http.Request, rt *route, params map[string]string, bo
 		}
 	}
 	return e
+}
+
+// domainName is the API's domain a request names in its Host. One that is
+// no host[:port] would never reach an API in AWS, whose events always name
+// its own domain; locally the event names the address the request came in
+// on.
+func domainName(r *http.Request) string {
+	if u, err := url.Parse("http://" + r.Host); err == nil && r.Host != "" && u.Host == r.Host && u.Hostname() != "" {
+		return r.Host
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return a.String()
+	}
+	return "localhost"
 }
 
 // binary reports whether a request of this content type reaches the
@@ -284,3 +354,7 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection, to set the
+// body's read deadlines.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,16 +1,19 @@
 package apigateway_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -216,5 +219,89 @@ func TestPayloadLimits(t *testing.T) {
 				t.Errorf("got %d %s, want 413 from DEFAULT_4XX", w.Code, w.Body)
 			}
 		})
+	}
+}
+
+// TestPathAsSent: API Gateway hands a REST API's function the path as the
+// client escaped it, and the path parameters unescaped; an escape that
+// decodes to a percent sign or a control character stays escaped in path.
+func TestPathAsSent(t *testing.T) {
+	tests := []struct{ target, wantPath, wantID string }{
+		{"/receipt/%25", "/receipt/%25", "%"},
+		{"/receipt/%25zz", "/receipt/%25zz", "%zz"},
+		{"/receipt/%00", "/receipt/%00", "\x00"},
+		{"/receipt/%0D%0A", "/receipt/%0D%0A", "\r\n"},
+		{"/receipt/a%20b", "/receipt/a%20b", "a b"},
+		{"/receipt/abc", "/receipt/abc", "abc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			rec := &recorder{answer: []byte(`{"statusCode":200}`)}
+			serve(t, rec, httptest.NewRequest("GET", tt.target, nil))
+			if rec.event.Path != tt.wantPath || rec.event.RequestContext.Path != "/v1"+tt.wantPath {
+				t.Errorf("path = %q, requestContext.path = %q; want %q", rec.event.Path, rec.event.RequestContext.Path, tt.wantPath)
+			}
+			if rec.event.PathParameters["id"] != tt.wantID {
+				t.Errorf("id = %q, want %q", rec.event.PathParameters["id"], tt.wantID)
+			}
+		})
+	}
+}
+
+// TestHostThatNamesNoHost: a request's Host that is no host[:port] never
+// reaches a function (in AWS it never reaches the API): the event names the
+// address the request came in on instead.
+func TestHostThatNamesNoHost(t *testing.T) {
+	for _, host := range []string{"127.0.0.1:abc", "%zz", "[", "[::1", "a b", ""} {
+		t.Run(host, func(t *testing.T) {
+			rec := &recorder{answer: []byte(`{"statusCode":200}`)}
+			r := httptest.NewRequest("GET", "/receipt/x", nil)
+			r.Host = host
+			r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 3000}))
+			serve(t, rec, r)
+			if d := rec.event.RequestContext.DomainName; d != "127.0.0.1:3000" || rec.event.Headers["Host"] != d {
+				t.Errorf("domainName = %q, Host = %q; want the local address", d, rec.event.Headers["Host"])
+			}
+		})
+	}
+	rec := &recorder{answer: []byte(`{"statusCode":200}`)}
+	r := httptest.NewRequest("GET", "/receipt/x", nil)
+	r.Host = "api.example:8080"
+	serve(t, rec, r)
+	if rec.event.RequestContext.DomainName != "api.example:8080" {
+		t.Errorf("a good Host: domainName = %q", rec.event.RequestContext.DomainName)
+	}
+}
+
+// TestStalledBody: a request whose body stops coming is answered 408 once
+// no byte has come for BodyIdleTimeout, and the connection closed, rather
+// than held open forever.
+func TestStalledBody(t *testing.T) {
+	rec := &recorder{answer: []byte(`{"statusCode":200}`)}
+	g := apigateway.New(api, routes, rec, slog.New(slog.DiscardHandler))
+	g.BodyIdleTimeout = 200 * time.Millisecond
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	_, _ = io.WriteString(conn, "POST /receipt HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"filename\"")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 408 || string(body) != `{"error":"Request body not received in time"}` {
+		t.Errorf("got %d %s, want 408 in the API's error shape", resp.StatusCode, body)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("answered after %s, want about the idle timeout", took)
+	}
+	if rec.function != "" {
+		t.Errorf("%s was invoked with a body that never came", rec.function)
 	}
 }

@@ -318,6 +318,14 @@ type API struct {
 	// Authorizer is the function of the default Lambda authorizer (REQUEST
 	// type), if the API has one.
 	Authorizer string
+	// AuthorizerHeaders are the authorizer's identity sources: request
+	// headers that must be present and not empty, or API Gateway answers
+	// 401 without calling it. Their values key its result cache.
+	AuthorizerHeaders []string
+	// AuthorizerTTL is how long API Gateway reuses the authorizer's result
+	// for the same identity, on every route (Identity.ReauthorizeEvery,
+	// 300 s when unset); 0 calls it on every request.
+	AuthorizerTTL time.Duration
 }
 
 // GatewayResponse is an API Gateway response to an error of its own.
@@ -361,7 +369,7 @@ func (t *Template) API(logicalID string) (API, error) {
 			if a.Authorizer == "" {
 				return a, fmt.Errorf("authorizer %s: cannot tell its function from %q", def, arn)
 			}
-			if err := noResultCache(def, az); err != nil {
+			if a.AuthorizerHeaders, a.AuthorizerTTL, err = identity(def, az); err != nil {
 				return a, err
 			}
 		}
@@ -399,23 +407,33 @@ func (t *Template) API(logicalID string) (API, error) {
 // result when the template leaves ReauthorizeEvery unset, in seconds.
 const defaultAuthorizerTTL = 300
 
-// noResultCache refuses an authorizer whose results API Gateway would cache
-// (Identity.ReauthorizeEvery above 0, or unset): the local gateway invokes
-// the authorizer on every request, and an API it cannot authorize the way
-// AWS does must not start.
-func noResultCache(name string, az map[string]any) error {
-	identity, _ := az["Identity"].(map[string]any)
-	ttl := defaultAuthorizerTTL
-	if v, ok := identity["ReauthorizeEvery"]; ok {
-		if _, err := fmt.Sscan(str(v), &ttl); err != nil {
-			return fmt.Errorf("authorizer %s: ReauthorizeEvery %q is not a number of seconds", name, str(v))
+// identity reads a REQUEST authorizer's Identity: the headers that identify
+// a caller and how long API Gateway caches the result for them. Identity
+// sources other than headers are refused rather than ignored, and so is
+// caching without any, which API Gateway refuses too.
+func identity(name string, az map[string]any) ([]string, time.Duration, error) {
+	id, _ := az["Identity"].(map[string]any)
+	for _, other := range []string{"QueryStrings", "StageVariables", "Context"} {
+		if _, ok := id[other]; ok {
+			return nil, 0, fmt.Errorf("authorizer %s: Identity.%s is not run locally; only Identity.Headers", name, other)
 		}
 	}
-	if ttl != 0 {
-		return fmt.Errorf("authorizer %s: ReauthorizeEvery %d caches its results for %d s (300 when unset), which the local gateway does not do; "+
-			"set Identity: {ReauthorizeEvery: 0}", name, ttl, ttl)
+	var headers []string
+	list, _ := id["Headers"].([]any)
+	for _, h := range list {
+		headers = append(headers, str(h))
 	}
-	return nil
+	ttl := defaultAuthorizerTTL
+	if v, ok := id["ReauthorizeEvery"]; ok {
+		if _, err := fmt.Sscan(str(v), &ttl); err != nil || ttl < 0 || ttl > 3600 {
+			return nil, 0, fmt.Errorf("authorizer %s: ReauthorizeEvery %q is not 0 to 3600 seconds", name, str(v))
+		}
+	}
+	if ttl > 0 && len(headers) == 0 {
+		return nil, 0, fmt.Errorf("authorizer %s: its results are cached for %d s (300 when ReauthorizeEvery is unset) "+
+			"but it names no identity to cache them by; set Identity.Headers", name, ttl)
+	}
+	return headers, time.Duration(ttl) * time.Second, nil
 }
 
 // Resource is a resource's logical id, physical name and resolved properties.

@@ -2,6 +2,7 @@ package samtemplate_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -291,20 +292,26 @@ Resources:
 }
 
 // API Gateway caches a Lambda authorizer's result for ReauthorizeEvery
-// seconds (300 when unset). The local gateway invokes the authorizer on every
-// request, so it runs only an API that caches nothing, and refuses any other
-// rather than authorize differently from AWS.
-func TestAuthorizerResultCaching(t *testing.T) {
+// seconds (300 when unset), keyed on its identity sources, which must be
+// sent: the local gateway does the same with what the template says.
+func TestAuthorizerIdentityAndCache(t *testing.T) {
 	tests := []struct {
-		name     string
-		identity string
-		wantErr  string
+		name        string
+		identity    string
+		wantHeaders []string
+		wantTTL     time.Duration
+		wantErr     string
 	}{
-		{"no caching", "{ReauthorizeEvery: 0}", ""},
-		{"no caching, quoted", `{ReauthorizeEvery: "0"}`, ""},
-		{"cached for a minute", "{Headers: [Authorization], ReauthorizeEvery: 60}", "ReauthorizeEvery 60"},
-		{"cached by default", "{Headers: [Authorization]}", "ReauthorizeEvery 300"},
-		{"no identity at all", "", "ReauthorizeEvery 300"},
+		{"no caching", "{ReauthorizeEvery: 0}", nil, 0, ""},
+		{"no caching, quoted", `{ReauthorizeEvery: "0"}`, nil, 0, ""},
+		{"no caching, a header", "{Headers: [Authorization], ReauthorizeEvery: 0}", []string{"Authorization"}, 0, ""},
+		{"cached for a minute", "{Headers: [Authorization], ReauthorizeEvery: 60}", []string{"Authorization"}, time.Minute, ""},
+		{"from a parameter", "{Headers: [Authorization], ReauthorizeEvery: !Ref Ttl}", []string{"Authorization"}, 90 * time.Second, ""},
+		{"cached by default", "{Headers: [Authorization, X-Tenant]}", []string{"Authorization", "X-Tenant"}, 300 * time.Second, ""},
+		{"cached without an identity", "{ReauthorizeEvery: 60}", nil, 0, "names no identity"},
+		{"no identity at all", "", nil, 0, "names no identity"},
+		{"a query string identity", "{QueryStrings: [key], ReauthorizeEvery: 0}", nil, 0, "Identity.QueryStrings"},
+		{"past API Gateway's most", "{Headers: [Authorization], ReauthorizeEvery: 3601}", nil, 0, "0 to 3600"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -313,6 +320,8 @@ func TestAuthorizerResultCaching(t *testing.T) {
 				identity = "\n            Identity: " + tt.identity
 			}
 			tp, err := samtemplate.Parse([]byte(`
+Parameters:
+  Ttl: {Type: Number, Default: 90}
 Resources:
   Api:
     Type: AWS::Serverless::Api
@@ -329,14 +338,17 @@ Resources:
 				t.Fatal(err)
 			}
 			api, err := tp.API("Api")
-			if tt.wantErr == "" {
-				if err != nil || api.Authorizer != "AuthFn" {
-					t.Fatalf("API = %+v, %v; want authorizer AuthFn", api, err)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("API error = %v; want one naming %q", err, tt.wantErr)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("API error = %v; want one naming %q", err, tt.wantErr)
+			if err != nil || api.Authorizer != "AuthFn" {
+				t.Fatalf("API = %+v, %v; want authorizer AuthFn", api, err)
+			}
+			if !slices.Equal(api.AuthorizerHeaders, tt.wantHeaders) || api.AuthorizerTTL != tt.wantTTL {
+				t.Errorf("identity %v cached %s; want %v cached %s", api.AuthorizerHeaders, api.AuthorizerTTL, tt.wantHeaders, tt.wantTTL)
 			}
 		})
 	}

@@ -154,6 +154,18 @@ func (qs *queues) send(id, body string) string {
 	return m.id
 }
 
+// sendDelayed puts a new message on the queue hidden for its message
+// timer (SendMessage's DelaySeconds). Unlike visibility timeouts, timers
+// run in real time: what they delay (a webhook's next attempt) is paced
+// against real time on the other side (a receiver's timeout), and the
+// settings that set them are short where tests need them to be.
+func (qs *queues) sendDelayed(id, body string, delay time.Duration) string {
+	m := &message{id: uuid.NewString(), body: body, sent: time.Now()}
+	m.visibleAt = m.sent.Add(delay)
+	qs.queue(id).put(m)
+	return m.id
+}
+
 func (q *queue) put(m *message) {
 	q.mu.Lock()
 	defer q.mu.Unlock()

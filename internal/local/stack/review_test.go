@@ -217,7 +217,7 @@ func TestCountryHints(t *testing.T) {
 	if got := fieldsOf(upload(""))["country"]; got != "MY" {
 		t.Fatalf("no hint: country %v, want MY from the receipt's evidence", got)
 	}
-	if got := upload("gb"); got["countryHint"] != "GB" || fieldsOf(got)["country"] != "GB" {
+	if got := upload("GB"); got["countryHint"] != "GB" || fieldsOf(got)["country"] != "GB" {
 		t.Errorf("hint GB: hint %v, country %v", got["countryHint"], fieldsOf(got)["country"])
 	}
 	if status, body := c.uploadForm(t, jpg, map[string]string{"country": "JP"}); status != 400 || !strings.Contains(body, "country must be one of") {

@@ -8,10 +8,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // The local SQS endpoint answers the SQS calls our functions make
-// (SendMessage, SendMessageBatch, GetQueueUrl) in the JSON protocol the AWS
+// (SendMessage, with DelaySeconds, SendMessageBatch, GetQueueUrl) in the JSON protocol the AWS
 // SDK speaks (X-Amz-Target: AmazonSQS.<Operation>, application/x-amz-json-1.0),
 // onto the local queues. Functions reach it through AWS_ENDPOINT_URL_SQS.
 
@@ -28,6 +29,8 @@ type sqsRequest struct {
 	QueueName   string     `json:"QueueName"`
 	MessageBody string     `json:"MessageBody"`
 	Entries     []sqsEntry `json:"Entries"`
+	// DelaySeconds is SendMessage's message timer (see sendDelayed).
+	DelaySeconds *int `json:"DelaySeconds"`
 }
 
 type sqsSent struct {
@@ -120,7 +123,20 @@ func (qs *queues) sendMessage(req sqsRequest) (any, *sqsError) {
 	if f := badBody(req.MessageBody); f != "" {
 		return nil, &sqsError{"InvalidParameterValue", "InvalidParameterValue", f}
 	}
+	if req.DelaySeconds != nil {
+		return qs.sendMessageDelayed(id, req.MessageBody, *req.DelaySeconds)
+	}
 	return sqsSent{MessageID: qs.send(id, req.MessageBody), MD5OfMessageBody: md5Hex(req.MessageBody)}, nil
+}
+
+// sendMessageDelayed is SendMessage with a message timer: DelaySeconds
+// from 0 to 900, as SQS allows.
+func (qs *queues) sendMessageDelayed(id, body string, delay int) (any, *sqsError) {
+	if delay < 0 || delay > 900 {
+		return nil, &sqsError{"InvalidParameterValue", "InvalidParameterValue",
+			fmt.Sprintf("Value %d for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.", delay)}
+	}
+	return sqsSent{MessageID: qs.sendDelayed(id, body, time.Duration(delay)*time.Second), MD5OfMessageBody: md5Hex(body)}, nil
 }
 
 func (qs *queues) sendMessageBatch(req sqsRequest) (any, *sqsError) {

@@ -49,6 +49,9 @@ type Config struct {
 	// Env overrides functions' variables after the template and env.json,
 	// by logical id; tests use it to break a function on purpose.
 	Env map[string]map[string]string
+	// Parameters override the template's parameters, as
+	// --parameter-overrides does.
+	Parameters map[string]string
 	// Watch rebuilds a function when the Go sources or embedded files it
 	// is built from change, and sends later invocations to the new binary.
 	Watch bool
@@ -101,7 +104,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}()
 
-	s.Template, err = samtemplate.Load(filepath.Join(cfg.Root, "template.yaml"), samtemplate.Options{Region: Region})
+	s.Template, err = samtemplate.Load(filepath.Join(cfg.Root, "template.yaml"), samtemplate.Options{Region: Region, Parameters: cfg.Parameters})
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +289,9 @@ func (s *Stack) serveAPI(addr string) error {
 		return fmt.Errorf("listen for the API on %s: %w", addr, err)
 	}
 	gw := apigateway.New(api, routes, s, slog.New(slog.NewTextHandler(s.logs.prefixed("api"), nil)))
-	s.api = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	// The gateway bounds the wait for a body itself; these bound the wait
+	// for headers and for the next request on a kept-alive connection.
+	s.api = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	s.APIURL = "http://" + ln.Addr().String()
 	go func() { _ = s.api.Serve(ln) }()
 	return nil

@@ -114,12 +114,13 @@ func S3(t testing.TB, bucket string) *s3.Client {
 	})
 }
 
-// Stack starts the whole local stack with its API on a free loopback port.
-func Stack(t testing.TB) *stack.Stack {
+// Stack starts the whole local stack with its API on a free loopback port,
+// the template's parameters overridden by parameters.
+func Stack(t testing.TB, parameters map[string]string) *stack.Stack {
 	t.Helper()
 	st, err := stack.Start(context.Background(), stack.Config{
 		Root: Root(t), APIAddr: "127.0.0.1:0", Logs: testLog{t},
-		BuildDir: t.TempDir(),
+		BuildDir: t.TempDir(), Parameters: parameters,
 	})
 	if err != nil {
 		t.Fatalf("local stack: %v", err)

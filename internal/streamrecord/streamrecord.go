@@ -1,16 +1,16 @@
-package workqueue
+// Package streamrecord reads the table's stream records as Lambda delivers
+// them: their attribute values are in aws-lambda-go's type, and the store
+// reads the SDK's. It translates values, knowing nothing of what the
+// attributes mean.
+package streamrecord
 
 import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// A stream event carries attribute values in aws-lambda-go's type; the
-// store reads the SDK's. These translate values, knowing nothing of what
-// the attributes mean.
-
-// stringValues returns the attributes that are strings.
-func stringValues(attrs map[string]events.DynamoDBAttributeValue) map[string]string {
+// Strings returns the attributes that are strings.
+func Strings(attrs map[string]events.DynamoDBAttributeValue) map[string]string {
 	out := make(map[string]string, len(attrs))
 	for name, v := range attrs {
 		if v.DataType() == events.DataTypeString {
@@ -20,8 +20,8 @@ func stringValues(attrs map[string]events.DynamoDBAttributeValue) map[string]str
 	return out
 }
 
-// sdkValues returns attrs as the SDK's attribute values.
-func sdkValues(attrs map[string]events.DynamoDBAttributeValue) map[string]types.AttributeValue {
+// SDK returns attrs as the SDK's attribute values.
+func SDK(attrs map[string]events.DynamoDBAttributeValue) map[string]types.AttributeValue {
 	out := make(map[string]types.AttributeValue, len(attrs))
 	for name, v := range attrs {
 		if sv := sdkValue(v); sv != nil {
@@ -50,7 +50,7 @@ func sdkValue(v events.DynamoDBAttributeValue) types.AttributeValue {
 	case events.DataTypeBinarySet:
 		return &types.AttributeValueMemberBS{Value: v.BinarySet()}
 	case events.DataTypeMap:
-		return &types.AttributeValueMemberM{Value: sdkValues(v.Map())}
+		return &types.AttributeValueMemberM{Value: SDK(v.Map())}
 	case events.DataTypeList:
 		l := make([]types.AttributeValue, 0, len(v.List()))
 		for _, e := range v.List() {
