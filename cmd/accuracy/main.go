@@ -62,6 +62,13 @@ func main() {
 	dump := flag.String("dump", "", "write every receipt's fields to this file as JSON lines, to compare two versions receipt by receipt")
 	partOnly := flag.String("part", "all", "read only this part of each set: tuning, validation or all (a quick look while tuning)")
 	flag.Parse()
+	if *replayDump != "" {
+		if err := replay(os.Stdout, *replayDump, *dir); err != nil {
+			fmt.Fprintf(os.Stderr, "accuracy: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	variants := []string{""}
 	if *degraded != "" {
 		variants = strings.Split(*degraded, ",")

@@ -4,6 +4,7 @@
 //	receipts get ID                    a receipt's status and fields
 //	receipts list [--status S] [--limit N] [--all]
 //	receipts delete ID
+//	receipts export [--from DATE] [--to DATE] [--format csv|json] [-o FILE]
 //	receipts keys create --tenant NAME | keys list | keys revoke PREFIX
 //	receipts webhooks add URL [--events E,...] | list | remove ID | deliveries ID
 //	receipts webhooks listen           print the events of your receipts as they come
@@ -53,6 +54,7 @@ type commandLine struct {
 	Get    getCmd    `cmd:"" help:"Show a receipt: fields and raw text."`
 	List   listCmd   `cmd:"" help:"List receipts, newest first."`
 	Delete deleteCmd `cmd:"" help:"Delete a receipt and its file."`
+	Export exportCmd `cmd:"" help:"Write every matching receipt (fields as corrected) as CSV or JSON, paging the API."`
 	Keys   keysCmd   `cmd:"" help:"Manage API keys (reaches the table directly)."`
 
 	Webhooks webhooksCmd `cmd:"" help:"Manage webhook endpoints, see their deliveries, or listen for events."`

@@ -4,7 +4,10 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"math/rand/v2"
@@ -12,8 +15,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/receipts-api/receipts/internal/local/stack"
 	"github.com/receipts-api/receipts/internal/local/testenv"
+	"github.com/receipts-api/receipts/internal/receipt"
 )
 
 // noisePNG is a valid PNG too big for POST /receipt, so the CLI must take
@@ -97,6 +103,7 @@ func TestCLI(t *testing.T) {
 	if _, err = cli(t, "get", id); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("get after delete = %v, want a 404", err)
 	}
+	t.Run("export", func(t *testing.T) { exportThousand(t, st) })
 	if out, err = cli(t, "keys", "list"); err != nil || !strings.Contains(out, "cli-test") || strings.Contains(out, created.Key) {
 		t.Errorf("keys list = %q, %v (must show prefixes, never keys)", out, err)
 	}
@@ -108,5 +115,63 @@ func TestCLI(t *testing.T) {
 	}
 	if _, err = cli(t, "frobnicate"); err == nil {
 		t.Error("an unknown command succeeded")
+	}
+}
+
+// exportThousand exports 1,000 receipts of 2024, seeded in the stack's
+// table with vendors and addresses a spreadsheet could misread, to CSV:
+// the file parses as CSV with a header and one line and one row per
+// receipt, each once; receipts of other years are left out.
+func exportThousand(t *testing.T, st *stack.Stack) {
+	const n = 1000
+	tenant := "cli-export"
+	key, err := st.CreateKey(context.Background(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vendors := []string{"ALDI SÜD", "Comma, Ltd.", `Quote "Q" Shop`, "=SUM(A1:A9)", "Two\nLines", "-minus", "@home"}
+	now := time.Now().UTC()
+	var rs []*receipt.Receipt
+	want := map[string]bool{}
+	for i := range n + 50 {
+		id, err := receipt.NewID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := receipt.Fields{Vendor: vendors[i%len(vendors)], Address: "1 Main St\nTown", Total: fmt.Sprintf("%d.%02d", i%90, i%100), Currency: "EUR",
+			Date: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%366).Format(time.DateOnly)}
+		if i >= n {
+			f.Date = "2023-12-31" // outside the export
+		} else {
+			want[id] = true
+		}
+		rs = append(rs, &receipt.Receipt{ID: id, Tenant: tenant, Status: receipt.Completed, Filename: "r.jpg", FileKey: receipt.FileKey(tenant, id),
+			ContentType: receipt.JPEG, Size: 1000, SHA256: strings.Repeat("ef", 32), Details: "TEXT", Fields: f, Engine: "tesseract",
+			CreatedAt: now, UpdatedAt: now})
+	}
+	testenv.PutReceipts(t, st.DB, st.Template.PhysicalName("ReceiptsTable"), rs)
+	file := filepath.Join(t.TempDir(), "2024.csv")
+	if _, err := cli(t, "--url", st.APIURL, "--key", key, "export", "--from", "2024-01-01", "--to", "2024-12-31", "--format", "csv", "-o", file); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatalf("the export is not CSV: %v", err)
+	}
+	if lines := bytes.Count(b, []byte("\n")); lines != n+1 || len(rows) != n+1 {
+		t.Fatalf("%d lines and %d rows, want a header and %d", lines, len(rows), n)
+	}
+	for _, row := range rows[1:] {
+		if !want[row[0]] {
+			t.Fatalf("row for %q: not a receipt of 2024, or listed twice", row[0])
+		}
+		delete(want, row[0])
+		if v := row[3]; v != "" && strings.ContainsAny(v[:1], "=+-@") {
+			t.Errorf("vendor cell %q would be read as a formula", v)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/vendors"
 )
 
 // MaxUploadBytes is the largest request body POST /receipt accepts. API
@@ -23,12 +24,22 @@ import (
 // margin for headers and the event's other fields.
 const MaxUploadBytes = 4 << 20
 
-// Receipts stores receipt records.
+// Receipts stores receipt records, and beside them each tenant's
+// settings and vendor memory.
 type Receipts interface {
 	Create(ctx context.Context, r *receipt.Receipt) error
 	Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error)
-	List(ctx context.Context, tenant string, limit int, after string, status receipt.Status, now time.Time) (rs []*receipt.Receipt, next string, err error)
+	List(ctx context.Context, tenant string, q receipt.ListQuery, now time.Time) (rs []*receipt.Receipt, next string, err error)
 	Delete(ctx context.Context, tenant, id string) error
+	// Correct writes r's fields and corrections if r is still at version
+	// seen, with what they teach the vendor memory.
+	Correct(ctx context.Context, r *receipt.Receipt, seen int64, teach []vendors.Entry, now time.Time) error
+	// Reprocess sends the receipt back to processing if it is still at
+	// version seen, within the tenant's allowance of limit a day.
+	Reprocess(ctx context.Context, tenant, id string, seen int64, hint *string, limit int, now time.Time) error
+	VendorEntries(ctx context.Context, tenant string, keys []vendors.Key) (map[vendors.Key]vendors.Entry, error)
+	Settings(ctx context.Context, tenant string) (receipt.Settings, error)
+	PutSettings(ctx context.Context, tenant string, s receipt.Settings) error
 }
 
 // Files stores the uploaded documents.
@@ -51,6 +62,8 @@ type Server struct {
 	newID    func() (string, error)
 	// maxPixels is the most pixels an uploaded image may declare.
 	maxPixels int64
+	// reprocessLimit is how many receipts a tenant may reprocess a day.
+	reprocessLimit int
 }
 
 // Option changes a Server built by New.
@@ -69,6 +82,10 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 // (limits.DefaultImagePixels unless set).
 func WithMaxPixels(n int64) Option { return func(s *Server) { s.maxPixels = n } }
 
+// WithReprocessLimit sets how many receipts a tenant may reprocess a
+// day (DefaultReprocessLimit unless set).
+func WithReprocessLimit(n int) Option { return func(s *Server) { s.reprocessLimit = n } }
+
 // New returns a Server over the given stores.
 func New(receipts Receipts, files Files, idem Idempotency, opts ...Option) *Server {
 	s := &Server{
@@ -79,7 +96,8 @@ func New(receipts Receipts, files Files, idem Idempotency, opts ...Option) *Serv
 		now:      time.Now,
 		newID:    receipt.NewID,
 
-		maxPixels: limits.DefaultImagePixels,
+		maxPixels:      limits.DefaultImagePixels,
+		reprocessLimit: DefaultReprocessLimit,
 	}
 	for _, o := range opts {
 		o(s)
@@ -90,11 +108,15 @@ func New(receipts Receipts, files Files, idem Idempotency, opts ...Option) *Serv
 // Handler serves every route, for running the API as one server.
 func (s *Server) Handler() http.Handler {
 	all := map[string]http.HandlerFunc{
-		"POST /receipt":         s.upload,
-		"POST /receipt/uploads": s.createUpload,
-		"GET /receipt/{id}":     s.get,
-		"DELETE /receipt/{id}":  s.delete,
-		"GET /receipts":         s.list,
+		"POST /receipt":                s.upload,
+		"POST /receipt/uploads":        s.createUpload,
+		"GET /receipt/{id}":            s.get,
+		"DELETE /receipt/{id}":         s.delete,
+		"GET /receipts":                s.list,
+		"PATCH /receipt/{id}":          s.patch,
+		"POST /receipt/{id}/reprocess": s.reprocess,
+		"GET /settings":                s.getSettings,
+		"PUT /settings":                s.putSettings,
 	}
 	if s.hooks != nil {
 		maps.Copy(all, s.webhookRoutes())

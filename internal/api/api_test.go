@@ -136,7 +136,7 @@ func TestUploadContract(t *testing.T) {
 		{"file beside other fields", upload{parts: map[string][]byte{"note": []byte("hi"), "@file": pngBytes}}, 200, ""},
 	}
 	stored := func() int {
-		rs, _, err := e.receipts.List(context.Background(), "tenant-a", 100, "", "", time.Now())
+		rs, _, err := e.receipts.List(context.Background(), "tenant-a", receipt.ListQuery{Limit: 100}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +233,9 @@ func TestMethodNotAllowed(t *testing.T) {
 		method, path, allow string
 	}{
 		{"GET", "/receipt", "POST"},
-		{"PUT", "/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", "DELETE, GET"},
+		{"PUT", "/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b", "DELETE, GET, PATCH"},
+		{"GET", "/receipt/0193c1de-7c2a-7b1e-9a3b-1c2d3e4f5a6b/reprocess", "POST"},
+		{"POST", "/settings", "GET, PUT"},
 	}
 	for _, tt := range tests {
 		w := do(e.srv.Handler(), "t", httptest.NewRequest(tt.method, tt.path, nil))
@@ -375,7 +377,7 @@ func TestIdempotencyKey(t *testing.T) {
 		return do(h, "idem", r)
 	}
 	count := func() int {
-		rs, _, err := e.receipts.List(context.Background(), "idem", 100, "", "", time.Now())
+		rs, _, err := e.receipts.List(context.Background(), "idem", receipt.ListQuery{Limit: 100}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

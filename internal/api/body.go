@@ -21,13 +21,21 @@ type receiptBody struct {
 	Status           receipt.Status `json:"status"`
 	DetailsTruncated bool           `json:"detailsTruncated,omitempty"`
 	Fields           *fieldsBody    `json:"fields,omitempty"`
-	Engine           string         `json:"engine,omitempty"`
-	Timings          *timingsBody   `json:"timings,omitempty"`
-	Filename         string         `json:"filename,omitempty"`
-	ContentType      string         `json:"contentType"`
-	Size             int64          `json:"size"`
-	CreatedAt        time.Time      `json:"createdAt"`
-	UpdatedAt        time.Time      `json:"updatedAt"`
+	// Extracted and Corrections are present once a person corrected a
+	// field: what the service read, and which fields were set, when and
+	// with which key.
+	Extracted           *fieldsBody               `json:"extracted,omitempty"`
+	Corrections         map[string]correctionBody `json:"corrections,omitempty"`
+	CountryHint         string                    `json:"countryHint,omitempty"`
+	DuplicateOf         string                    `json:"duplicateOf,omitempty"`
+	PossibleDuplicateOf string                    `json:"possibleDuplicateOf,omitempty"`
+	Engine              string                    `json:"engine,omitempty"`
+	Timings             *timingsBody              `json:"timings,omitempty"`
+	Filename            string                    `json:"filename,omitempty"`
+	ContentType         string                    `json:"contentType"`
+	Size                int64                     `json:"size"`
+	CreatedAt           time.Time                 `json:"createdAt"`
+	UpdatedAt           time.Time                 `json:"updatedAt"`
 }
 
 func (s *Server) bodyOf(r *receipt.Receipt) receiptBody { return bodyAt(r, s.now()) }
@@ -47,6 +55,17 @@ func bodyAt(r *receipt.Receipt, now time.Time) receiptBody {
 		IsProcessing: r.Status == receipt.Processing || r.Status == receipt.Uploading,
 		Filename:     r.Filename, ContentType: r.ContentType, Size: r.Size,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Fields: fieldsOf(r.Fields),
+		CountryHint: r.CountryHint, DuplicateOf: r.DuplicateOf, PossibleDuplicateOf: r.PossibleDuplicateOf,
+	}
+	if len(r.Corrections) > 0 {
+		b.Extracted = fieldsOf(r.Extracted)
+		if b.Extracted == nil {
+			b.Extracted = &fieldsBody{}
+		}
+		b.Corrections = make(map[string]correctionBody, len(r.Corrections))
+		for name, c := range r.Corrections {
+			b.Corrections[name] = correctionBody{At: c.At, By: c.By}
+		}
 	}
 	if r.Status == receipt.Completed {
 		b.Engine, b.Timings = r.Engine, timingsOf(r.Timings)
@@ -58,6 +77,13 @@ func bodyAt(r *receipt.Receipt, now time.Time) receiptBody {
 		b.HasError, b.Error = true, receipt.ExtractionError
 	}
 	return b
+}
+
+// correctionBody says when a field was set, and with which key (its
+// prefix).
+type correctionBody struct {
+	At time.Time `json:"at"`
+	By string    `json:"by,omitempty"`
 }
 
 // timingsBody says, in milliseconds, where a finished receipt's processing

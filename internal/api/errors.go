@@ -44,6 +44,7 @@ var domainErrors = []struct {
 }{
 	{receipt.ErrNotFound, errReceiptNotFound},
 	{receipt.ErrConflict, &clientError{http.StatusConflict, "conflict"}},
+	{receipt.ErrBadCursor, errBadCursor},
 	// What a client gave is bounded before it is stored, so this is a bound
 	// missed; still the input's size, never a 500.
 	{receipt.ErrTooLarge, &clientError{http.StatusRequestEntityTooLarge, "receipt too large to store"}},

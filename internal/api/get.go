@@ -1,9 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/receipts-api/receipts/internal/receipt"
 )
 
 // GetHandler serves GET /receipt/{id}, the function GetFunction runs.
@@ -16,18 +19,32 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// A text too long for the table is stored beside the file; GET still
-	// answers with all of it (lists leave it out).
-	if rc.DetailsKey != "" {
-		text, err := s.files.Get(r.Context(), rc.DetailsKey)
-		if err != nil {
-			// Not the caller's mistake, even when the object is missing.
-			s.fail(w, r, fmt.Errorf("read text of receipt %s: %v", rc.ID, err))
-			return
-		}
-		rc.Details = string(text)
+	s.answer(w, r, http.StatusOK, rc)
+}
+
+// answer writes the receipt whole, as GET does, with its ETag.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, rc *receipt.Receipt) {
+	if err := s.loadText(r.Context(), rc); err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, fitAnswer(s.bodyOf(rc)))
+	w.Header().Set("ETag", rc.ETag())
+	writeJSON(w, status, fitAnswer(s.bodyOf(rc)))
+}
+
+// loadText reads a text too long for the table, which is stored beside
+// the file: a receipt is answered with all of it (lists leave it out).
+func (s *Server) loadText(ctx context.Context, rc *receipt.Receipt) error {
+	if rc.DetailsKey == "" {
+		return nil
+	}
+	text, err := s.files.Get(ctx, rc.DetailsKey)
+	if err != nil {
+		// Not the caller's mistake, even when the object is missing.
+		return fmt.Errorf("read text of receipt %s: %v", rc.ID, err)
+	}
+	rc.Details = string(text)
+	return nil
 }
 
 // fitAnswer cuts a receipt's text further, and says so, when escaping

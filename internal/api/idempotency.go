@@ -58,6 +58,15 @@ func Fingerprint(name string, data []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// fingerprint is Fingerprint with the upload's country hint, when it
+// has one: the same file sent with another hint is another request.
+func fingerprint(name, country string, data []byte) string {
+	if country == "" {
+		return Fingerprint(name, data)
+	}
+	return Fingerprint(name+"\x00country="+country, data)
+}
+
 // claim takes the key for this request. It returns the id of the receipt
 // the key's first request created, if there is one to replay.
 func (s *Server) claim(ctx context.Context, tenant, key, fp string) (replay string, err error) {

@@ -16,6 +16,20 @@ func WithTenant(ctx context.Context, tenant string) context.Context {
 	return context.WithValue(ctx, tenantKey{}, tenant)
 }
 
+type keyPrefixKey struct{}
+
+// WithKeyPrefix returns a context that carries the prefix of the caller's
+// API key, which corrections record; like the tenant, only the layer that
+// authenticated the request sets it.
+func WithKeyPrefix(ctx context.Context, prefix string) context.Context {
+	return context.WithValue(ctx, keyPrefixKey{}, prefix)
+}
+
+func keyPrefixFrom(ctx context.Context) string {
+	p, _ := ctx.Value(keyPrefixKey{}).(string)
+	return p
+}
+
 func tenantFrom(ctx context.Context) (string, bool) {
 	t, ok := ctx.Value(tenantKey{}).(string)
 	return t, ok && t != ""

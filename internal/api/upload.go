@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/receipts-api/receipts/internal/receipt"
 )
@@ -25,11 +26,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errUnauthorized)
 		return
 	}
-	name, data, err := readFile(w, r)
+	form, err := readForm(w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	name, data := form.name, form.data
 	contentType := receipt.Sniff(data)
 	if contentType == "" || !receipt.Wellformed(data, contentType) {
 		s.fail(w, r, errInvalidFormat)
@@ -40,13 +42,18 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errTooManyPixels(pixels))
 		return
 	}
+	country, ok := receipt.CountryHint(form.country)
+	if form.country != "" && !ok {
+		s.fail(w, r, errBadCountry)
+		return
+	}
 	key := r.Header.Get("Idempotency-Key")
 	if key != "" {
 		if !validIdempotencyKey(key) {
 			s.fail(w, r, errBadIdempotencyKey)
 			return
 		}
-		replay, err := s.claim(r.Context(), tenant, key, Fingerprint(name, data))
+		replay, err := s.claim(r.Context(), tenant, key, fingerprint(name, form.country, data))
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -57,7 +64,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rc, err := s.store(r, tenant, name, contentType, data, key)
+	rc, err := s.store(r, upload{tenant: tenant, name: name, contentType: contentType, data: data, country: country}, key)
 	if err != nil {
 		if key != "" {
 			if rerr := s.idem.ReleaseIdempotency(r.Context(), tenant, key); rerr != nil {
@@ -71,12 +78,21 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rc.ID)
 }
 
+// upload is what a POST /receipt brought: the caller's tenant, the file,
+// and the client's country hint.
+type upload struct {
+	tenant, name, contentType string
+	data                      []byte
+	country                   string
+}
+
 // store writes the file, then the record. The record's insert is what starts
 // processing, so it goes last: a crash in between leaves an orphan file, never
 // a record without its file. With an Idempotency-Key, the record and the
 // key's result are written together.
-func (s *Server) store(r *http.Request, tenant, name, contentType string, data []byte, key string) (*receipt.Receipt, error) {
+func (s *Server) store(r *http.Request, u upload, key string) (*receipt.Receipt, error) {
 	ctx := r.Context()
+	tenant, name, contentType, data := u.tenant, u.name, u.contentType, u.data
 	id, err := s.newID()
 	if err != nil {
 		return nil, fmt.Errorf("new receipt id: %w", err)
@@ -86,7 +102,7 @@ func (s *Server) store(r *http.Request, tenant, name, contentType string, data [
 	rc := &receipt.Receipt{
 		ID: id, Tenant: tenant, Status: receipt.Processing, Filename: name,
 		FileKey: receipt.FileKey(tenant, id), ContentType: contentType,
-		Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
+		Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), CountryHint: u.country,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if err := s.files.Put(ctx, rc.FileKey, data, contentType); err != nil {
@@ -105,39 +121,65 @@ func (s *Server) store(r *http.Request, tenant, name, contentType string, data [
 	return rc, nil
 }
 
-// readFile returns the name and bytes of the multipart part named "file",
-// reading no more than MaxUploadBytes of the body. Like the original service,
-// any request without such a file part, malformed ones included, is answered
-// "File not found in the request."
-func readFile(w http.ResponseWriter, r *http.Request) (string, []byte, error) {
+// form is what a POST /receipt's multipart body holds: the part named
+// "file" (its name and bytes) and the form value "country".
+type form struct {
+	name    string
+	data    []byte
+	country string
+}
+
+// maxCountryBytes is the most of a country form value read: any longer
+// one is no country code.
+const maxCountryBytes = 16
+
+// readForm reads the multipart body, no more than MaxUploadBytes of it.
+// Like the original service, any request without a file part named
+// "file", malformed ones included, is answered "File not found in the
+// request."
+func readForm(w http.ResponseWriter, r *http.Request) (form, error) {
+	var f form
 	if r.ContentLength > MaxUploadBytes {
-		return "", nil, errTooLarge
+		return f, errTooLarge
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", nil, errFileNotFound
+		return f, errFileNotFound
 	}
+	found := false
 	for {
 		part, err := mr.NextPart()
+		var tooLarge *http.MaxBytesError
+		if found && err != nil && !errors.As(err, &tooLarge) {
+			// The end, or a body malformed after its file, which is
+			// taken as it was before form values were read.
+			return f, nil
+		}
 		if err != nil {
-			return "", nil, bodyErr(err)
+			return f, bodyErr(err)
 		}
-		// A part without a filename is a form value, not a file.
-		if part.FormName() != "file" || part.FileName() == "" {
-			continue
+		switch {
+		case part.FormName() == "file" && part.FileName() != "" && !found:
+			// The name is stored with the receipt: bounded like any text a
+			// client gives, and checked before the file is read.
+			if !validFilename(part.FileName()) {
+				return f, errBadFilename
+			}
+			if f.data, err = io.ReadAll(part); err != nil {
+				return f, bodyErr(err)
+			}
+			f.name, found = part.FileName(), true
+		case part.FormName() == "country" && part.FileName() == "":
+			// A part without a filename is a form value, not a file.
+			b, err := io.ReadAll(io.LimitReader(part, maxCountryBytes+1))
+			if err != nil {
+				return f, bodyErr(err)
+			}
+			if f.country = strings.TrimSpace(string(b)); len(b) > maxCountryBytes {
+				f.country = "?" // no code: refused once the file is known good
+			}
 		}
-		// The name is stored with the receipt: bounded like any text a
-		// client gives, and checked before the file is read.
-		name := part.FileName()
-		if !validFilename(name) {
-			return "", nil, errBadFilename
-		}
-		data, err := io.ReadAll(part)
-		if err != nil {
-			return "", nil, bodyErr(err)
-		}
-		return name, data, nil
 	}
 }
 

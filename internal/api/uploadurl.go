@@ -19,6 +19,8 @@ type uploadRequest struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"contentType"`
 	Size        int64  `json:"size"`
+	// Country is the client's hint of where the receipt is from.
+	Country *string `json:"country"`
 }
 
 type uploadResponse struct {
@@ -60,7 +62,7 @@ func decodeUploadRequest(body io.Reader) (uploadRequest, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return req, fmt.Errorf("more after the object")
 	}
-	for name, into := range map[string]any{"filename": &req.Filename, "contentType": &req.ContentType, "size": &req.Size} {
+	for name, into := range map[string]any{"filename": &req.Filename, "contentType": &req.ContentType, "size": &req.Size, "country": &req.Country} {
 		if v, ok := fields[name]; ok {
 			if err := json.Unmarshal(v, into); err != nil {
 				return req, fmt.Errorf("%s: %w", name, err)
@@ -100,6 +102,14 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errBadUploadSize)
 		return
 	}
+	var country string
+	if req.Country != nil {
+		var ok bool
+		if country, ok = receipt.CountryHint(*req.Country); !ok {
+			s.fail(w, r, errBadCountry)
+			return
+		}
+	}
 	id, err := s.newID()
 	if err != nil {
 		s.fail(w, r, err)
@@ -108,7 +118,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) {
 	now := s.now().UTC()
 	rc := &receipt.Receipt{
 		ID: id, Tenant: tenant, Status: receipt.Uploading, Filename: req.Filename,
-		FileKey: receipt.UploadKey(tenant, id), ContentType: req.ContentType, Size: req.Size,
+		FileKey: receipt.UploadKey(tenant, id), ContentType: req.ContentType, Size: req.Size, CountryHint: country,
 		CreatedAt: now, UpdatedAt: now, UploadExpiresAt: now.Add(uploadURLTTL),
 	}
 	url, headers, err := s.files.PresignPut(r.Context(), rc.FileKey, rc.ContentType, rc.Size, uploadURLTTL)

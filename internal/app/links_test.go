@@ -16,7 +16,9 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 	)
 	// Packages only the processing functions (processor, dispatch, failed)
 	// need.
-	processing := []string{sdk + "sqs", sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", "gopkg.in/yaml.v3"}
+	// The locale profiles are parsed at init (several milliseconds): the
+	// API checks country hints against receipt.Countries instead.
+	processing := []string{sdk + "sqs", sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", module + "internal/locale", "gopkg.in/yaml.v3"}
 	tests := []struct {
 		function string
 		banned   []string
@@ -27,6 +29,10 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		{"delete", processing},
 		{"upload", processing},
 		{"uploadurl", processing},
+		{"patch", processing},
+		{"reprocess", processing},
+		{"getsettings", processing},
+		{"putsettings", processing},
 		{"openapi", []string{"github.com/aws/aws-sdk-go-v2/aws", sdk + "dynamodb", sdk + "s3"}},
 		{"webhookapi", processing},
 		// The webhook consumers queue and send; they read no document.

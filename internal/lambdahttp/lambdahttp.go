@@ -101,6 +101,9 @@ func withTenant(h http.Handler) http.Handler {
 			if t, ok := gw.Authorizer["tenant"].(string); ok && t != "" {
 				r = r.WithContext(api.WithTenant(r.Context(), t))
 			}
+			if p, ok := gw.Authorizer["keyPrefix"].(string); ok {
+				r = r.WithContext(api.WithKeyPrefix(r.Context(), p))
+			}
 		}
 		h.ServeHTTP(w, r)
 	})

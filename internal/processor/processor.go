@@ -20,14 +20,24 @@ import (
 	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/metrics"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/vendors"
 	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
-// Receipts reads receipts and records the outcome of processing.
+// Receipts reads receipts and records the outcome of processing; it also
+// answers what processing asks of the tenant's other records: its
+// settings, its receipts of the same file or the same purchase, its
+// vendor memory.
 type Receipts interface {
 	Get(ctx context.Context, tenant, id string) (*receipt.Receipt, error)
 	Complete(ctx context.Context, tenant, id string, res receipt.Result, now time.Time) error
 	Fail(ctx context.Context, tenant, id, reason string, now time.Time) error
+
+	Settings(ctx context.Context, tenant string) (receipt.Settings, error)
+	ReceiptsOfFile(ctx context.Context, tenant, sha256 string, n int) ([]string, error)
+	RecordFile(ctx context.Context, tenant, sha256, id string) error
+	SameReceipt(ctx context.Context, tenant string, f receipt.Fields, sha256 string) ([]string, error)
+	VendorEntries(ctx context.Context, tenant string, keys []vendors.Key) (map[vendors.Key]vendors.Entry, error)
 }
 
 // Files reads stored documents and stores texts too large for the table.
@@ -139,6 +149,10 @@ func (p *Processor) Process(ctx context.Context, job workqueue.Job) error {
 		return err
 	case r.skipped:
 		return nil
+	case r.copied:
+		log.InfoContext(ctx, "receipt completed as a duplicate", "ms", time.Since(r.start).Milliseconds())
+		p.record(job, r, "COMPLETED", "duplicate")
+		return nil
 	}
 	p.record(job, r, "COMPLETED", "none")
 	return nil
@@ -151,6 +165,7 @@ type run struct {
 	size     int
 	timings  receipt.Timings
 	skipped  bool // finished or deleted before this delivery
+	copied   bool // a duplicate's fields copied, not extracted
 }
 
 func (p *Processor) process(ctx context.Context, job workqueue.Job, r *run) error {
@@ -171,8 +186,32 @@ func (p *Processor) process(ctx context.Context, job workqueue.Job, r *run) erro
 		r.skipped = true
 		return nil
 	}
+	// Queued since it was uploaded, or since it was sent back to be
+	// processed again.
 	r.uploaded = rc.CreatedAt
-	r.timings.Queued = max(0, r.start.Sub(rc.CreatedAt))
+	if rc.Reprocessing() {
+		r.uploaded = rc.UpdatedAt
+	}
+	r.timings.Queued = max(0, r.start.Sub(r.uploaded))
+	first, err := p.firstOfFile(ctx, job, rc)
+	if err != nil {
+		return err
+	}
+	country, err := p.country(ctx, rc)
+	if err != nil {
+		return err
+	}
+	// The same file, read already: copied, unless the client now says it
+	// is from another country than it was read as.
+	if first != nil && first.Status == receipt.Completed && (country == "" || country == first.Fields.Country) {
+		out, err := p.copyOf(ctx, first)
+		if err != nil {
+			return err
+		}
+		r.copied = true
+		r.timings.Total = max(0, time.Since(r.start)+r.timings.Queued)
+		return p.complete(ctx, job, rc, out, r.timings)
+	}
 	t := time.Now()
 	doc, err := p.document(ctx, job, rc)
 	r.timings.Fetch, r.size = time.Since(t), len(doc)
@@ -180,14 +219,21 @@ func (p *Processor) process(ctx context.Context, job workqueue.Job, r *run) erro
 		return err
 	}
 	t = time.Now()
-	res, err := p.extract(ctx, job, doc)
+	res, err := p.extract(ctx, job, doc, country)
 	r.timings.Parse = res.ParseTime
 	r.timings.OCR = max(0, time.Since(t)-res.ParseTime)
 	if err != nil {
 		return err
 	}
+	out := outcome{text: res.Text, fields: res.Fields, engine: p.Engine}
+	if first != nil {
+		out.duplicateOf = first.ID
+	}
+	if err := p.review(ctx, rc, &out); err != nil {
+		return err
+	}
 	r.timings.Total = max(0, time.Since(r.start)+r.timings.Queued)
-	if err := p.complete(ctx, job, res, r.timings); err != nil {
+	if err := p.complete(ctx, job, rc, out, r.timings); err != nil {
 		return err
 	}
 	log.InfoContext(ctx, "receipt completed", "ms", time.Since(r.start).Milliseconds(), "textBytes", len(res.Text))
@@ -252,7 +298,7 @@ func (p *Processor) document(ctx context.Context, job workqueue.Job, rc *receipt
 // function's.
 var errDocTime = errors.New("document time limit")
 
-func (p *Processor) extract(ctx context.Context, job workqueue.Job, doc []byte) (extract.Result, error) {
+func (p *Processor) extract(ctx context.Context, job workqueue.Job, doc []byte, country string) (extract.Result, error) {
 	dctx := ctx
 	if p.limits.DocTime > 0 {
 		var cancel context.CancelFunc
@@ -260,7 +306,7 @@ func (p *Processor) extract(ctx context.Context, job workqueue.Job, doc []byte) 
 		defer cancel()
 	}
 	res, err := p.extractor.Extract(dctx, extract.Document{
-		Bytes: doc, ContentType: job.ContentType, Bucket: p.bucket, Key: job.FileKey, Received: p.now(),
+		Bytes: doc, ContentType: job.ContentType, Bucket: p.bucket, Key: job.FileKey, Received: p.now(), Country: country,
 	})
 	switch {
 	case err == nil:
@@ -276,10 +322,12 @@ func (p *Processor) extract(ctx context.Context, job workqueue.Job, doc []byte) 
 }
 
 // complete stores the result: the text in the item, or beside the file
-// when it is too long for an item.
-func (p *Processor) complete(ctx context.Context, job workqueue.Job, res extract.Result, timings receipt.Timings) error {
-	text, truncated := truncate(res.Text, p.limits.Details)
-	result := receipt.Result{Details: text, Fields: res.Fields, Engine: p.Engine, Timings: timings}
+// when it is too long for an item. A text an earlier processing stored
+// beside the file, which this one no longer needs, is removed.
+func (p *Processor) complete(ctx context.Context, job workqueue.Job, rc *receipt.Receipt, out outcome, timings receipt.Timings) error {
+	text, truncated := truncate(out.text, p.limits.Details)
+	result := receipt.Result{Details: text, Fields: out.fields, Extracted: out.extracted, Engine: out.engine, Timings: timings,
+		DuplicateOf: out.duplicateOf, PossibleDuplicateOf: out.possibleDuplicateOf}
 	offloaded := truncated || (p.limits.InlineDetails > 0 && len(text) > p.limits.InlineDetails)
 	if offloaded {
 		key := receipt.DetailsKey(job.Tenant, job.ID)
@@ -300,6 +348,11 @@ func (p *Processor) complete(ctx context.Context, job workqueue.Job, res extract
 		return fatal("too_large", "result too large to store: %v", err)
 	case err != nil:
 		return fmt.Errorf("complete receipt %s: %w", job.ID, err)
+	}
+	if !offloaded && rc.DetailsKey != "" {
+		if err := p.files.Delete(ctx, rc.DetailsKey); err != nil {
+			p.log.WarnContext(ctx, "orphaned text", "key", rc.DetailsKey, "err", err)
+		}
 	}
 	return nil
 }

@@ -20,18 +20,75 @@ import (
 	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/processor"
 	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/vendors"
 	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // receipts is an in-memory receipt store: receipts by id, and what was
-// written to them.
+// written to them; the tenant's settings, vendor memory and file markers
+// (one tenant).
 type receipts struct {
 	mu          sync.Mutex
 	byID        map[string]*receipt.Receipt
 	completeErr error
 	failErr     error
+	settings    receipt.Settings
+	vendors     map[vendors.Key]vendors.Entry
+	files       map[string][]string // ids by SHA-256, in the order recorded
+}
+
+func (r *receipts) Settings(context.Context, string) (receipt.Settings, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.settings, nil
+}
+
+func (r *receipts) ReceiptsOfFile(_ context.Context, _, sha string, n int) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := slices.Clone(r.files[sha])
+	slices.Sort(ids)
+	return ids[:min(n, len(ids))], nil
+}
+
+func (r *receipts) RecordFile(_ context.Context, _, sha, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.files == nil {
+		r.files = map[string][]string{}
+	}
+	if !slices.Contains(r.files[sha], id) {
+		r.files[sha] = append(r.files[sha], id)
+	}
+	return nil
+}
+
+func (r *receipts) SameReceipt(_ context.Context, _ string, f receipt.Fields, sha string) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	for id, rc := range r.byID {
+		g := rc.Fields
+		if rc.SHA256 != sha && g.Date == f.Date && g.Total == f.Total && receipt.FoldVendor(g.Vendor) == receipt.FoldVendor(f.Vendor) && f.Date != "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (r *receipts) VendorEntries(_ context.Context, _ string, keys []vendors.Key) (map[vendors.Key]vendors.Entry, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[vendors.Key]vendors.Entry{}
+	for _, k := range keys {
+		if e, ok := r.vendors[k]; ok {
+			out[k] = e
+		}
+	}
+	return out, nil
 }
 
 func (r *receipts) Get(_ context.Context, _, id string) (*receipt.Receipt, error) {
@@ -63,11 +120,17 @@ func (r *receipts) Complete(_ context.Context, _, id string, res receipt.Result,
 	return r.finish(id, func(rc *receipt.Receipt) {
 		rc.Status, rc.Details, rc.DetailsKey, rc.DetailsTruncated, rc.Fields = receipt.Completed, res.Details, res.DetailsKey, res.DetailsTruncated, res.Fields
 		rc.Engine, rc.Timings = res.Engine, res.Timings
+		rc.Extracted = res.Fields
+		if res.Extracted != nil {
+			rc.Extracted = *res.Extracted
+		}
+		rc.DuplicateOf, rc.PossibleDuplicateOf = res.DuplicateOf, res.PossibleDuplicateOf
+		rc.Attempts++
 	}, r.completeErr)
 }
 
 func (r *receipts) Fail(_ context.Context, _, id, reason string, _ time.Time) error {
-	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Error = receipt.Failed, reason }, r.failErr)
+	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Error = receipt.Failed, reason; rc.Attempts++ }, r.failErr)
 }
 
 // files is an in-memory object store; getErr fails every Get.
@@ -112,22 +175,33 @@ type extractor struct {
 	text  string
 	err   error
 	wait  bool
+	// fields are what it reads (a total of 9.00 when nil); countries the
+	// hint each extraction was given.
+	fields    *receipt.Fields
+	countries []string
 }
 
-func (e *extractor) Extract(ctx context.Context, _ extract.Document) (extract.Result, error) {
+func (e *extractor) Extract(ctx context.Context, d extract.Document) (extract.Result, error) {
 	e.mu.Lock()
 	e.calls++
+	e.countries = append(e.countries, d.Country)
+	f := receipt.Fields{Total: "9.00"}
+	if e.fields != nil {
+		f = *e.fields
+	}
 	e.mu.Unlock()
 	if e.wait {
 		<-ctx.Done()
 		return extract.Result{}, fmt.Errorf("tesseract: %w", ctx.Err())
 	}
-	return extract.Result{Text: e.text, Fields: receipt.Fields{Total: "9.00"}}, e.err
+	return extract.Result{Text: e.text, Fields: f}, e.err
 }
 
 const tenant = "t1"
 
-var doc = []byte("%PDF-1.4 a receipt %%EOF")
+// docOf is the document of receipt id: each its own file, so none is
+// another's duplicate unless a test makes it so.
+func docOf(id string) []byte { return []byte("%PDF-1.4 receipt " + id + " %%EOF") }
 
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
@@ -150,8 +224,8 @@ func newFixture(ids ...string) *fixture {
 	}
 	for _, id := range ids {
 		f.receipts.byID[id] = &receipt.Receipt{ID: id, Tenant: tenant, Status: receipt.Processing, FileKey: receipt.FileKey(tenant, id),
-			ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
-		f.files.objects[receipt.FileKey(tenant, id)] = doc
+			ContentType: receipt.PDF, Size: int64(len(docOf(id))), SHA256: sum(docOf(id))}
+		f.files.objects[receipt.FileKey(tenant, id)] = docOf(id)
 	}
 	f.p = processor.New(f.receipts, f.files, "bucket", f.ex, testLimits(100, 200), quiet)
 	return f
@@ -166,7 +240,7 @@ func testLimits(inline, details int) limits.Limits {
 }
 
 func job(id string) workqueue.Job {
-	return workqueue.Job{Tenant: tenant, ID: id, FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PDF, Size: int64(len(doc)), SHA256: sum(doc)}
+	return workqueue.Job{Tenant: tenant, ID: id, FileKey: receipt.FileKey(tenant, id), ContentType: receipt.PDF, Size: int64(len(docOf(id))), SHA256: sum(docOf(id))}
 }
 
 func id(n int) string { return fmt.Sprintf("0193c1de-7c2a-7b1e-9a3b-%012d", n) }

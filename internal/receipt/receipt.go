@@ -42,7 +42,26 @@ type Receipt struct {
 	DetailsKey string
 	// DetailsTruncated says the text was cut at the size limit.
 	DetailsTruncated bool
-	Fields           Fields
+	// Fields are what clients see: the engine's reading (Extracted) with
+	// the receipt's Corrections on top.
+	Fields Fields
+	// Extracted is what the engine read, kept beside the corrections.
+	Extracted Fields
+	// Corrections say which fields a person set, when and with which key,
+	// by the field's JSON name; their values are in Fields.
+	Corrections map[string]Correction
+	// CountryHint is the client's word on where the receipt is from (ISO
+	// 3166-1 alpha-2), given at upload or reprocessing; empty lets the
+	// tenant's default, else the receipt's evidence, decide.
+	CountryHint string
+	// DuplicateOf names the tenant's first receipt of the same file, whose
+	// fields were copied rather than extracted again;
+	// PossibleDuplicateOf an earlier receipt of another file with the same
+	// vendor, date and total (a photo and a scan of one receipt).
+	DuplicateOf, PossibleDuplicateOf string
+	// Version counts the receipt's writes: its ETag, so that a correction
+	// made on a stale reading is refused.
+	Version int64
 	// Engine is the extraction engine that read it (tesseract, textract).
 	Engine string
 	// Timings says where its processing time went, once finished.
@@ -51,6 +70,9 @@ type Receipt struct {
 	Attempts  int
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// FinishedAt is when processing last ended (COMPLETED or FAILED): a
+	// later UpdatedAt is a change of another kind (a correction).
+	FinishedAt time.Time
 	// UploadExpiresAt is when an UPLOADING receipt's upload URL expires.
 	UploadExpiresAt time.Time
 }
@@ -112,6 +134,10 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrTooLarge means a record is too large for the store to keep.
 	ErrTooLarge = errors.New("too large to store")
+	// ErrLimit means a bounded allowance (reprocessing a day) is used up.
+	ErrLimit = errors.New("over the limit")
+	// ErrBadCursor means a list cursor names no place in this list.
+	ErrBadCursor = errors.New("invalid cursor")
 )
 
 // FileKey is where a receipt's file is stored: one prefix per tenant, so a
@@ -161,7 +187,14 @@ type Result struct {
 	Details          string
 	DetailsKey       string
 	DetailsTruncated bool
-	Fields           Fields
-	Engine           string
-	Timings          Timings
+	// Fields are what clients see: Extracted with the receipt's
+	// corrections on top.
+	Fields Fields
+	// Extracted is what the engine read, when corrections make Fields
+	// differ from it; nil when Fields are the engine's reading.
+	Extracted *Fields
+	// DuplicateOf and PossibleDuplicateOf, as in Receipt.
+	DuplicateOf, PossibleDuplicateOf string
+	Engine                           string
+	Timings                          Timings
 }

@@ -119,7 +119,7 @@ func TestFilteredListIsBounded(t *testing.T) {
 			t.Fatalf("still paging after %d requests", page)
 		}
 		start := time.Now()
-		rs, next, err := s.List(ctx, tenant, 1, after, receipt.Failed, time.Now())
+		rs, next, err := s.List(ctx, tenant, receipt.ListQuery{Limit: 1, After: after, Status: receipt.Failed}, time.Now())
 		latencies = append(latencies, time.Since(start))
 		if err != nil {
 			t.Fatalf("page %d: %v", page, err)
@@ -188,7 +188,7 @@ func TestListPages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			meter.take()
-			rs, next, err := s.List(ctx, tenant, tt.limit, tt.after, tt.status, time.Now())
+			rs, next, err := s.List(ctx, tenant, receipt.ListQuery{Limit: tt.limit, After: tt.after, Status: tt.status}, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -44,27 +44,43 @@ func New(db *dynamodb.Client, table string, opts ...Option) *Store {
 
 // item is a receipt as it is laid out in the table (DESIGN §4).
 type item struct {
-	PK          string   `dynamodbav:"PK"`
-	SK          string   `dynamodbav:"SK"`
-	ID          string   `dynamodbav:"id"`
-	Tenant      string   `dynamodbav:"tenant"`
-	Status      string   `dynamodbav:"status"`
-	Filename    string   `dynamodbav:"filename,omitempty"`
-	FileKey     string   `dynamodbav:"fileKey"`
-	ContentType string   `dynamodbav:"contentType"`
-	Size        int64    `dynamodbav:"size"`
-	SHA256      string   `dynamodbav:"sha256"`
-	Details     string   `dynamodbav:"details,omitempty"`
-	DetailsKey  string   `dynamodbav:"detailsKey,omitempty"`
-	Truncated   bool     `dynamodbav:"detailsTruncated,omitempty"`
-	Fields      *fields  `dynamodbav:"fields,omitempty"`
-	Engine      string   `dynamodbav:"engine,omitempty"`
-	Timings     *timings `dynamodbav:"timings,omitempty"`
-	Error       string   `dynamodbav:"error,omitempty"`
-	Attempts    int      `dynamodbav:"attempts"`
-	CreatedAt   string   `dynamodbav:"createdAt"`
-	UpdatedAt   string   `dynamodbav:"updatedAt"`
-	UploadUntil string   `dynamodbav:"uploadExpiresAt,omitempty"`
+	PK          string  `dynamodbav:"PK"`
+	SK          string  `dynamodbav:"SK"`
+	ID          string  `dynamodbav:"id"`
+	Tenant      string  `dynamodbav:"tenant"`
+	Status      string  `dynamodbav:"status"`
+	Filename    string  `dynamodbav:"filename,omitempty"`
+	FileKey     string  `dynamodbav:"fileKey"`
+	ContentType string  `dynamodbav:"contentType"`
+	Size        int64   `dynamodbav:"size"`
+	SHA256      string  `dynamodbav:"sha256"`
+	Details     string  `dynamodbav:"details,omitempty"`
+	DetailsKey  string  `dynamodbav:"detailsKey,omitempty"`
+	Truncated   bool    `dynamodbav:"detailsTruncated,omitempty"`
+	Fields      *fields `dynamodbav:"fields,omitempty"`
+	// Extracted is the engine's reading, kept only while corrections make
+	// fields differ from it.
+	Extracted   *fields               `dynamodbav:"extracted,omitempty"`
+	Corrections map[string]correction `dynamodbav:"corrections,omitempty"`
+	CountryHint string                `dynamodbav:"countryHint,omitempty"`
+	DuplicateOf string                `dynamodbav:"duplicateOf,omitempty"`
+	PossibleDup string                `dynamodbav:"possibleDuplicateOf,omitempty"`
+	// Version counts writes (the receipt's ETag); items written before
+	// it was counted have none, read as 0.
+	Version int64 `dynamodbav:"version,omitempty"`
+	// Index keys and filter attributes, derived from the receipt's
+	// fields and file (see indexes.go).
+	ReceiptDate string                `dynamodbav:"receiptDate,omitempty"`
+	VendorKey   string                `dynamodbav:"vendorKey,omitempty"`
+	TotalValue  attributevalue.Number `dynamodbav:"totalValue,omitempty"`
+	Engine      string                `dynamodbav:"engine,omitempty"`
+	Timings     *timings              `dynamodbav:"timings,omitempty"`
+	Error       string                `dynamodbav:"error,omitempty"`
+	Attempts    int                   `dynamodbav:"attempts"`
+	CreatedAt   string                `dynamodbav:"createdAt"`
+	UpdatedAt   string                `dynamodbav:"updatedAt"`
+	FinishedAt  string                `dynamodbav:"finishedAt,omitempty"`
+	UploadUntil string                `dynamodbav:"uploadExpiresAt,omitempty"`
 }
 
 const timeLayout = time.RFC3339Nano
@@ -85,16 +101,28 @@ func key(tenant, id string) map[string]types.AttributeValue {
 	}
 }
 
+// toItem lays a receipt out as an item; a new receipt (version 0) is
+// written as version 1.
 func toItem(r *receipt.Receipt) item {
-	return item{
+	d := derive(r.Fields)
+	it := item{
 		PK: tenantPK(r.Tenant), SK: receiptSK(r.ID), ID: r.ID, Tenant: r.Tenant,
 		Status: string(r.Status), Filename: r.Filename, FileKey: r.FileKey,
 		ContentType: r.ContentType, Size: r.Size, SHA256: r.SHA256,
 		Details: r.Details, DetailsKey: r.DetailsKey, Truncated: r.DetailsTruncated, Fields: fieldsItem(r.Fields), Error: r.Error, Attempts: r.Attempts,
+		Engine: r.Engine, Timings: timingsItem(r.Timings),
+		Corrections: correctionsItem(r.Corrections), CountryHint: r.CountryHint,
+		DuplicateOf: r.DuplicateOf, PossibleDup: r.PossibleDuplicateOf, Version: max(r.Version, 1),
+		ReceiptDate: d.date, VendorKey: d.vendor, TotalValue: d.total,
 		CreatedAt:   r.CreatedAt.UTC().Format(timeLayout),
 		UpdatedAt:   r.UpdatedAt.UTC().Format(timeLayout),
+		FinishedAt:  formatOptional(r.FinishedAt),
 		UploadUntil: formatOptional(r.UploadExpiresAt),
 	}
+	if len(r.Corrections) > 0 {
+		it.Extracted = fieldsItem(r.Extracted)
+	}
+	return it
 }
 
 func formatOptional(t time.Time) string {
@@ -124,11 +152,20 @@ func receiptOf(it item) *receipt.Receipt {
 		Filename: it.Filename, FileKey: it.FileKey, ContentType: it.ContentType,
 		Size: it.Size, SHA256: it.SHA256, Details: it.Details, DetailsKey: it.DetailsKey, DetailsTruncated: it.Truncated, Fields: it.Fields.domain(), Error: it.Error,
 		Engine: it.Engine, Timings: it.Timings.domain(), Attempts: it.Attempts,
+		Corrections: it.corrections(), CountryHint: it.CountryHint,
+		DuplicateOf: it.DuplicateOf, PossibleDuplicateOf: it.PossibleDup, Version: it.Version,
+	}
+	r.Extracted = r.Fields
+	if it.Extracted != nil {
+		r.Extracted = it.Extracted.domain()
 	}
 	r.CreatedAt, _ = time.Parse(timeLayout, it.CreatedAt)
 	r.UpdatedAt, _ = time.Parse(timeLayout, it.UpdatedAt)
 	if it.UploadUntil != "" {
 		r.UploadExpiresAt, _ = time.Parse(timeLayout, it.UploadUntil)
+	}
+	if it.FinishedAt != "" {
+		r.FinishedAt, _ = time.Parse(timeLayout, it.FinishedAt)
 	}
 	return r
 }
@@ -136,7 +173,8 @@ func receiptOf(it item) *receipt.Receipt {
 // Create writes a new receipt. It never overwrites: an existing item with the
 // same key is ErrConflict.
 func (s *Store) Create(ctx context.Context, r *receipt.Receipt) error {
-	av, err := attributevalue.MarshalMap(toItem(r))
+	it := toItem(r)
+	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return fmt.Errorf("marshal receipt %s: %w", r.ID, err)
 	}
@@ -148,6 +186,7 @@ func (s *Store) Create(ctx context.Context, r *receipt.Receipt) error {
 	if err != nil {
 		return fmt.Errorf("create receipt %s: %w", r.ID, mapErr(err))
 	}
+	r.Version = it.Version
 	return nil
 }
 
@@ -177,32 +216,49 @@ func (s *Store) Get(ctx context.Context, tenant, id string) (*receipt.Receipt, e
 // COMPLETED, in one conditional write: a receipt that is no longer processing
 // (finished, failed or deleted) is receipt.ErrConflict, so a late or replayed
 // result never overwrites another. The text is in the item (res.Details) or,
-// too long for it, stored elsewhere (res.DetailsKey).
+// too long for it, stored elsewhere (res.DetailsKey); whatever an earlier
+// processing of the receipt left (its text, its error, its duplicates) is
+// replaced.
 func (s *Store) Complete(ctx context.Context, tenant, id string, res receipt.Result, now time.Time) error {
-	values := map[string]any{":done": string(receipt.Completed), ":now": now.UTC().Format(timeLayout)}
-	update := "SET #status = :done, #updatedAt = :now, #attempts = #attempts + :one"
-	set := func(attr string, v any) {
-		update += ", #" + attr + " = :" + attr
-		values[":"+attr] = v
+	u := newUpdate()
+	u.set("status", string(receipt.Completed))
+	u.set("updatedAt", now.UTC().Format(timeLayout))
+	u.set("finishedAt", now.UTC().Format(timeLayout))
+	u.sets = append(u.sets, "#attempts = #attempts + :one")
+	u.values[":one"] = 1
+	offloaded := res.DetailsKey != ""
+	u.setOrRemove("detailsKey", res.DetailsKey, offloaded)
+	u.setOrRemove("details", res.Details, !offloaded)
+	u.setOrRemove("detailsTruncated", true, res.DetailsTruncated)
+	u.setFields(res.Fields, res.Extracted)
+	u.setOrRemove("engine", res.Engine, res.Engine != "")
+	ti := timingsItem(res.Timings)
+	u.setOrRemove("timings", ti, ti != nil)
+	u.setOrRemove("duplicateOf", res.DuplicateOf, res.DuplicateOf != "")
+	u.setOrRemove("possibleDuplicateOf", res.PossibleDuplicateOf, res.PossibleDuplicateOf != "")
+	u.remove("error")
+	return s.write(ctx, tenant, id, u, "attribute_exists(PK) AND #status = :from", map[string]any{":from": string(receipt.Processing)})
+}
+
+// write applies u to the receipt if cond holds, else fails with
+// receipt.ErrConflict.
+func (s *Store) write(ctx context.Context, tenant, id string, u *update, cond string, condValues map[string]any) error {
+	expr, nm, values, err := u.input(cond, condValues)
+	if err != nil {
+		return fmt.Errorf("update receipt %s: %w", id, err)
 	}
-	if res.DetailsKey != "" {
-		set("detailsKey", res.DetailsKey)
-	} else {
-		set("details", res.Details)
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(tenant, id),
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  nm,
+		ExpressionAttributeValues: values,
+	})
+	if err != nil {
+		return fmt.Errorf("update receipt %s: %w", id, mapErr(err))
 	}
-	if res.DetailsTruncated {
-		set("detailsTruncated", true)
-	}
-	if fi := fieldsItem(res.Fields); fi != nil {
-		set("fields", fi)
-	}
-	if res.Engine != "" {
-		set("engine", res.Engine)
-	}
-	if ti := timingsItem(res.Timings); ti != nil {
-		set("timings", ti)
-	}
-	return s.finish(ctx, tenant, id, update, values)
+	return nil
 }
 
 // Fail marks a receipt FAILED with the reason, kept for operators; clients
@@ -210,7 +266,7 @@ func (s *Store) Complete(ctx context.Context, tenant, id string, res receipt.Res
 // receipt that is still processing.
 func (s *Store) Fail(ctx context.Context, tenant, id, reason string, now time.Time) error {
 	return s.finish(ctx, tenant, id,
-		"SET #status = :failed, #error = :reason, #updatedAt = :now, #attempts = #attempts + :one",
+		"SET #status = :failed, #error = :reason, #updatedAt = :now, #finishedAt = :now, #attempts = #attempts + :one",
 		map[string]any{":failed": string(receipt.Failed), ":reason": reason, ":now": now.UTC().Format(timeLayout)})
 }
 
@@ -226,7 +282,7 @@ func (s *Store) Uploaded(ctx context.Context, tenant, id, fileKey string, size i
 // FailUpload marks FAILED a receipt whose upload was refused.
 func (s *Store) FailUpload(ctx context.Context, tenant, id, reason string, now time.Time) error {
 	return s.transition(ctx, tenant, id, receipt.Uploading,
-		"SET #status = :failed, #error = :reason, #updatedAt = :now",
+		"SET #status = :failed, #error = :reason, #updatedAt = :now, #finishedAt = :now",
 		map[string]any{":failed": string(receipt.Failed), ":reason": reason, ":now": now.UTC().Format(timeLayout)})
 }
 
@@ -239,6 +295,8 @@ func (s *Store) finish(ctx context.Context, tenant, id, update string, values ma
 // with receipt.ErrConflict.
 func (s *Store) transition(ctx context.Context, tenant, id string, from receipt.Status, update string, values map[string]any) error {
 	values[":from"] = string(from)
+	values[":versionStep"] = 1
+	update += " ADD #version :versionStep"
 	av, err := attributevalue.MarshalMap(values)
 	if err != nil {
 		return fmt.Errorf("marshal update of receipt %s: %w", id, err)
@@ -289,4 +347,15 @@ func mapErr(err error) error {
 		}
 	}
 	return err
+}
+
+// Item is the item r is stored as (a new receipt's first version), for
+// tools that write receipts in bulk with BatchWriteItem, such as a test
+// seeding thousands: Create writes one at a time, under its condition.
+func Item(r *receipt.Receipt) (map[string]types.AttributeValue, error) {
+	av, err := attributevalue.MarshalMap(toItem(r))
+	if err != nil {
+		return nil, fmt.Errorf("marshal receipt %s: %w", r.ID, err)
+	}
+	return av, nil
 }

@@ -207,7 +207,7 @@ func TestListFiltersByTheStatusClientsSee(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.status), func(t *testing.T) {
-			rs, next, err := s.List(ctx, tenant, 10, "", tt.status, now)
+			rs, next, err := s.List(ctx, tenant, receipt.ListQuery{Limit: 10, Status: tt.status}, now)
 			if err != nil {
 				t.Fatalf("List: %v", err)
 			}

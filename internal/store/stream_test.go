@@ -39,6 +39,7 @@ func TestKeyFromStreamKeys(t *testing.T) {
 
 func TestReceiptFromImage(t *testing.T) {
 	want := newReceipt(t, "t1")
+	want.Version = 1 // a new receipt's first write
 	img, err := store.Image(want)
 	if err != nil {
 		t.Fatal(err)

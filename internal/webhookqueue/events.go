@@ -98,6 +98,11 @@ func (e *Events) eventOf(rec events.DynamoDBEventRecord) (event, bool, error) {
 		if err != nil {
 			return event{}, false, nil
 		}
+		if !rc.FinishedAt.IsZero() && !rc.FinishedAt.Equal(rc.UpdatedAt) {
+			// Finished earlier: this write is a correction, not an end
+			// of processing.
+			return event{}, false, nil
+		}
 		switch rc.Status {
 		case receipt.Completed:
 			ev.typ = webhook.ReceiptCompleted

@@ -164,3 +164,25 @@ func TestRequestedDeliveriesGoToTheQueue(t *testing.T) {
 		t.Errorf("with the queue down: %+v, want the record failed", resp)
 	}
 }
+
+// TestCorrectionsAreNoEvents: a write to a finished receipt that is not
+// the end of its processing (a correction: updatedAt after finishedAt)
+// sends nothing; the end of a processing (the two equal) does.
+func TestCorrectionsAreNoEvents(t *testing.T) {
+	hook := endpoint("a", webhook.EventTypes...)
+	s := newMemStore(hook)
+	ev := webhookqueue.NewEvents(s, &memQueue{}, render, quiet)
+	finished := record(t, "f1", "MODIFY", "a", "COMPLETED", "text")
+	finished.Change.NewImage["finishedAt"] = events.NewStringAttribute("2026-01-02T03:04:06Z")
+	corrected := record(t, "c1", "MODIFY", "a", "COMPLETED", "text")
+	corrected.Change.NewImage["finishedAt"] = events.NewStringAttribute("2026-01-02T03:04:05Z")
+	correctedFailed := record(t, "c2", "MODIFY", "a", "FAILED", "")
+	correctedFailed.Change.NewImage["finishedAt"] = events.NewStringAttribute("2026-01-02T03:04:05Z")
+	batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{finished, corrected, correctedFailed}}
+	if resp, err := ev.Handle(context.Background(), batch); err != nil || len(resp.BatchItemFailures) > 0 {
+		t.Fatalf("handle: %v %v", resp, err)
+	}
+	if len(s.deliveries) != 1 {
+		t.Errorf("%d deliveries, want 1: for the end of processing only", len(s.deliveries))
+	}
+}

@@ -78,12 +78,23 @@ func (c *client) upload(t *testing.T, field, filename string, data []byte) (int,
 // and returns its status and body.
 func (c *client) send(t *testing.T, method, path, contentType string, body io.Reader) (int, string) {
 	t.Helper()
+	status, b, _ := c.sendWith(t, method, path, contentType, body, nil)
+	return status, b
+}
+
+// sendWith is send with the given request headers, returning the
+// answer's headers too.
+func (c *client) sendWith(t *testing.T, method, path, contentType string, body io.Reader, header map[string]string) (int, string, http.Header) {
+	t.Helper()
 	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	if c.key != "" {
 		req.Header.Set("Authorization", "Bearer "+c.key)
@@ -98,7 +109,7 @@ func (c *client) send(t *testing.T, method, path, contentType string, body io.Re
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 204 && !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
 	}
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), resp.Header
 }
 
 // TestLocalStack runs the real function binaries behind the local API and

@@ -1,0 +1,21 @@
+// Command patch is the PATCH /receipt/{id} function.
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/receipts-api/receipts/internal/api"
+	"github.com/receipts-api/receipts/internal/app"
+	"github.com/receipts-api/receipts/internal/lambdahttp"
+)
+
+func main() {
+	deps, err := app.FromEnv()
+	if err != nil {
+		slog.Error("init", "err", err)
+		os.Exit(1)
+	}
+	srv := api.New(deps.Receipts, deps.Files, deps.Receipts)
+	lambdahttp.Start(srv.PatchHandler())
+}
