@@ -28,6 +28,7 @@ func main() {
 	receipts := store.New(awsclient.DynamoDB(cfg), table)
 
 	d := workqueue.NewDeadLetters(receipts, workqueue.NewStream(cfg), slog.Default())
+	d.Retry = workqueue.NewBackoff(workqueue.SQSClient(cfg), slog.Default())
 
 	lambda.Start(d.Handle)
 }
