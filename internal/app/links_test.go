@@ -14,8 +14,8 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		sdk    = "github.com/aws/aws-sdk-go-v2/service/"
 		module = "github.com/receipts-api/receipts/"
 	)
-	// Packages only the processing functions (processor, dispatch, failed)
-	// need.
+	// Packages only the processing functions (processor, dispatch, failed,
+	// sweep) need.
 	processing := []string{sdk + "sqs", sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", "gopkg.in/yaml.v3"}
 	tests := []struct {
 		function string
@@ -28,6 +28,7 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		{"upload", processing},
 		{"uploadurl", processing},
 		{"openapi", []string{"github.com/aws/aws-sdk-go-v2/aws", sdk + "dynamodb", sdk + "s3"}},
+		{"sweep", []string{sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", module + "internal/api", "gopkg.in/yaml.v3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function, func(t *testing.T) {

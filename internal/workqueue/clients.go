@@ -15,15 +15,10 @@ import (
 // NewSQS returns the work queue at url, reached with cfg (or the endpoint
 // AWS_ENDPOINT_URL_SQS names).
 func NewSQS(cfg aws.Config, url string) SQS {
-	return SQS{Client: SQSClient(cfg), URL: url}
-}
-
-// SQSClient returns an SQS client for cfg (or the endpoint
-// AWS_ENDPOINT_URL_SQS names).
-func SQSClient(cfg aws.Config) *sqs.Client {
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+	client := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
 		o.BaseEndpoint = awsclient.Endpoint("SQS")
 	})
+	return SQS{Client: client, URL: url}
 }
 
 // NewStream returns a reader of the table's stream, reached with cfg (or the

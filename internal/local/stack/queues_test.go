@@ -357,7 +357,7 @@ func TestVisibilityAndDelay(t *testing.T) {
 // functions do, checksums of the bodies included.
 func TestSQSEndpoint(t *testing.T) {
 	qs := testQueues()
-	srv, endpoint, err := qs.serveSQS()
+	srv, endpoint, err := qs.serveSQS(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +410,7 @@ func TestSQSEndpoint(t *testing.T) {
 // visibility timeouts through the SDK, as the functions do.
 func TestSQSEndpointTimersAndGroups(t *testing.T) {
 	qs := testQueues()
-	srv, endpoint, err := qs.serveSQS()
+	srv, endpoint, err := qs.serveSQS(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -63,50 +64,63 @@ type sqsError struct {
 }
 
 // serveSQS starts the endpoint on a free loopback port and returns its URL.
-func (qs *queues) serveSQS() (*http.Server, string, error) {
+// hook, if not nil, is called around each request: before it is served and
+// after (its answer not yet sent); when it says to drop the request, it is
+// not served, or its answer not sent, and its connection is closed.
+func (qs *queues) serveSQS(hook func(r *http.Request, body []byte, served bool) (drop bool)) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", fmt.Errorf("listen for SQS: %w", err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(qs.serveHTTP)}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { qs.serveHTTP(w, r, hook) })}
 	go func() { _ = srv.Serve(ln) }()
 	return srv, "http://" + ln.Addr().String(), nil
 }
 
-func (qs *queues) serveHTTP(w http.ResponseWriter, r *http.Request) {
+func (qs *queues) serveHTTP(w http.ResponseWriter, r *http.Request, hook func(*http.Request, []byte, bool) bool) {
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
 	var req sqsRequest
 	if !ok || r.Method != http.MethodPost {
 		writeSQSError(w, &sqsError{"InvalidAction", "AWS.SimpleQueueService.InvalidAction", "not an SQS JSON request"})
 		return
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil {
 		writeSQSError(w, &sqsError{"InvalidParameterValue", "InvalidParameterValue", "malformed request body"})
 		return
 	}
+	if hook != nil && hook(r, body, false) {
+		panic(http.ErrAbortHandler)
+	}
 	var (
-		out any
-		err *sqsError
+		out  any
+		serr *sqsError
 	)
 	switch op {
 	case "SendMessage":
-		out, err = qs.sendMessage(req)
+		out, serr = qs.sendMessage(req)
 	case "SendMessageBatch":
-		out, err = qs.sendMessageBatch(req)
+		out, serr = qs.sendMessageBatch(req)
 	case "ChangeMessageVisibility":
-		out, err = qs.changeMessageVisibility(req)
+		out, serr = qs.changeMessageVisibility(req)
 	case "ChangeMessageVisibilityBatch":
-		out, err = qs.changeMessageVisibilityBatch(req)
+		out, serr = qs.changeMessageVisibilityBatch(req)
 	case "GetQueueUrl":
 		if _, ok := qs.byName(req.QueueName); !ok {
-			err = errNoQueue
+			serr = errNoQueue
 		}
 		out = map[string]string{"QueueUrl": qs.url(req.QueueName)}
 	default:
-		err = &sqsError{"UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", op + " is not supported by the local stack"}
+		serr = &sqsError{"UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", op + " is not supported by the local stack"}
 	}
-	if err != nil {
-		writeSQSError(w, err)
+	if hook != nil && hook(r, body, true) {
+		panic(http.ErrAbortHandler)
+	}
+	if serr != nil {
+		writeSQSError(w, serr)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")

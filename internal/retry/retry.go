@@ -1,4 +1,8 @@
-package workqueue
+// Package retry brings back soon, but not all at once, the SQS messages that
+// failed for a reason that may pass: each is hidden for a growing, jittered
+// delay by its receive count (ChangeMessageVisibility), rather than for its
+// queue's visibility timeout.
+package retry
 
 import (
 	"context"
@@ -12,26 +16,36 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/receipts-api/receipts/internal/awsclient"
 )
 
-// RetrySteps is how long a message that failed for a reason that may pass
+// SQS returns an SQS client for cfg (or the endpoint AWS_ENDPOINT_URL_SQS
+// names).
+func SQS(cfg aws.Config) *sqs.Client {
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		o.BaseEndpoint = awsclient.Endpoint("SQS")
+	})
+}
+
+// Steps is how long a message that failed for a reason that may pass
 // stays hidden, by its receive count: after its first receive about 5 s,
 // after its second 30 s, after its third 2 minutes, after any later one 10
 // minutes. The likeliest such failure is a burst over a service's quota
 // (Textract's default TPS is small): a message must come back soon, but not
 // in step with the others that failed with it, nor every few seconds while
 // a dependency stays down.
-var RetrySteps = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
+var Steps = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
 
-// retryJitter spreads each step over ±25% at random, so messages that failed
+// jitter spreads each step over ±25% at random, so messages that failed
 // together do not come back together.
-const retryJitter = 0.25
+const jitter = 0.25
 
-// RetryDelay is how long a message received receives times stays hidden
-// after failing: its step of RetrySteps, jittered by r, a number in [0, 1).
-func RetryDelay(receives int, r float64) time.Duration {
-	step := RetrySteps[min(max(receives, 1), len(RetrySteps))-1]
-	return time.Duration(float64(step) * (1 - retryJitter + 2*retryJitter*r))
+// Delay is how long a message received receives times stays hidden after
+// failing: its step of Steps, jittered by r, a number in [0, 1).
+func Delay(receives int, r float64) time.Duration {
+	step := Steps[min(max(receives, 1), len(Steps))-1]
+	return time.Duration(float64(step) * (1 - jitter + 2*jitter*r))
 }
 
 // visibilityChanger is the SQS call Backoff makes.
@@ -40,7 +54,7 @@ type visibilityChanger interface {
 }
 
 // Backoff hides messages that failed for a passing reason for their retry
-// delay (RetryDelay), with ChangeMessageVisibility, so they come back then
+// delay (Delay), with ChangeMessageVisibility, so they come back then
 // rather than after the queue's visibility timeout. A consumer calls Retry
 // before reporting the message as a batch item failure.
 type Backoff struct {
@@ -59,7 +73,7 @@ func NewBackoff(client visibilityChanger, log *slog.Logger) *Backoff {
 // timeout, later than it should but no less surely; that is logged.
 func (b *Backoff) Retry(ctx context.Context, msg events.SQSMessage) time.Duration {
 	receives, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
-	delay := RetryDelay(receives, b.rand())
+	delay := Delay(receives, b.rand())
 	url, err := QueueURL(msg.EventSourceARN)
 	if err == nil {
 		_, err = b.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{

@@ -1,28 +1,24 @@
-package workqueue
+package retry
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-func TestRetryDelay(t *testing.T) {
+func TestDelay(t *testing.T) {
 	for _, tc := range []struct {
 		receives int
 		want     time.Duration
 	}{{0, 5 * time.Second}, {1, 5 * time.Second}, {2, 30 * time.Second}, {3, 2 * time.Minute}, {4, 10 * time.Minute}, {9, 10 * time.Minute}} {
-		lo, mid, hi := RetryDelay(tc.receives, 0), RetryDelay(tc.receives, 0.5), RetryDelay(tc.receives, 0.999999)
+		lo, mid, hi := Delay(tc.receives, 0), Delay(tc.receives, 0.5), Delay(tc.receives, 0.999999)
 		if mid != tc.want {
 			t.Errorf("receive %d: middle delay %s, want %s", tc.receives, mid, tc.want)
 		}
@@ -82,30 +78,5 @@ func TestQueueURL(t *testing.T) {
 		if got != want || (want == "") != (err != nil) {
 			t.Errorf("QueueURL(%q) = %q, %v; want %q", arn, got, err, want)
 		}
-	}
-}
-
-// TestSendGroupsByTenant: every work message carries its tenant as its
-// MessageGroupId, which makes the queue fair between tenants.
-func TestSendGroupsByTenant(t *testing.T) {
-	var got struct {
-		Entries []struct{ Id, MessageGroupId string }
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
-			t.Error(err)
-		}
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		_, _ = io.WriteString(w, `{"Successful":[],"Failed":[]}`)
-	}))
-	defer srv.Close()
-	q := SQS{Client: sqs.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")},
-		func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL) }), URL: "https://sqs.us-east-1.amazonaws.com/1/work"}
-	jobs := []Job{{Tenant: "acme", ID: "a"}, {Tenant: "globex", ID: "b"}}
-	if _, err := q.Send(context.Background(), jobs); err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Entries) != 2 || got.Entries[0].MessageGroupId != "acme" || got.Entries[1].MessageGroupId != "globex" {
-		t.Errorf("entries %+v, want each with its tenant as MessageGroupId", got.Entries)
 	}
 }
