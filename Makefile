@@ -10,6 +10,8 @@ STATICCHECK  := $(BIN)/staticcheck
 BENCHSTAT    := $(BIN)/benchstat
 PORT         ?= 3000
 WATCH        ?= true
+RESET        ?=
+EXTRACTIONS  ?= 0
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-srp tesseract-ocr-srp-latn poppler-utils
 export GOFLAGS := -buildvcs=false
@@ -19,9 +21,9 @@ export GOFLAGS := -buildvcs=false
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-dev: deps ## start the local stack (API on :$(PORT)), rebuilding a function when its sources change (WATCH=false: don't); Ctrl-C stops it
+dev: deps ## start the local stack (API on :$(PORT)), keeping its data in .local/data (RESET=1: start empty), rebuilding a function when its sources change (WATCH=false: don't); Ctrl-C stops it
 	@go build -o $(BIN)/local ./cmd/local
-	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH)
+	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH) --extractions $(EXTRACTIONS) $(if $(RESET),--reset)
 
 # Tests that need DynamoDB Local (Java), Tesseract, Poppler, ../shared or the
 # whole local stack carry the build tag `integration`: `make unit` leaves them

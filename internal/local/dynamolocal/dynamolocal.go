@@ -89,7 +89,12 @@ func StartWith(ctx context.Context, jar string, opts Options) (*Server, error) {
 	if _, err := exec.LookPath("java"); err != nil {
 		return nil, fmt.Errorf("java is not installed: DynamoDB Local needs Java 17 or later")
 	}
+	var err error
 	if opts.DataDir != "" {
+		// Java runs in the jar's folder.
+		if opts.DataDir, err = filepath.Abs(opts.DataDir); err != nil {
+			return nil, err
+		}
 		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("DynamoDB Local's data folder: %w", err)
 		}

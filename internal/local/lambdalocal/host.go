@@ -154,7 +154,7 @@ func (h *Host) acquire(ctx context.Context) (*instance, bool, error) {
 		if h.running < h.fn.MaxConcurrency {
 			h.running++
 			h.count++
-			gen, id := h.gen, fmt.Sprintf("%s-%d", h.fn.Name, h.count)
+			gen, id := h.gen, fmt.Sprintf("%s%s%d", h.fn.Name, instanceSep, h.count)
 			h.mu.Unlock()
 			in, err := startInstance(&h.fn, id, h.logs)
 			if err != nil {
@@ -346,15 +346,20 @@ func (h *Host) instance(id string) *instance {
 	return nil
 }
 
+// instanceSep joins a function's name and an instance's number into the
+// instance's name, "ProcessorFunctionInstance3": an access key id, which
+// DynamoDB Local wants of letters and digits only.
+const instanceSep = "Instance"
+
 // InstanceOf names the instance that made a request signed with the access
 // key id, and its function: each instance has its own access key id, as each
 // is told to sign with its name. ok is false for a key no instance has.
 func InstanceOf(accessKeyID string) (function, id string, ok bool) {
-	i := strings.LastIndexByte(accessKeyID, '-')
+	i := strings.LastIndex(accessKeyID, instanceSep)
 	if i <= 0 {
 		return "", "", false
 	}
-	if _, err := strconv.Atoi(accessKeyID[i+1:]); err != nil {
+	if n, err := strconv.Atoi(accessKeyID[i+len(instanceSep):]); err != nil || n < 1 {
 		return "", "", false
 	}
 	return accessKeyID[:i], accessKeyID, true

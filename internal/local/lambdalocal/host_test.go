@@ -116,8 +116,8 @@ func TestEnvironment(t *testing.T) {
 		t.Errorf("env = %v", out)
 	}
 	fn, id, ok := lambdalocal.InstanceOf(out["key"].(string))
-	if !ok || fn != "Echo" || id != "Echo-1" {
-		t.Errorf("access key id %v names function %q, instance %q (%v); want Echo, Echo-1", out["key"], fn, id, ok)
+	if !ok || fn != "Echo" || id != "EchoInstance1" {
+		t.Errorf("access key id %v names function %q, instance %q (%v); want Echo, EchoInstance1", out["key"], fn, id, ok)
 	}
 }
 
@@ -131,26 +131,26 @@ func TestKill(t *testing.T) {
 		errs <- err
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for h.PID("Echo-1") == 0 {
+	for h.PID("EchoInstance1") == 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("instance Echo-1 never started")
+			t.Fatal("instance EchoInstance1 never started")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond) // into its sleep
-	if !h.Kill("Echo-1") {
-		t.Fatal("Kill found no instance Echo-1")
+	if !h.Kill("EchoInstance1") {
+		t.Fatal("Kill found no instance EchoInstance1")
 	}
 	var fe *lambdalocal.FunctionError
 	if err := <-errs; !errors.As(err, &fe) || fe.Type != "Runtime.ExitError" {
 		t.Errorf("killed invocation: %v, want Runtime.ExitError", err)
 	}
-	if h.Kill("Echo-9") {
+	if h.Kill("EchoInstance9") {
 		t.Error("Kill found an instance that never ran")
 	}
 	_, out, err := invoke(t, h, `{"action":"env"}`)
-	if err != nil || out["key"] != "Echo-2" {
-		t.Errorf("after the kill: %v, %v; want a new instance, Echo-2", out, err)
+	if err != nil || out["key"] != "EchoInstance2" {
+		t.Errorf("after the kill: %v, %v; want a new instance, EchoInstance2", out, err)
 	}
 }
 

@@ -125,6 +125,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.BuildDir == "" {
 		cfg.BuildDir = filepath.Join(cfg.Root, ".local", "build")
 	}
+	if cfg.DataDir != "" {
+		if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	logs := newLineWriter(cfg.Logs)
 	s := &Stack{root: cfg.Root, buildDir: cfg.BuildDir, dataDir: cfg.DataDir, hosts: map[string]*lambdalocal.Host{},
 		fns: map[string]lambdalocal.Function{}, logs: logs, crash: cfg.Crash,
