@@ -370,7 +370,12 @@ func (s *Stack) serveAPI(addr string) error {
 		return fmt.Errorf("listen for the API on %s: %w", addr, err)
 	}
 	gw := apigateway.New(api, routes, s, slog.New(slog.NewTextHandler(s.logs.prefixed("api"), nil)))
-	s.api = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	handler, err := newThrottle(s.Template, api, routes, gw)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	s.api = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	s.APIURL = "http://" + ln.Addr().String()
 	go func() { _ = s.api.Serve(ln) }()
 	return nil

@@ -12,8 +12,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
@@ -45,6 +48,8 @@ func newKey(t *testing.T, st *stack.Stack, tenant string) string {
 // makes its own, so what a request carries never depends on another test.
 type client struct {
 	base, key string
+	// throttled counts the answers that were 429, each sent again.
+	throttled atomic.Int64
 }
 
 // newClient makes a key for tenant and a client that sends it.
@@ -74,9 +79,34 @@ func (c *client) upload(t *testing.T, field, filename string, data []byte) (int,
 }
 
 // send makes a request to path, checks its answer against docs/openapi.yaml
-// and returns its status and body.
+// and returns its status and body. A request the API throttles (429, the
+// template's stage throttling) is sent again after its Retry-After, as a
+// client should; the 429 is checked against the contract too.
 func (c *client) send(t *testing.T, method, path, contentType string, body io.Reader) (int, string) {
 	t.Helper()
+	var data []byte
+	if body != nil {
+		var err error
+		if data, err = io.ReadAll(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		status, out, wait := c.sendOnce(t, method, path, contentType, data)
+		if status != http.StatusTooManyRequests || attempt == 20 {
+			return status, out
+		}
+		c.throttled.Add(1)
+		time.Sleep(wait)
+	}
+}
+
+func (c *client) sendOnce(t *testing.T, method, path, contentType string, data []byte) (int, string, time.Duration) {
+	t.Helper()
+	var body io.Reader
+	if data != nil {
+		body = bytes.NewReader(data)
+	}
 	req, err := http.NewRequest(method, c.base+path, body)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +127,8 @@ func (c *client) send(t *testing.T, method, path, contentType string, body io.Re
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 204 && !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
 	}
-	return resp.StatusCode, string(b)
+	wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+	return resp.StatusCode, string(b), time.Duration(max(wait, 1)) * time.Second
 }
 
 // TestLocalStack runs the real function binaries behind the local API and
