@@ -57,6 +57,7 @@ bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
 	go test -run '^$$' -bench 'ExtractPeakMemory' -benchtime 1x -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	go test -run '^$$' -bench 'Extract$$' -benchtime 42x -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	go test -run '^$$' -bench 'Throughput' -benchtime 1x -count 2 -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
+	go test -run '^$$' -bench 'Load' -benchtime 1x -count 2 -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	@$(BENCHSTAT) $(LOCAL)/bench.txt
 
 accuracy: deps ## field accuracy of the Tesseract extractor on ../shared/receipts/sroie, tuning and validation parts
