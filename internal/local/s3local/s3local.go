@@ -56,40 +56,47 @@ func (s *Server) OnRequest(f func(r *http.Request, served bool) (drop bool)) {
 }
 
 // serve runs h with the request hook around it, and calls onCreate after
-// each successful object PUT, and after each completed multipart upload.
+// each successful object PUT, and after each completed multipart upload:
+// also when the hook drops the answer, as the object was created all the
+// same.
 func (s *Server) serve(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		hook, notify := s.onRequest, s.onCreate
 		s.mu.Unlock()
-		code := http.StatusOK
 		if hook == nil {
 			rec := &status{ResponseWriter: w, code: http.StatusOK}
 			h.ServeHTTP(rec, r)
-			code = rec.code
-		} else {
-			if hook(r, false) {
-				panic(http.ErrAbortHandler)
-			}
-			held := &heldResponse{header: http.Header{}, code: http.StatusOK}
-			h.ServeHTTP(held, r)
-			if hook(r, true) {
-				panic(http.ErrAbortHandler)
-			}
-			held.send(w)
-			code = held.code
-		}
-		q := r.URL.Query()
-		created := (r.Method == http.MethodPut && !q.Has("partNumber") && r.Header.Get("X-Amz-Copy-Source") == "") ||
-			(r.Method == http.MethodPost && q.Has("uploadId"))
-		if !created || code != http.StatusOK {
+			created(r, rec.code, notify)
 			return
 		}
-		bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-		if ok && key != "" && notify != nil {
-			notify(bucket, key, r.ContentLength)
+		if hook(r, false) {
+			panic(http.ErrAbortHandler)
+		}
+		held := &heldResponse{header: http.Header{}, code: http.StatusOK}
+		h.ServeHTTP(held, r)
+		drop := hook(r, true)
+		if !drop {
+			held.send(w)
+		}
+		created(r, held.code, notify)
+		if drop {
+			panic(http.ErrAbortHandler)
 		}
 	})
+}
+
+// created tells notify of the object a request created, if it did.
+func created(r *http.Request, code int, notify func(bucket, key string, size int64)) {
+	q := r.URL.Query()
+	put := (r.Method == http.MethodPut && !q.Has("partNumber") && r.Header.Get("X-Amz-Copy-Source") == "") ||
+		(r.Method == http.MethodPost && q.Has("uploadId"))
+	if !put || code != http.StatusOK || notify == nil {
+		return
+	}
+	if bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); ok && key != "" {
+		notify(bucket, key, r.ContentLength)
+	}
 }
 
 type status struct {
