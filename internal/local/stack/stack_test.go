@@ -294,12 +294,13 @@ func TestLocalStack(t *testing.T) {
 				}
 			})
 		}
-		// The functions fed by queues and notifications: a dead letter and
-		// a landed upload, both for a receipt that does not exist, are
-		// handled without an error and without a retry.
+		// The functions fed by queues and notifications: a dead letter, a
+		// landed upload and an object to sweep, all for a receipt that
+		// does not exist, are handled without an error and without a retry.
 		for _, tt := range []struct{ file, function string }{
 			{"dead-letter.json", "FailedFunction"},
 			{"s3-upload-landed.json", "UploadedFunction"},
+			{"sweep-object-created.json", "SweepFunction"},
 		} {
 			t.Run(tt.file, func(t *testing.T) {
 				event, err := os.ReadFile(filepath.Join(root, "events", tt.file))

@@ -21,6 +21,12 @@ const (
 )
 
 func (s *Stack) superviseDynamo(ctx context.Context) {
+	s.superviseDynamoWith(ctx, maxDynamoRestarts)
+}
+
+// superviseDynamoWith restarts DynamoDB Local at most budget times within
+// restartWindow.
+func (s *Stack) superviseDynamoWith(ctx context.Context, budget int) {
 	var restarts []time.Time
 	for {
 		select {
@@ -39,16 +45,23 @@ func (s *Stack) superviseDynamo(ctx context.Context) {
 			}
 		}
 		restarts = append(recent, now)
-		if len(restarts) > maxDynamoRestarts {
-			s.fail(fmt.Errorf("DynamoDB Local exited %d times within %s; not restarting it. Its last output:\n%s",
-				len(restarts), restartWindow, s.Dynamo.Output()))
+		if len(restarts) > budget {
+			s.fail(fmt.Errorf("DynamoDB Local exited %d times within %s, more than the %d restarts allowed; not restarting it. Its last output:\n%s",
+				len(restarts), restartWindow, budget, s.Dynamo.Output()))
 			return
 		}
 		s.log.Warn("DynamoDB Local exited; restarting it", "endpoint", s.Dynamo.Endpoint, "output", lastLine(s.Dynamo.Output()))
 		if err := s.restartDynamo(ctx); err != nil {
-			if ctx.Err() == nil {
-				s.fail(fmt.Errorf("DynamoDB Local exited and did not start again: %w", err))
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.Dynamo.Exited():
+				// It died again while starting: one more death to count.
+				s.log.Warn("DynamoDB Local exited while restarting", "err", err)
+				continue
+			default:
 			}
+			s.fail(fmt.Errorf("DynamoDB Local exited and did not start again: %w", err))
 			return
 		}
 		if s.dataDir == "" {
