@@ -158,7 +158,8 @@ func startChild(t *testing.T, data, build string) (stackChild, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childDataEnv+"="+data, childBuildEnv+"="+build)
-	cmd.Stderr = testLog{t}
+	logs := &logBuffer{}
+	cmd.Stderr = logs
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +170,9 @@ func startChild(t *testing.T, data, build string) (stackChild, *exec.Cmd) {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("the child stack's output:\n%s", logs.since(0))
+		}
 	})
 	lines := make(chan string, 1)
 	go func() {
