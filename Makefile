@@ -84,7 +84,7 @@ build-%Function:
 deploy: ## build and deploy with the SAM CLI (needs AWS credentials)
 	sam build && sam deploy $(if $(ENV),--config-env $(ENV),)
 
-clean: ## remove builds and installed tools
+clean: ## remove builds, installed tools and the local stack's data (.local)
 	rm -rf .local .aws-sam bin
 
 deps: ## install what the local stack and tests need: DynamoDB Local, Tesseract, Poppler

@@ -307,6 +307,46 @@ func TestVisibilityAndDelay(t *testing.T) {
 		}
 	})
 
+	t.Run("a consumer changes the visibility of what it received, by the event's receipt handle", func(t *testing.T) {
+		qs := testQueues()
+		qs.timeScale = 720 // the queue's 720 s visibility runs as 1 s
+		qs.sendWith("Work", "a", sendOptions{group: "tenant-a"})
+		var mu sync.Mutex
+		var got []events.SQSMessage
+		invoke := func(_ context.Context, _ string, payload []byte) ([]byte, error) {
+			var ev events.SQSEvent
+			if err := json.Unmarshal(payload, &ev); err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			got = append(got, ev.Records...)
+			first := len(got) == 1
+			mu.Unlock()
+			if first {
+				// As the processor does before failing it: 36 s is 50 ms here.
+				if err := qs.changeVisibility("Work", ev.Records[0].ReceiptHandle, 36*time.Second); err != nil {
+					t.Error(err)
+				}
+				return []byte(`{"batchItemFailures":[{"itemIdentifier":"` + ev.Records[0].MessageId + `"}]}`), nil
+			}
+			return []byte(`{"batchItemFailures":[]}`), nil
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { qs.consume(ctx, sqsSource{function: "F", queue: "Work", batchSize: 1, itemErrors: true, concurrency: 1}, invoke); close(done) }()
+		defer func() { cancel(); <-done }()
+		start := time.Now()
+		waitFor(t, "the message again", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
+		if took := time.Since(start); took > 600*time.Millisecond {
+			t.Errorf("came back after %s, want the 50 ms its consumer set, not the queue's 1 s", took)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if got[0].Attributes["MessageGroupId"] != "tenant-a" || got[1].Attributes["ApproximateReceiveCount"] != "2" || got[0].ReceiptHandle == got[1].ReceiptHandle {
+			t.Errorf("deliveries %+v, want the group, a second receive, a new receipt handle", got)
+		}
+	})
+
 	t.Run("only a message in flight can change, by its current handle", func(t *testing.T) {
 		qs := testQueues()
 		qs.send("Work", "a")
