@@ -333,7 +333,10 @@ func TestVisibilityAndDelay(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { qs.consume(ctx, sqsSource{function: "F", queue: "Work", batchSize: 1, itemErrors: true, concurrency: 1}, invoke); close(done) }()
+		go func() {
+			qs.consume(ctx, sqsSource{function: "F", queue: "Work", batchSize: 1, itemErrors: true, concurrency: 1}, invoke)
+			close(done)
+		}()
 		defer func() { cancel(); <-done }()
 		start := time.Now()
 		waitFor(t, "the message again", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
