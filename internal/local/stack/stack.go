@@ -55,7 +55,7 @@ type Config struct {
 	Watch bool
 	// DataDir keeps the stack's data across restarts: DynamoDB Local's
 	// tables (DataDir/dynamodb), S3's objects (DataDir/s3.db) and the
-	// stream poller's place in the stream (DataDir/stream.json). Empty
+	// stream pollers' places in the stream (DataDir/stream-*.json). Empty
 	// keeps everything in memory, gone when the stack stops.
 	DataDir string
 	// Extractions caps how many invocations of the functions that extract
@@ -107,7 +107,6 @@ type Stack struct {
 	stop         context.CancelFunc
 	loops        sync.WaitGroup
 
-	closing  chan struct{}
 	failOnce sync.Once
 	failed   chan struct{}
 	err      error
@@ -133,8 +132,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	logs := newLineWriter(cfg.Logs)
 	s := &Stack{root: cfg.Root, buildDir: cfg.BuildDir, dataDir: cfg.DataDir, hosts: map[string]*lambdalocal.Host{},
 		fns: map[string]lambdalocal.Function{}, logs: logs, crash: cfg.Crash,
-		log:     slog.New(slog.NewTextHandler(logs.prefixed("local"), nil)),
-		closing: make(chan struct{}), failed: make(chan struct{})}
+		log:    slog.New(slog.NewTextHandler(logs.prefixed("local"), nil)),
+		failed: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -419,11 +418,6 @@ func (s *Stack) fail(err error) {
 
 // Close stops everything the stack started.
 func (s *Stack) Close() {
-	select {
-	case <-s.closing:
-	default:
-		close(s.closing)
-	}
 	if s.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = s.api.Shutdown(ctx)
