@@ -111,8 +111,10 @@ type poller struct {
 	backoff time.Duration
 
 	// checkpointFile, if set, keeps the checkpoints across restarts of the
-	// stack, as Lambda keeps an event source mapping's.
+	// stack, as Lambda keeps an event source mapping's; savedStream is the
+	// stream they were kept for.
 	checkpointFile string
+	savedStream    string
 
 	streamArn  string
 	checkpoint map[string]string // shard id -> last sequence number handled
@@ -172,6 +174,7 @@ func (p *poller) loadCheckpoints() {
 		return
 	}
 	maps.Copy(p.checkpoint, saved.Checkpoint)
+	p.savedStream = saved.StreamArn
 }
 
 // saveCheckpoints keeps the checkpoints for the next run, replacing the
@@ -202,6 +205,11 @@ func (p *poller) pass(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("table %s has no stream", p.src.table)
 		}
 		p.streamArn = *out.Table.LatestStreamArn
+		if p.savedStream != "" && p.savedStream != p.streamArn {
+			// The table was made anew: its new stream starts from scratch.
+			p.checkpoint, p.closed = map[string]string{}, map[string]bool{}
+		}
+		p.savedStream = p.streamArn
 	}
 	shards, err := p.shards(ctx)
 	if err != nil {
