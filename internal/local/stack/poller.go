@@ -148,9 +148,9 @@ func (p *poller) run(ctx context.Context) {
 			failures = 0
 		}
 		switch {
-		case err != nil:
+		case failures > 0:
 			sleep(ctx, min(pollInterval<<min(failures-1, 5), maxPollBackoff))
-		case n == 0:
+		case n == 0 || err != nil:
 			sleep(ctx, pollInterval)
 		}
 	}
