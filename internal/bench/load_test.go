@@ -51,10 +51,11 @@ func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
 		lat := &latencies{by: map[string][]time.Duration{}, statuses: map[int]int{}}
 		start := time.Now()
-		// The bare stores are timed while the clients run, so both share
-		// the machine with the same extractions.
-		bareDone := make(chan *latencies, 1)
-		go func() { bareDone <- bareStores(b, st, clients, each, imgs) }()
+		// The bare stores are timed while the clients run, as they are
+		// used: puts first, then reads every 250 ms until the clients are
+		// done, so both share the machine with the same work.
+		bareDone, stop := make(chan *latencies, 1), make(chan struct{})
+		go func() { bareDone <- bareStores(b, st, clients, each, imgs, stop) }()
 		var wg sync.WaitGroup
 		for i := range clients {
 			key := benchKey(b, st, fmt.Sprintf("load-%02d", i))
@@ -72,6 +73,7 @@ func BenchmarkLoad(b *testing.B) {
 		}
 		wg.Wait()
 		took := time.Since(start)
+		close(stop)
 		bare := <-bareDone
 		fmt.Printf("load: %d clients x %d receipts in %s; answers by status %v\n", clients, each, took.Round(time.Millisecond), lat.statuses)
 		reportAs(b, "upload-p50", "upload under 20 clients p50", "ms", percentile(lat.by["upload"], 0.5), percentile(bare.by["upload"], 0.5))
@@ -138,8 +140,9 @@ func loadWait(b *testing.B, lat *latencies, base, key, id string) {
 }
 
 // bareStores times what the API's upload and GET do at their core, with
-// the same clients at once: a PutObject and a PutItem, then GetItems.
-func bareStores(b *testing.B, st *stack.Stack, clients, each int, imgs [][]byte) *latencies {
+// as many clients at once: a PutObject and a PutItem per receipt, then a
+// GetItem of each client's receipts in turn every 250 ms until stop.
+func bareStores(b *testing.B, st *stack.Stack, clients, each int, imgs [][]byte, stop <-chan struct{}) *latencies {
 	lat := &latencies{by: map[string][]time.Duration{}, statuses: map[int]int{}}
 	files := s3.NewFromConfig(stack.AWSConfig(), func(o *s3.Options) {
 		o.BaseEndpoint, o.UsePathStyle = aws.String(st.S3.Endpoint), true
@@ -152,6 +155,7 @@ func bareStores(b *testing.B, st *stack.Stack, clients, each int, imgs [][]byte)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var items []map[string]types.AttributeValue
 			for j := range each {
 				key := fmt.Sprintf("bare-%02d/%03d", i, j)
 				item := map[string]types.AttributeValue{
@@ -167,14 +171,20 @@ func bareStores(b *testing.B, st *stack.Stack, clients, each int, imgs [][]byte)
 					return
 				}
 				lat.add("upload", time.Since(start), 200)
-				for range 5 {
-					start := time.Now()
-					if _, err := st.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: item, ConsistentRead: aws.Bool(true)}); err != nil {
-						b.Error(err)
-						return
-					}
-					lat.add("get", time.Since(start), 200)
+				items = append(items, item)
+			}
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				case <-time.After(250 * time.Millisecond):
 				}
+				start := time.Now()
+				if _, err := st.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: items[n%len(items)], ConsistentRead: aws.Bool(true)}); err != nil {
+					b.Error(err)
+					return
+				}
+				lat.add("get", time.Since(start), 200)
 			}
 		}()
 	}
