@@ -30,10 +30,12 @@ dev: deps ## start the local stack (API on :$(PORT)), keeping its data in .local
 # out, `make test` (what CI runs) runs everything, and vet and staticcheck
 # check both builds so tagged files never rot. The fuzz runs shrink a new
 # input for at most a second, so a 10-second run spends its time fuzzing
-# rather than minimizing one large input.
+# rather than minimizing one large input. The tests that run in parallel
+# (-parallel 8) start stacks of their own and spend most of their time
+# waiting on queue timers, crashes and restarts, not on the cores.
 test: deps tools ## install what is missing, then run every test, unit and integration, against the real local services
 	@$(MAKE) -s lint
-	go test -race -count=1 -timeout 15m -tags integration ./...
+	go test -race -count=1 -timeout 15m -parallel 8 -tags integration ./...
 	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s -fuzzminimizetime=1s ./internal/api
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s -fuzzminimizetime=1s ./internal/extract
 	go test -run='^$$' -fuzz=FuzzPreparePage -fuzztime=10s -fuzzminimizetime=1s ./internal/extract

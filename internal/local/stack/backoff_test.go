@@ -59,6 +59,7 @@ func (f *fakeTextract) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // receipt completes well within the work queue's visibility timeout, 720 s,
 // here 40 s, after which a failed message would come back without it.
 func TestThrottledTextractRetriesSoon(t *testing.T) {
+	t.Parallel() // its own stack
 	answer, err := os.ReadFile(filepath.Join(testenv.Root(t), "internal", "extract", "testdata", "textract", "analyze-expense-receipt.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -68,6 +68,7 @@ const crashTimeScale = 60
 // steps run at once, each as its own tenant; DynamoDB Local's own death
 // comes last, as it fails every tenant's calls while it restarts.
 func TestCrashes(t *testing.T) {
+	t.Parallel() // its own stack; mostly waiting for timers
 	rules := &crashRules{}
 	logs := &logBuffer{}
 	st, err := stack.Start(context.Background(), stack.Config{

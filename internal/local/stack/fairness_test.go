@@ -58,7 +58,7 @@ func timing(body map[string]any, name string) time.Duration {
 func TestFairUnderVolume(t *testing.T) {
 	st, _ := sharedStack(t)
 	a, b := newClient(t, st, "volume-a"), newClient(t, st, "volume-b")
-	aDocs := sroie(t, "225.jpg", "258.jpg")
+	aDocs := sroie(t, "225.jpg")
 	bDoc := sroie(t, "000.jpg")[0]
 
 	idleB, body := b.timeToDone(t, bDoc)

@@ -31,6 +31,7 @@ import (
 // there and ends COMPLETED or FAILED, and files and records agree. The test
 // binary runs each stack as a child process (runStackChild).
 func TestStackKilledAndRestarted(t *testing.T) {
+	t.Parallel() // its own stacks
 	data, build := t.TempDir(), t.TempDir()
 	first, cmd := startChild(t, data, build)
 	c := &client{base: first.API, key: first.Key}

@@ -23,6 +23,7 @@ import (
 // often than the stack restarts it stops the stack, with the reason, rather
 // than leaving an API that answers 500 forever.
 func TestDynamoThatKeepsDyingStopsTheStack(t *testing.T) {
+	t.Parallel() // its own DynamoDB Local
 	root, err := filepath.Abs("../../..")
 	if err != nil {
 		t.Fatal(err)
