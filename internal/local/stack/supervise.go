@@ -79,7 +79,19 @@ func (s *Stack) restartDynamo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return dynamolocal.CreateTables(ctx, s.DB, tables)
+	// A Java just started may still turn calls away on a busy machine.
+	for attempt := 1; ; attempt++ {
+		err = dynamolocal.CreateTables(ctx, s.DB, tables)
+		select {
+		case <-s.Dynamo.Exited():
+			return err
+		default:
+		}
+		if err == nil || attempt == 5 || ctx.Err() != nil {
+			return err
+		}
+		sleep(ctx, time.Second)
+	}
 }
 
 // lastLine is the last non-empty line of a process's output.
