@@ -55,9 +55,9 @@ func (f *fakeTextract) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TestThrottledTextractRetriesSoon: a fake Textract throttles the first 24
 // calls (the SDK itself tries each call three times). The receipts' work
 // messages fail on their first receives and come back after their back-off
-// (about 5 s, then 30 s, ...), which this stack runs 18 times faster: every
+// (about 5 s, then 30 s, ...), which this stack runs 9 times faster: every
 // receipt completes well within the work queue's visibility timeout, 720 s,
-// here 40 s, after which a failed message would come back without it.
+// here 80 s, after which a failed message would come back without it.
 func TestThrottledTextractRetriesSoon(t *testing.T) {
 	t.Parallel() // its own stack
 	answer, err := os.ReadFile(filepath.Join(testenv.Root(t), "internal", "extract", "testdata", "textract", "analyze-expense-receipt.json"))
@@ -67,7 +67,7 @@ func TestThrottledTextractRetriesSoon(t *testing.T) {
 	fake := &fakeTextract{throttle: 24, answer: answer}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	const timeScale = 18
+	const timeScale = 9
 	visibility := 720 * time.Second / timeScale
 	logs := &logBuffer{}
 	st := ownStackWith(t, logs, timeScale, map[string]map[string]string{
