@@ -10,6 +10,8 @@ STATICCHECK  := $(BIN)/staticcheck
 BENCHSTAT    := $(BIN)/benchstat
 PORT         ?= 3000
 WATCH        ?= true
+RESET        ?=
+EXTRACTIONS  ?= 0
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 # Tesseract and the language packs of the countries receipts are read for
 # (internal/locale), Poppler for PDFs, and the decoders of the image
@@ -23,19 +25,21 @@ export GOFLAGS := -buildvcs=false
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-dev: deps ## start the local stack (API on :$(PORT)), rebuilding a function when its sources change (WATCH=false: don't); Ctrl-C stops it
+dev: deps ## start the local stack (API on :$(PORT)), keeping its data in .local/data (RESET=1: start empty), rebuilding a function when its sources change (WATCH=false: don't); Ctrl-C stops it
 	@go build -o $(BIN)/local ./cmd/local
-	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH)
+	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH) --extractions $(EXTRACTIONS) $(if $(RESET),--reset)
 
 # Tests that need DynamoDB Local (Java), Tesseract, Poppler, ../shared or the
 # whole local stack carry the build tag `integration`: `make unit` leaves them
 # out, `make test` (what CI runs) runs everything, and vet and staticcheck
 # check both builds so tagged files never rot. The fuzz runs shrink a new
 # input for at most a second, so a 10-second run spends its time fuzzing
-# rather than minimizing one large input.
+# rather than minimizing one large input. The tests that run in parallel
+# (-parallel 8) start stacks of their own and spend most of their time
+# waiting on queue timers, crashes and restarts, not on the cores.
 test: deps tools ## install what is missing, then run every test, unit and integration, against the real local services
 	@$(MAKE) -s lint
-	go test -race -count=1 -timeout 15m -tags integration ./...
+	go test -race -count=1 -timeout 15m -parallel 8 -tags integration ./...
 	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s -fuzzminimizetime=1s ./internal/api
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s -fuzzminimizetime=1s ./internal/parse
 	go test -run='^$$' -fuzz=FuzzImage -fuzztime=10s -fuzzminimizetime=1s ./internal/prepare
@@ -59,6 +63,7 @@ bench: deps tools ## benchmarks: ours against a baseline, same run, as ratios
 	go test -run '^$$' -bench 'ExtractPeakMemory' -benchtime 1x -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	go test -run '^$$' -bench 'Extract$$' -benchtime 42x -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	go test -run '^$$' -bench 'Throughput' -benchtime 1x -count 2 -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
+	go test -run '^$$' -bench 'Load' -benchtime 1x -count 2 -timeout 30m ./internal/bench | tee -a $(LOCAL)/bench.txt
 	@$(BENCHSTAT) $(LOCAL)/bench.txt
 
 accuracy: deps ## field accuracy of the Tesseract extractor on every labelled set in ../shared/receipts, tuning and validation parts (DEGRADE=bed,photo: on degraded copies)
@@ -90,7 +95,7 @@ ENV ?= default
 deploy: ## build and deploy with the SAM CLI (needs AWS credentials): ENV=default (Textract), tesseract (Tesseract in a container image: needs Docker) or prod
 	sam build --config-env $(ENV) && sam deploy --config-env $(ENV)
 
-clean: ## remove builds and installed tools
+clean: ## remove builds, installed tools and the local stack's data (.local)
 	rm -rf .local .aws-sam bin
 
 deps: ## install what the local stack and tests need: DynamoDB Local, Tesseract and its language packs, Poppler, the image decoders

@@ -2,7 +2,8 @@
 // needed: DynamoDB Local, an in-process S3, and every function of
 // template.yaml behind a local API Gateway and the Lambda Runtime API.
 //
-//	local start [--port 3000] [--watch=false]       run the stack until interrupted
+//	local start [--port 3000] [--watch=false] [--data .local/data] [--reset] [--extractions N]
+//	                                                run the stack until interrupted
 //	local invoke <FunctionLogicalId> --event <file> run one function with an event
 package main
 
@@ -40,7 +41,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: local start [--port N] [--env-vars FILE] [--watch=false]\n       local invoke FUNCTION --event FILE [--env-vars FILE]")
+	fmt.Fprintln(os.Stderr, "usage: local start [--port N] [--env-vars FILE] [--watch=false] [--data DIR] [--reset] [--extractions N]\n       local invoke FUNCTION --event FILE [--env-vars FILE]")
 	os.Exit(2)
 }
 
@@ -50,7 +51,15 @@ func start(args []string) error {
 	port := fs.Int("port", 3000, "port the API listens on")
 	envVars := fs.String("env-vars", "", "SAM env-vars JSON file (default env.json)")
 	watch := fs.Bool("watch", true, "rebuild and reload a function when its Go sources or embedded files change")
+	data := fs.String("data", filepath.Join(".local", "data"), "folder that keeps the tables, files and keys across restarts (empty: memory only)")
+	reset := fs.Bool("reset", false, "delete the data folder first, to start empty")
+	extractions := fs.Int("extractions", 0, "most documents extracted at once (0: one per core)")
 	_ = fs.Parse(args)
+	if *reset && *data != "" {
+		if err := os.RemoveAll(*data); err != nil {
+			return fmt.Errorf("reset: %w", err)
+		}
+	}
 
 	// Stop when interrupted, terminated, or when whatever started us (make)
 	// goes away, so no process outlives `make dev`.
@@ -61,6 +70,7 @@ func start(args []string) error {
 	fmt.Fprintln(os.Stderr, "starting the local stack...")
 	st, err := stack.Start(ctx, stack.Config{
 		Root: ".", EnvFile: *envVars, APIAddr: fmt.Sprintf("%s:%d", *host, *port), Watch: *watch,
+		DataDir: *data, Extractions: *extractions,
 	})
 	if err != nil {
 		return err
@@ -79,16 +89,29 @@ Receipts API running at %[1]s
   S3              %[3]s
   SQS             %[5]s
   API key         %[4]s  (tenant "dev"; also in .local/dev-api-key)
+  Data            %[7]s
 
   KEY=$(cat .local/dev-api-key)
   curl -H "Authorization: Bearer $KEY" -F file=@receipt.jpg %[1]s/receipt
   curl -H "Authorization: Bearer $KEY" %[1]s/receipt/<id>
 
 %[6]sCtrl-C stops everything.
-`, st.APIURL, st.Dynamo.Endpoint, st.S3.Endpoint, key, st.SQSEndpoint, watching(*watch))
-	<-ctx.Done()
-	fmt.Fprintln(os.Stderr, "stopping...")
-	return nil
+`, st.APIURL, st.Dynamo.Endpoint, st.S3.Endpoint, key, st.SQSEndpoint, watching(*watch), keeping(*data))
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(os.Stderr, "stopping...")
+		return nil
+	case <-st.Done():
+		return fmt.Errorf("the local stack stopped: %w", st.Err())
+	}
+}
+
+// keeping is what the banner says of the data.
+func keeping(dir string) string {
+	if dir == "" {
+		return "in memory, gone when the stack stops"
+	}
+	return dir + " (kept across restarts; make dev RESET=1 starts empty)"
 }
 
 // watching is what the banner says of rebuilding on change.

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,11 +29,39 @@ func newClient(base, key string) *client {
 type apiError struct {
 	Status  int
 	Message string
+	// RetryAfter is how long the answer asks to wait before trying again.
+	RetryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d: %s", e.Status, e.Message) }
 
-func (c *client) do(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
+// maxThrottled is how many times a request the API throttled (429) is sent
+// again, each after the Retry-After it was given.
+const maxThrottled = 5
+
+// do sends a request, its body made by body (nil for none) each time it is
+// sent, and decodes a 2xx answer into out. A 429 is sent again after its
+// Retry-After, up to maxThrottled times.
+func (c *client) do(ctx context.Context, method, path, contentType string, body func() io.Reader, out any) error {
+	for attempt := 0; ; attempt++ {
+		var r io.Reader
+		if body != nil {
+			r = body()
+		}
+		err := c.send(ctx, method, path, contentType, r, out)
+		var e *apiError
+		if !errors.As(err, &e) || e.Status != http.StatusTooManyRequests || attempt == maxThrottled {
+			return err
+		}
+		select {
+		case <-time.After(e.RetryAfter):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *client) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return err
@@ -56,12 +86,22 @@ func (c *client) do(ctx context.Context, method, path, contentType string, body 
 		if json.Unmarshal(b, &e) != nil || e.Error == "" {
 			e.Error = strings.TrimSpace(string(b))
 		}
-		return &apiError{Status: resp.StatusCode, Message: e.Error}
+		return &apiError{Status: resp.StatusCode, Message: e.Error, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	}
 	if out != nil && len(b) > 0 {
 		return json.Unmarshal(b, out)
 	}
 	return nil
+}
+
+// retryAfter reads a Retry-After of seconds: one second when absent or
+// unreadable, at most a minute.
+func retryAfter(v string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	return time.Duration(min(n, 60)) * time.Second
 }
 
 // receiptJSON is a receipt as the API returns it.
@@ -77,7 +117,9 @@ func (c *client) uploadDirect(ctx context.Context, name string, data []byte, pro
 	_, _ = w.Write(data)
 	_ = mw.Close()
 	var id string
-	err = c.do(ctx, "POST", "/receipt", mw.FormDataContentType(), withProgress(body, int64(body.Len()), progress), &id)
+	err = c.do(ctx, "POST", "/receipt", mw.FormDataContentType(), func() io.Reader {
+		return withProgress(bytes.NewReader(body.Bytes()), int64(body.Len()), progress)
+	}, &id)
 	return id, err
 }
 
@@ -87,7 +129,7 @@ func (c *client) uploadPresigned(ctx context.Context, name, contentType string, 
 		UUID, UploadURL, Method string
 		Headers                 map[string]string
 	}
-	if err := c.do(ctx, "POST", "/receipt/uploads", "application/json", bytes.NewReader(req), &ticket); err != nil {
+	if err := c.do(ctx, "POST", "/receipt/uploads", "application/json", func() io.Reader { return bytes.NewReader(req) }, &ticket); err != nil {
 		return "", err
 	}
 	put, err := http.NewRequestWithContext(ctx, ticket.Method, ticket.UploadURL, withProgress(bytes.NewReader(data), int64(len(data)), progress))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -59,7 +60,7 @@ func (c *client) addWebhook(ctx context.Context, u string, events []string, desc
 	}
 	body, _ := json.Marshal(map[string]any{"url": u, "events": events, "description": description})
 	var w webhookJSON
-	err := c.do(ctx, "POST", "/webhooks", "application/json", strings.NewReader(string(body)), &w)
+	err := c.do(ctx, "POST", "/webhooks", "application/json", func() io.Reader { return bytes.NewReader(body) }, &w)
 	return w, err
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/receipts-api/receipts/internal/awsclient"
+	"github.com/receipts-api/receipts/internal/retry"
 	"github.com/receipts-api/receipts/internal/store"
 	"github.com/receipts-api/receipts/internal/workqueue"
 )
@@ -28,6 +29,7 @@ func main() {
 	receipts := store.New(awsclient.DynamoDB(cfg), table)
 
 	d := workqueue.NewDeadLetters(receipts, workqueue.NewStream(cfg), slog.Default())
+	d.Retry = retry.NewBackoff(retry.SQS(cfg), slog.Default())
 
 	lambda.Start(d.Handle)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/receipts-api/receipts/internal/extract"
 	"github.com/receipts-api/receipts/internal/metrics"
 	"github.com/receipts-api/receipts/internal/processor"
+	"github.com/receipts-api/receipts/internal/retry"
 )
 
 func main() {
@@ -29,6 +30,7 @@ func main() {
 
 	p := processor.New(deps.Receipts, deps.Files, deps.Bucket, extractor, deps.Limits, slog.Default())
 	p.TempDir, p.Engine, p.Metrics = tmp, engine, metrics.New(os.Stdout)
+	p.Retry = retry.NewBackoff(retry.SQS(deps.AWS), slog.Default())
 
 	lambda.Start(p.Handle)
 }

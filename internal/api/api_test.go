@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -456,4 +457,43 @@ func TestIdempotencyKey(t *testing.T) {
 			}
 		}
 	})
+}
+
+// textOnFileDelete stores a receipt's text beside its file the moment DELETE
+// removes the file, as a processor finishing at that moment would, after
+// DELETE read the record.
+type textOnFileDelete struct {
+	api.Files
+	tenant, id string
+}
+
+func (f textOnFileDelete) Delete(ctx context.Context, key string) error {
+	if key == receipt.FileKey(f.tenant, f.id) {
+		if err := f.Files.Put(ctx, receipt.DetailsKey(f.tenant, f.id), []byte("TOTAL 9.00"), "text/plain"); err != nil {
+			return err
+		}
+	}
+	return f.Files.Delete(ctx, key)
+}
+
+// TestDeleteRemovesATextStoredMeanwhile: a text a processor stores beside
+// the file after DELETE read the record (which did not name it yet) goes
+// with the receipt.
+func TestDeleteRemovesATextStoredMeanwhile(t *testing.T) {
+	e := newEnv(t)
+	tenant := fmt.Sprintf("racer-%d", time.Now().UnixNano())
+	ct, body := multipartBody(t, map[string][]byte{"@file": pngBytes})
+	r := httptest.NewRequest("POST", "/receipt", body)
+	r.Header.Set("Content-Type", ct)
+	var id string
+	if err := json.Unmarshal(do(e.srv.Handler(), tenant, r).Body.Bytes(), &id); err != nil {
+		t.Fatal(err)
+	}
+	h := api.New(e.receipts, textOnFileDelete{Files: e.files, tenant: tenant, id: id}, e.receipts).Handler()
+	if w := do(h, tenant, httptest.NewRequest("DELETE", "/receipt/"+id, nil)); w.Code != 204 {
+		t.Fatalf("delete = %d %s, want 204", w.Code, w.Body)
+	}
+	if _, err := e.files.Get(context.Background(), receipt.DetailsKey(tenant, id)); !errors.Is(err, receipt.ErrNotFound) {
+		t.Errorf("text stored during the delete: %v, want it gone", err)
+	}
 }

@@ -14,9 +14,9 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		sdk    = "github.com/aws/aws-sdk-go-v2/service/"
 		module = "github.com/receipts-api/receipts/"
 	)
-	// Packages only the processing functions (processor, dispatch, failed)
-	// need.
-	// The locale profiles are parsed at init (several milliseconds): the
+	// Packages only the processing functions (processor, dispatch, failed,
+	// sweep) need.
+	// The locale profiles take milliseconds to parse: the
 	// API checks country hints against receipt.Countries instead.
 	processing := []string{sdk + "sqs", sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", module + "internal/locale", "gopkg.in/yaml.v3"}
 	tests := []struct {
@@ -38,6 +38,7 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		// The webhook consumers queue and send; they read no document.
 		{"webhookevents", []string{sdk + "s3", sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", "gopkg.in/yaml.v3"}},
 		{"webhook", []string{sdk + "s3", sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", "gopkg.in/yaml.v3"}},
+		{"sweep", []string{sdk + "dynamodbstreams", sdk + "textract", module + "internal/extract", module + "internal/api", "gopkg.in/yaml.v3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function, func(t *testing.T) {

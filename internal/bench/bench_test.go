@@ -67,9 +67,18 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // report prints the comparison line and records the figures for benchstat.
 func report(b *testing.B, name, unit string, ours, baseline float64) {
-	b.ReportMetric(ours, "ours-"+unit)
-	b.ReportMetric(baseline, "baseline-"+unit)
-	b.ReportMetric(ours/baseline, "ratio")
+	reportAs(b, "", name, unit, ours, baseline)
+}
+
+// reportAs is report for a benchmark that makes several comparisons: key
+// tells their figures apart for benchstat.
+func reportAs(b *testing.B, key, name, unit string, ours, baseline float64) {
+	if key != "" {
+		key += "-"
+	}
+	b.ReportMetric(ours, key+"ours-"+unit)
+	b.ReportMetric(baseline, key+"baseline-"+unit)
+	b.ReportMetric(ours/baseline, key+"ratio")
 	fmt.Printf("%s: %.3f%s vs %.3f%s = %.2fx\n", name, ours, unit, baseline, unit, ours/baseline)
 }
 

@@ -65,6 +65,15 @@ type Processor struct {
 	Engine string
 	// Metrics, if set, receives one record per receipt processed.
 	Metrics *metrics.Writer
+	// Retry, if set, hides a message that failed for a reason that may
+	// pass until it should be tried again; without it, the message comes
+	// back after the queue's visibility timeout.
+	Retry Retrier
+}
+
+// Retrier hides a received message until it should be tried again.
+type Retrier interface {
+	Retry(ctx context.Context, msg events.SQSMessage) time.Duration
 }
 
 // New returns a Processor over documents stored in bucket, each bounded by
@@ -78,9 +87,10 @@ func New(receipts Receipts, files Files, bucket string, extractor extract.Extrac
 
 // Handle processes a batch of work queue messages. Each message whose
 // processing failed for a reason that may pass (throttling, a timeout of a
-// service) is reported as a batch item failure: SQS hands it out again after
-// its visibility timeout, and after maxReceiveCount receives moves it to the
-// dead-letter queue. The others are deleted, whatever their outcome.
+// service) is hidden for its back-off (Retry) and reported as a batch item
+// failure: SQS hands it out again then, and after maxReceiveCount receives
+// moves it to the dead-letter queue. The others are deleted, whatever their
+// outcome.
 func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	errs := make([]error, len(ev.Records))
 	sem := make(chan struct{}, max(1, p.Workers))
@@ -109,6 +119,9 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for i, err := range errs {
 		if err != nil {
+			if p.Retry != nil {
+				p.Retry.Retry(ctx, ev.Records[i])
+			}
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
 		}
 	}

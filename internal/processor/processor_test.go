@@ -406,6 +406,8 @@ func TestHandleReportsOnlyWhatMayPass(t *testing.T) {
 	f.files.objects[receipt.FileKey(tenant, id(2))] = []byte("other bytes")
 	flaky := &flakyFiles{files: f.files, failKey: receipt.FileKey(tenant, id(3))}
 	p := processor.New(f.receipts, flaky, "bucket", f.ex, testLimits(1000, 0), quiet)
+	retries := &retrier{}
+	p.Retry = retries
 	ev := sqsEvent(job(id(1)).Body(), job(id(2)).Body(), job(id(3)).Body(), "not json", `{"tenant":"t1"}`)
 	resp, err := p.Handle(context.Background(), ev)
 	if err != nil {
@@ -418,11 +420,27 @@ func TestHandleReportsOnlyWhatMayPass(t *testing.T) {
 	if want := []string{"m2"}; !slices.Equal(got, want) {
 		t.Errorf("batch item failures %v, want %v", got, want)
 	}
+	if want := []string{"m2"}; !slices.Equal(retries.ids, want) {
+		t.Errorf("messages hidden for their back-off %v, want %v", retries.ids, want)
+	}
 	for n, want := range map[int]receipt.Status{1: receipt.Completed, 2: receipt.Failed, 3: receipt.Processing} {
 		if rc, _ := f.receipts.Get(context.Background(), tenant, id(n)); rc.Status != want {
 			t.Errorf("receipt %d %s, want %s", n, rc.Status, want)
 		}
 	}
+}
+
+// retrier records the messages it was asked to hide.
+type retrier struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (r *retrier) Retry(_ context.Context, msg events.SQSMessage) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ids = append(r.ids, msg.MessageId)
+	return time.Second
 }
 
 type flakyFiles struct {

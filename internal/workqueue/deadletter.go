@@ -58,6 +58,17 @@ type DeadLetters struct {
 	stream   StreamKeys
 	log      *slog.Logger
 	now      func() time.Time
+	// Retry, if set, hides a dead letter whose receipt could not be marked
+	// (the table unavailable, throttled) for a growing time: the
+	// dead-letter queue has no redrive, so without it a failing message
+	// would come back after every visibility timeout, for as long as the
+	// table fails.
+	Retry Retrier
+}
+
+// Retrier hides a received message until it should be tried again.
+type Retrier interface {
+	Retry(ctx context.Context, msg events.SQSMessage) time.Duration
 }
 
 // NewDeadLetters returns a DeadLetters that fails receipts in receipts.
@@ -72,6 +83,9 @@ func (d *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQ
 	for _, msg := range ev.Records {
 		if err := d.message(ctx, msg); err != nil {
 			d.log.ErrorContext(ctx, "dead letter, will retry", "messageId", msg.MessageId, "err", err)
+			if d.Retry != nil {
+				d.Retry.Retry(ctx, msg)
+			}
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 		}
 	}

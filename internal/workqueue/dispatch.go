@@ -86,7 +86,9 @@ var _ Queue = SQS{}
 func (q SQS) Send(ctx context.Context, jobs []Job) ([]int, error) {
 	entries := make([]types.SendMessageBatchRequestEntry, len(jobs))
 	for i, j := range jobs {
-		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(j.Body())}
+		// The tenant as the message group makes the queue fair: while one
+		// tenant's backlog drains, SQS delivers the others' messages first.
+		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(j.Body()), MessageGroupId: aws.String(j.Tenant)}
 	}
 	out, err := q.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.URL), Entries: entries})
 	if err != nil {

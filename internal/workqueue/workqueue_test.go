@@ -192,8 +192,22 @@ func TestDeadLetters(t *testing.T) {
 
 	rs.failErr = errors.New("throttled")
 	rs.status[id(1)] = receipt.Processing
-	resp, _ = workqueue.NewDeadLetters(rs, stream, quiet).Handle(context.Background(), sqsEvent(job(id(1)).Body()))
+	d := workqueue.NewDeadLetters(rs, stream, quiet)
+	retries := &retrier{}
+	d.Retry = retries
+	resp, _ = d.Handle(context.Background(), sqsEvent(job(id(1)).Body()))
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m0" {
 		t.Errorf("a failure to record FAILED is %v, want the message retried", resp.BatchItemFailures)
 	}
+	if !slices.Equal(retries.ids, []string{"m0"}) {
+		t.Errorf("dead letters hidden for their back-off %v, want m0", retries.ids)
+	}
+}
+
+// retrier records the messages it was asked to hide.
+type retrier struct{ ids []string }
+
+func (r *retrier) Retry(_ context.Context, msg events.SQSMessage) time.Duration {
+	r.ids = append(r.ids, msg.MessageId)
+	return time.Second
 }

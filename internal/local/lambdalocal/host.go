@@ -13,7 +13,10 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -104,6 +107,7 @@ type Host struct {
 	// gen counts Recycle calls; an instance started before the latest one
 	// finishes its invocation and then stops instead of going back to idle.
 	gen   int
+	count int           // instances started so far, which names the next
 	freed chan struct{} // signalled when an instance becomes idle or goes away
 }
 
@@ -149,9 +153,10 @@ func (h *Host) acquire(ctx context.Context) (*instance, bool, error) {
 		}
 		if h.running < h.fn.MaxConcurrency {
 			h.running++
-			gen := h.gen
+			h.count++
+			gen, id := h.gen, fmt.Sprintf("%s%s%d", h.fn.Name, instanceSep, h.count)
 			h.mu.Unlock()
-			in, err := startInstance(&h.fn, h.logs)
+			in, err := startInstance(&h.fn, id, h.logs)
 			if err != nil {
 				h.drop(nil)
 				return nil, false, err
@@ -306,6 +311,58 @@ func (h *Host) Recycle() {
 		in.stop()
 		h.drop(in)
 	}
+}
+
+// Kill ends the instance named id (see InstanceOf) the way a sandbox dies:
+// SIGKILL to its process group, whatever it is doing. The invocation it runs
+// fails (Runtime.ExitError) and the instance is not used again. It reports
+// whether the instance was running.
+func (h *Host) Kill(id string) bool {
+	in := h.instance(id)
+	if in == nil {
+		return false
+	}
+	_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+	return true
+}
+
+// PID is the process id of the instance named id, which is also its process
+// group's id, or 0 when no such instance runs.
+func (h *Host) PID(id string) int {
+	if in := h.instance(id); in != nil {
+		return in.cmd.Process.Pid
+	}
+	return 0
+}
+
+func (h *Host) instance(id string) *instance {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for in := range h.all {
+		if in.id == id {
+			return in
+		}
+	}
+	return nil
+}
+
+// instanceSep joins a function's name and an instance's number into the
+// instance's name, "ProcessorFunctionInstance3": an access key id, which
+// DynamoDB Local wants of letters and digits only.
+const instanceSep = "Instance"
+
+// InstanceOf names the instance that made a request signed with the access
+// key id, and its function: each instance has its own access key id, as each
+// is told to sign with its name. ok is false for a key no instance has.
+func InstanceOf(accessKeyID string) (function, id string, ok bool) {
+	i := strings.LastIndex(accessKeyID, instanceSep)
+	if i <= 0 {
+		return "", "", false
+	}
+	if n, err := strconv.Atoi(accessKeyID[i+len(instanceSep):]); err != nil || n < 1 {
+		return "", "", false
+	}
+	return accessKeyID[:i], accessKeyID, true
 }
 
 // Close stops every instance. Invocations in progress fail.

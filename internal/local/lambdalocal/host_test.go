@@ -115,6 +115,43 @@ func TestEnvironment(t *testing.T) {
 	if out["fn"] != "Echo" || out["custom"] != "from-template" {
 		t.Errorf("env = %v", out)
 	}
+	fn, id, ok := lambdalocal.InstanceOf(out["key"].(string))
+	if !ok || fn != "Echo" || id != "EchoInstance1" {
+		t.Errorf("access key id %v names function %q, instance %q (%v); want Echo, EchoInstance1", out["key"], fn, id, ok)
+	}
+}
+
+// TestKill: a killed instance's invocation fails as a crash, and the next
+// invocation runs on a new instance.
+func TestKill(t *testing.T) {
+	h, _ := newHost(t, nil)
+	errs := make(chan error, 1)
+	go func() {
+		_, _, err := invoke(t, h, `{"action":"sleep","sleepMs":1500}`)
+		errs <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.PID("EchoInstance1") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("instance EchoInstance1 never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // into its sleep
+	if !h.Kill("EchoInstance1") {
+		t.Fatal("Kill found no instance EchoInstance1")
+	}
+	var fe *lambdalocal.FunctionError
+	if err := <-errs; !errors.As(err, &fe) || fe.Type != "Runtime.ExitError" {
+		t.Errorf("killed invocation: %v, want Runtime.ExitError", err)
+	}
+	if h.Kill("EchoInstance9") {
+		t.Error("Kill found an instance that never ran")
+	}
+	_, out, err := invoke(t, h, `{"action":"env"}`)
+	if err != nil || out["key"] != "EchoInstance2" {
+		t.Errorf("after the kill: %v, %v; want a new instance, EchoInstance2", out, err)
+	}
 }
 
 // processes invokes h n times at once with event and returns the set of

@@ -39,6 +39,9 @@ type outcome struct {
 // instance is one execution environment: a bootstrap process and the
 // Runtime API endpoint that only it talks to.
 type instance struct {
+	// id names the instance; it is also its AWS access key id, so the
+	// local services can tell which instance called them.
+	id        string
 	fn        *Function
 	cmd       *exec.Cmd
 	srv       *http.Server
@@ -63,13 +66,13 @@ type instance struct {
 	oom  atomic.Bool
 }
 
-func startInstance(fn *Function, logs io.Writer) (*instance, error) {
+func startInstance(fn *Function, id string, logs io.Writer) (*instance, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for runtime api: %w", err)
 	}
 	in := &instance{
-		fn: fn, ln: ln, work: make(chan *invocation),
+		id: id, fn: fn, ln: ln, work: make(chan *invocation),
 		ready: make(chan struct{}), exited: make(chan struct{}),
 		initErr: make(chan outcome, 1),
 	}
@@ -85,10 +88,11 @@ func startInstance(fn *Function, logs io.Writer) (*instance, error) {
 
 	cmd := exec.Command(fn.Bootstrap)
 	cmd.Dir = fn.Dir
-	cmd.Env = append(fn.environ(), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	cmd.Env = append(fn.environ(), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(), "AWS_ACCESS_KEY_ID="+id)
 	cmd.Stdout, cmd.Stderr = logs, logs
-	// Its own process group, so stopping it stops whatever it started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so stopping it stops whatever it started; on
+	// Linux, killed with the host's process if that dies without stopping it.
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		_ = in.srv.Close()
 		return nil, fmt.Errorf("start %s: %w", fn.Bootstrap, err)

@@ -14,7 +14,7 @@ import (
 // without a timer is; a timer over 900 s is refused.
 func TestMessageTimers(t *testing.T) {
 	qs := testQueues()
-	srv, endpoint, err := qs.serveSQS()
+	srv, endpoint, err := qs.serveSQS(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"os"
 	"strings"
 	"time"
 
@@ -108,25 +110,87 @@ type poller struct {
 	log     *slog.Logger
 	backoff time.Duration
 
+	// checkpointFile, if set, keeps the checkpoints across restarts of the
+	// stack, as Lambda keeps an event source mapping's; savedStream is the
+	// stream they were kept for.
+	checkpointFile string
+	savedStream    string
+
 	streamArn  string
 	checkpoint map[string]string // shard id -> last sequence number handled
 	closed     map[string]bool   // shards read to their end
 	iterators  map[string]*string
 }
 
+// Polls of an idle stream are pollInterval apart; failed ones back off
+// from there, doubling up to maxPollBackoff, so a DynamoDB Local that is
+// down (restarting) is not asked five times a second.
+const (
+	pollInterval   = 200 * time.Millisecond
+	maxPollBackoff = 5 * time.Second
+)
+
 func (p *poller) run(ctx context.Context) {
 	p.checkpoint, p.closed, p.iterators = map[string]string{}, map[string]bool{}, map[string]*string{}
+	p.loadCheckpoints()
+	failures := 0
 	for ctx.Err() == nil {
 		n, err := p.pass(ctx)
 		if err != nil && ctx.Err() == nil {
-			p.log.Log(ctx, pollErrorLevel(err), "stream poll failed; finding the shards again", "err", err)
-			// Lost our place (expired or invalid iterators, a new stream):
-			// find the shards again and resume from the checkpoints.
-			p.iterators = map[string]*string{}
+			failures++
+			p.log.Log(ctx, pollErrorLevel(err), "stream poll failed; finding the stream and its shards again", "err", err, "failures", failures)
+			// Lost our place (expired or invalid iterators, a new stream,
+			// a restarted DynamoDB Local): find the stream and the shards
+			// again and resume from the checkpoints.
+			p.iterators, p.streamArn = map[string]*string{}, ""
 		}
-		if n == 0 || err != nil {
-			sleep(ctx, 200*time.Millisecond)
+		if err == nil {
+			failures = 0
 		}
+		switch {
+		case failures > 0:
+			sleep(ctx, min(pollInterval<<min(failures-1, 5), maxPollBackoff))
+		case n == 0 || err != nil:
+			sleep(ctx, pollInterval)
+		}
+	}
+}
+
+// loadCheckpoints reads the checkpoints kept by an earlier run, if any.
+func (p *poller) loadCheckpoints() {
+	if p.checkpointFile == "" {
+		return
+	}
+	b, err := os.ReadFile(p.checkpointFile)
+	if err != nil {
+		return // none yet: from the stream's start
+	}
+	var saved struct {
+		StreamArn  string            `json:"streamArn"`
+		Checkpoint map[string]string `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(b, &saved); err != nil {
+		p.log.Warn("stream checkpoints unreadable; reading the stream from its start", "file", p.checkpointFile, "err", err)
+		return
+	}
+	maps.Copy(p.checkpoint, saved.Checkpoint)
+	p.savedStream = saved.StreamArn
+}
+
+// saveCheckpoints keeps the checkpoints for the next run, replacing the
+// file whole so a crash leaves the old or the new one.
+func (p *poller) saveCheckpoints() {
+	if p.checkpointFile == "" {
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"streamArn": p.streamArn, "checkpoint": p.checkpoint})
+	tmp := p.checkpointFile + ".tmp"
+	err := os.WriteFile(tmp, b, 0o600)
+	if err == nil {
+		err = os.Rename(tmp, p.checkpointFile)
+	}
+	if err != nil {
+		p.log.Warn("keep stream checkpoints", "file", p.checkpointFile, "err", err)
 	}
 }
 
@@ -141,6 +205,11 @@ func (p *poller) pass(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("table %s has no stream", p.src.table)
 		}
 		p.streamArn = *out.Table.LatestStreamArn
+		if p.savedStream != "" && p.savedStream != p.streamArn {
+			// The table was made anew: its new stream starts from scratch.
+			p.checkpoint, p.closed = map[string]string{}, map[string]bool{}
+		}
+		p.savedStream = p.streamArn
 	}
 	shards, err := p.shards(ctx)
 	if err != nil {
@@ -217,6 +286,7 @@ func (p *poller) readShard(ctx context.Context, shard string) (int, error) {
 	}
 	if n := len(out.Records); n > 0 {
 		p.checkpoint[shard] = aws.ToString(out.Records[n-1].Dynamodb.SequenceNumber)
+		p.saveCheckpoints()
 	}
 	return len(out.Records), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -209,11 +210,197 @@ func TestQueueSemantics(t *testing.T) {
 	})
 }
 
+func TestFairQueue(t *testing.T) {
+	t.Run("a quiet group's message goes before another group's backlog", func(t *testing.T) {
+		qs := testQueues()
+		for i := range 50 {
+			qs.sendWith("Work", fmt.Sprint("a", i), sendOptions{group: "tenant-a"})
+		}
+		ctx := context.Background()
+		// Two of A's messages are in flight, as two processors would hold them.
+		inFlight := append(qs.receive(ctx, "Work", 1), qs.receive(ctx, "Work", 1)...)
+		qs.sendWith("Work", "b0", sendOptions{group: "tenant-b"})
+		next := qs.receive(ctx, "Work", 1)
+		if next[0].body != "b0" {
+			t.Errorf("next message %s, want tenant B's b0 before A's backlog", next[0].body)
+		}
+		if got := inFlight[0].body + "," + inFlight[1].body; got != "a0,a1" {
+			t.Errorf("first messages %s, want a0,a1: oldest first within a group", got)
+		}
+	})
+
+	t.Run("a batch takes turns between groups", func(t *testing.T) {
+		qs := testQueues()
+		for i := range 5 {
+			qs.sendWith("Work", fmt.Sprint("a", i), sendOptions{group: "a"})
+		}
+		qs.sendWith("Work", "b0", sendOptions{group: "b"})
+		qs.sendWith("Work", "b1", sendOptions{group: "b"})
+		qs.send("Work", "none")
+		var got []string
+		for _, m := range qs.receive(context.Background(), "Work", 10) {
+			got = append(got, m.body)
+		}
+		if s := strings.Join(got, ","); s != "a0,b0,none,a1,b1,a2,a3,a4" {
+			t.Errorf("batch %s, want the groups in turn, oldest first", s)
+		}
+	})
+
+	t.Run("without groups, the oldest goes first", func(t *testing.T) {
+		qs := testQueues()
+		for i := range 3 {
+			qs.send("Work", fmt.Sprint("m", i))
+		}
+		var got []string
+		for range 3 {
+			got = append(got, qs.receive(context.Background(), "Work", 1)[0].body)
+		}
+		if s := strings.Join(got, ","); s != "m0,m1,m2" {
+			t.Errorf("received %s, want m0,m1,m2", s)
+		}
+	})
+
+	t.Run("a finished message no longer counts against its group", func(t *testing.T) {
+		qs := testQueues()
+		qs.sendWith("Work", "a0", sendOptions{group: "a"})
+		qs.sendWith("Work", "b0", sendOptions{group: "b"})
+		ctx := context.Background()
+		a0 := qs.receive(ctx, "Work", 1)[0]
+		b0 := qs.receive(ctx, "Work", 1)[0]
+		qs.remove("Work", a0)
+		qs.sendWith("Work", "b1", sendOptions{group: "b"})
+		qs.sendWith("Work", "a1", sendOptions{group: "a"})
+		if m := qs.receive(ctx, "Work", 1)[0]; m.body != "a1" {
+			t.Errorf("next %s, want a1: b has b0 in flight, a has nothing", m.body)
+		}
+		qs.release("Work", b0)
+		if n := len(qs.queue("Work").inflight); n != 1 {
+			t.Errorf("%d messages in flight, want 1 (a1)", n)
+		}
+	})
+}
+
+func TestVisibilityAndDelay(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("a changed visibility timeout decides when a failed message comes back", func(t *testing.T) {
+		qs := testQueues() // 720 s visibility runs as 200 ms
+		qs.send("Work", "a")
+		m := qs.receive(ctx, "Work", 1)[0]
+		// 36 s at this scale is 10 ms.
+		if err := qs.changeVisibility("Work", m.handle, 36*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		received := time.Now()
+		qs.release("Work", m)
+		again := qs.receive(ctx, "Work", 1)
+		if gap := time.Since(received); gap > 150*time.Millisecond {
+			t.Errorf("came back after %s, want the changed 10 ms, well before the queue's 200 ms", gap)
+		}
+		if again[0].receives != 2 {
+			t.Errorf("receive count %d, want 2", again[0].receives)
+		}
+		// The change held for that receive only.
+		qs.release("Work", again[0])
+		if d := time.Until(qs.pending("Work")[0].visibleAt); d < 150*time.Millisecond {
+			t.Errorf("hidden for %s after the next failure, want the queue's 200 ms", d)
+		}
+	})
+
+	t.Run("a consumer changes the visibility of what it received, by the event's receipt handle", func(t *testing.T) {
+		qs := testQueues()
+		qs.timeScale = 720 // the queue's 720 s visibility runs as 1 s
+		qs.sendWith("Work", "a", sendOptions{group: "tenant-a"})
+		var mu sync.Mutex
+		var got []events.SQSMessage
+		invoke := func(_ context.Context, _ string, payload []byte) ([]byte, error) {
+			var ev events.SQSEvent
+			if err := json.Unmarshal(payload, &ev); err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			got = append(got, ev.Records...)
+			first := len(got) == 1
+			mu.Unlock()
+			if first {
+				// As the processor does before failing it: 36 s is 50 ms here.
+				if err := qs.changeVisibility("Work", ev.Records[0].ReceiptHandle, 36*time.Second); err != nil {
+					t.Error(err)
+				}
+				return []byte(`{"batchItemFailures":[{"itemIdentifier":"` + ev.Records[0].MessageId + `"}]}`), nil
+			}
+			return []byte(`{"batchItemFailures":[]}`), nil
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			qs.consume(ctx, sqsSource{function: "F", queue: "Work", batchSize: 1, itemErrors: true, concurrency: 1}, invoke)
+			close(done)
+		}()
+		defer func() { cancel(); <-done }()
+		start := time.Now()
+		waitFor(t, "the message again", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
+		if took := time.Since(start); took > 600*time.Millisecond {
+			t.Errorf("came back after %s, want the 50 ms its consumer set, not the queue's 1 s", took)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if got[0].Attributes["MessageGroupId"] != "tenant-a" || got[1].Attributes["ApproximateReceiveCount"] != "2" || got[0].ReceiptHandle == got[1].ReceiptHandle {
+			t.Errorf("deliveries %+v, want the group, a second receive, a new receipt handle", got)
+		}
+	})
+
+	t.Run("only a message in flight can change, by its current handle", func(t *testing.T) {
+		qs := testQueues()
+		qs.send("Work", "a")
+		m := qs.receive(ctx, "Work", 1)[0]
+		old := m.handle
+		qs.release("Work", m)
+		if err := qs.changeVisibility("Work", old, time.Second); err == nil {
+			t.Error("changed a message that is no longer in flight")
+		}
+		if err := qs.changeVisibility("Work", "nope", time.Second); err == nil {
+			t.Error("changed a message by an unknown handle")
+		}
+	})
+
+	t.Run("a delayed message stays hidden until its delay passes", func(t *testing.T) {
+		qs := testQueues()
+		d := 100 * time.Millisecond // a message's timer runs in real time
+		qs.sendWith("Work", "later", sendOptions{delay: &d})
+		qs.send("Work", "now")
+		start := time.Now()
+		if m := qs.receive(ctx, "Work", 10); len(m) != 1 || m[0].body != "now" {
+			t.Fatalf("received %v, want only the message without a delay", m)
+		}
+		m := qs.receive(ctx, "Work", 10)
+		if took := time.Since(start); m[0].body != "later" || took < 90*time.Millisecond {
+			t.Errorf("received %s after %s, want later after its 100 ms delay", m[0].body, took)
+		}
+	})
+
+	t.Run("a queue's delay applies unless the message sets its own", func(t *testing.T) {
+		qs := newQueues("us-east-1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+		qs.timeScale = 3600
+		qs.configure([]queueConfig{{id: "Slow", name: "slow", visibility: time.Minute, retention: time.Hour, delay: 720 * time.Second}})
+		zero := time.Duration(0)
+		qs.send("Slow", "queue's delay")
+		qs.sendWith("Slow", "no delay", sendOptions{delay: &zero})
+		pending := qs.pending("Slow")
+		if d := time.Until(pending[0].visibleAt); d < 150*time.Millisecond {
+			t.Errorf("queue's delay: hidden for %s, want 200 ms", d)
+		}
+		if !pending[1].visibleAt.IsZero() {
+			t.Errorf("DelaySeconds 0 hid the message until %s", pending[1].visibleAt)
+		}
+	})
+}
+
 // TestSQSEndpoint talks to the local endpoint with the AWS SDK, as the
 // functions do, checksums of the bodies included.
 func TestSQSEndpoint(t *testing.T) {
 	qs := testQueues()
-	srv, endpoint, err := qs.serveSQS()
+	srv, endpoint, err := qs.serveSQS(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,5 +446,76 @@ func TestSQSEndpoint(t *testing.T) {
 	var dup *types.BatchEntryIdsNotDistinct
 	if !errors.As(err, &dup) {
 		t.Errorf("repeated ids: %v, want BatchEntryIdsNotDistinct", err)
+	}
+}
+
+// TestSQSEndpointTimersAndGroups sends with groups and delays and changes
+// visibility timeouts through the SDK, as the functions do.
+func TestSQSEndpointTimersAndGroups(t *testing.T) {
+	qs := testQueues()
+	srv, endpoint, err := qs.serveSQS(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client := sqs.NewFromConfig(AWSConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	ctx := context.Background()
+	url := "https://sqs.us-east-1.amazonaws.com/123456789012/work"
+
+	if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("a"),
+		MessageGroupId: aws.String("tenant-a"), DelaySeconds: 360}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("0"), MessageBody: aws.String("b"), MessageGroupId: aws.String("tenant-b")},
+		{Id: aws.String("1"), MessageBody: aws.String("c"), DelaySeconds: 901},
+		{Id: aws.String("2"), MessageBody: aws.String("d"), MessageGroupId: aws.String("ünïcode")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Successful) != 1 || len(out.Failed) != 2 {
+		t.Errorf("successful %d, failed %d; want 1 and 2 (DelaySeconds over 900, a group id that is not ASCII)", len(out.Successful), len(out.Failed))
+	}
+	pending := qs.pending("Work")
+	if len(pending) != 2 || pending[0].group != "tenant-a" || pending[0].visibleAt.IsZero() || pending[1].group != "tenant-b" {
+		t.Fatalf("queue holds %+v, want a (tenant-a, delayed) and b (tenant-b)", pending)
+	}
+	_, err = client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x"), DelaySeconds: -1})
+	if err == nil || !strings.Contains(err.Error(), "DelaySeconds") {
+		t.Errorf("DelaySeconds -1: %v, want InvalidParameterValue", err)
+	}
+
+	m := qs.receive(ctx, "Work", 1)[0]
+	if m.body != "b" {
+		t.Fatalf("received %s, want b (a is delayed)", m.body)
+	}
+	if _, err := client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url),
+		ReceiptHandle: aws.String(m.handle), VisibilityTimeout: 36}); err != nil {
+		t.Fatal(err)
+	}
+	if m.hideUntil.IsZero() {
+		t.Error("ChangeMessageVisibility did not change the message")
+	}
+	for _, bad := range []struct {
+		handle  string
+		timeout int32
+	}{{"nope", 10}, {m.handle, 43201}} {
+		_, err := client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url),
+			ReceiptHandle: aws.String(bad.handle), VisibilityTimeout: bad.timeout})
+		if err == nil {
+			t.Errorf("ChangeMessageVisibility(%q, %d) succeeded, want InvalidParameterValue", bad.handle, bad.timeout)
+		}
+	}
+	batch, err := client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url),
+		Entries: []types.ChangeMessageVisibilityBatchRequestEntry{
+			{Id: aws.String("ok"), ReceiptHandle: aws.String(m.handle), VisibilityTimeout: 0},
+			{Id: aws.String("gone"), ReceiptHandle: aws.String("nope"), VisibilityTimeout: 0},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch.Successful) != 1 || aws.ToString(batch.Successful[0].Id) != "ok" || len(batch.Failed) != 1 || aws.ToString(batch.Failed[0].Id) != "gone" {
+		t.Errorf("batch: successful %+v, failed %+v; want ok and gone", batch.Successful, batch.Failed)
 	}
 }

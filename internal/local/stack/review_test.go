@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,16 +18,6 @@ import (
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/testdocs"
 )
-
-// sroie reads a labelled receipt of the shared SROIE set.
-func sroie(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", name+".jpg"))
-	if err != nil {
-		t.Fatalf("test receipt: %v", err)
-	}
-	return b
-}
 
 // jsonBody decodes a JSON object answer.
 func jsonBody(t *testing.T, body string) map[string]any {
@@ -76,7 +64,7 @@ func TestCorrectionsStick(t *testing.T) {
 	st, _ := sharedStack(t)
 	alice := newClient(t, st, "bookkeeping")
 	bob := &client{base: alice.base, key: newKey(t, st, "bookkeeping")}
-	id := alice.uploadID(t, "000.jpg", sroie(t, "000"))
+	id := alice.uploadID(t, "000.jpg", sroie(t, "000.jpg")[0])
 	done := alice.waitDone(t, id)
 	extracted := fieldsOf(done)
 	if done["status"] != "COMPLETED" || extracted["total"] == nil {
@@ -137,7 +125,7 @@ func TestVendorMemory(t *testing.T) {
 	taught := newClient(t, st, "memory-a")
 	other := newClient(t, st, "memory-b")
 	const vendor = "Unihakka International (as corrected)"
-	first := taught.uploadID(t, "030.jpg", sroie(t, "030"))
+	first := taught.uploadID(t, "030.jpg", sroie(t, "030.jpg")[0])
 	r := taught.waitDone(t, first)
 	if ids, _ := fieldsOf(r)["identifiers"].(map[string]any); ids["registration"] == nil {
 		t.Fatalf("the first receipt has no registration number to remember: %v", fieldsOf(r))
@@ -145,13 +133,13 @@ func TestVendorMemory(t *testing.T) {
 	if status, got, _ := taught.patch(t, first, "", `{"fields":{"vendor":"`+vendor+`"}}`); status != 200 {
 		t.Fatalf("PATCH: %d %v", status, got)
 	}
-	next := taught.waitDone(t, taught.uploadID(t, "033.jpg", sroie(t, "033")))
+	next := taught.waitDone(t, taught.uploadID(t, "033.jpg", sroie(t, "033.jpg")[0]))
 	f := fieldsOf(next)
 	warnings := fmt.Sprint(f["warnings"])
 	if f["vendor"] != vendor || !strings.Contains(warnings, "vendor: as corrected on receipt "+first) {
 		t.Errorf("the next receipt of the seller: vendor %q, warnings %s", f["vendor"], warnings)
 	}
-	elsewhere := fieldsOf(other.waitDone(t, other.uploadID(t, "033.jpg", sroie(t, "033"))))
+	elsewhere := fieldsOf(other.waitDone(t, other.uploadID(t, "033.jpg", sroie(t, "033.jpg")[0])))
 	if elsewhere["vendor"] == vendor || strings.Contains(fmt.Sprint(elsewhere["warnings"]), "as corrected") {
 		t.Errorf("another tenant's receipt of the seller got the correction: %v", elsewhere)
 	}
@@ -166,7 +154,7 @@ func TestDuplicates(t *testing.T) {
 	t.Parallel() // mostly waiting for OCR: two at once on two cores
 	st, _ := sharedStack(t)
 	c := newClient(t, st, "twice")
-	scan := sroie(t, "002")
+	scan := sroie(t, "002.jpg")[0]
 	photo, err := testdocs.Smaller(scan, 7, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +193,7 @@ func TestCountryHints(t *testing.T) {
 	t.Parallel() // mostly waiting for OCR: two at once on two cores
 	st, _ := sharedStack(t)
 	c := newClient(t, st, "hinting")
-	jpg := sroie(t, "000")
+	jpg := sroie(t, "000.jpg")[0]
 	upload := func(country string) map[string]any {
 		t.Helper()
 		status, body := c.uploadForm(t, jpg, map[string]string{"country": country})

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,25 @@ type Config struct {
 	// Watch rebuilds a function when the Go sources or embedded files it
 	// is built from change, and sends later invocations to the new binary.
 	Watch bool
+	// DataDir keeps the stack's data across restarts: DynamoDB Local's
+	// tables (DataDir/dynamodb), S3's objects (DataDir/s3.db) and the
+	// stream pollers' places in the stream (DataDir/stream-*.json). Empty
+	// keeps everything in memory, gone when the stack stops.
+	DataDir string
+	// Extractions caps how many invocations of the functions that extract
+	// documents (those whose environment sets EXTRACTOR) run at once, so
+	// OCR never has more processes than cores to share; 0 means one per
+	// core.
+	Extractions int
+	// TimeScale is how many times faster than in AWS the local queues run
+	// their timers (visibility timeouts, delays); 0 means 720.
+	TimeScale float64
+	// Crash, if set, is asked about every request a function makes to the
+	// local DynamoDB, S3 and SQS, before it is served and after (its
+	// answer not yet sent); when it answers true, the calling instance is
+	// killed there (SIGKILL), as a crash of the function would. The
+	// crash-injection tests use it.
+	Crash func(Call) bool
 }
 
 // Stack is a running local stack.
@@ -71,6 +91,7 @@ type Stack struct {
 
 	root     string
 	buildDir string
+	dataDir  string
 	hosts    map[string]*lambdalocal.Host
 	fns      map[string]lambdalocal.Function
 	api      *http.Server
@@ -78,8 +99,20 @@ type Stack struct {
 	logs     *lineWriter
 	queues   *queues
 	sqs      *http.Server
-	stop     context.CancelFunc
-	loops    sync.WaitGroup
+	crash    func(Call) bool
+	// What watches the buckets: S3 event sources, EventBridge rules, and
+	// the buckets that send their events to EventBridge.
+	s3srcs       []s3Source
+	rules        []eventRule
+	eventBuckets map[string]bool
+	dbProxy      *http.Server // DynamoDB as the functions reach it, when Crash is set
+	dbURL        string       // its URL, or DynamoDB Local's
+	stop         context.CancelFunc
+	loops        sync.WaitGroup
+
+	failOnce sync.Once
+	failed   chan struct{}
+	err      error
 }
 
 // Start builds the functions and starts every part of the stack. On error,
@@ -94,10 +127,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.BuildDir == "" {
 		cfg.BuildDir = filepath.Join(cfg.Root, ".local", "build")
 	}
+	if cfg.DataDir != "" {
+		if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	logs := newLineWriter(cfg.Logs)
-	s := &Stack{root: cfg.Root, buildDir: cfg.BuildDir, hosts: map[string]*lambdalocal.Host{},
-		fns: map[string]lambdalocal.Function{}, logs: logs,
-		log: slog.New(slog.NewTextHandler(logs.prefixed("local"), nil))}
+	s := &Stack{root: cfg.Root, buildDir: cfg.BuildDir, dataDir: cfg.DataDir, hosts: map[string]*lambdalocal.Host{},
+		fns: map[string]lambdalocal.Function{}, logs: logs, crash: cfg.Crash,
+		log:    slog.New(slog.NewTextHandler(logs.prefixed("local"), nil)),
+		failed: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -134,14 +173,24 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	built := make(chan error, 1)
 	go func() { built <- Build(ctx, cfg.Root, cfg.BuildDir, fns) }()
 
-	if s.Dynamo, err = dynamolocal.Start(ctx, jar); err != nil {
+	var dynamoOpts dynamolocal.Options
+	var s3Opts s3local.Options
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			<-built
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
+		dynamoOpts.DataDir, s3Opts.File = filepath.Join(cfg.DataDir, "dynamodb"), filepath.Join(cfg.DataDir, "s3.db")
+	}
+	if s.S3, err = s3local.StartWith(s3Opts); err != nil {
 		<-built
 		return nil, err
 	}
-	if s.S3, err = s3local.Start(); err != nil {
+	if s.Dynamo, err = dynamolocal.StartWith(ctx, jar, dynamoOpts); err != nil {
 		<-built
 		return nil, err
 	}
+	s.dbURL = s.Dynamo.Endpoint
 	if err := <-built; err != nil {
 		return nil, err
 	}
@@ -161,8 +210,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.queues = newQueues(Region, s.log)
 	s.queues.account = s.Template.AccountID()
+	if cfg.TimeScale > 0 {
+		s.queues.timeScale = cfg.TimeScale
+	}
 	s.queues.configure(queueCfgs)
-	if s.sqs, s.SQSEndpoint, err = s.queues.serveSQS(); err != nil {
+	if s.sqs, s.SQSEndpoint, err = s.queues.serveSQS(s.intercept("sqs")); err != nil {
+		return nil, err
+	}
+	if err := s.interceptServices(); err != nil {
 		return nil, err
 	}
 	for _, fn := range fns {
@@ -173,8 +228,19 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	loops, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	if err := s.startEventSources(loops, fns, queueCfgs); err != nil {
+	s.loops.Add(1)
+	go func() { defer s.loops.Done(); s.superviseDynamo(loops) }()
+	extractions := cfg.Extractions
+	if extractions <= 0 {
+		extractions = runtime.NumCPU()
+	}
+	if err := s.startEventSources(loops, fns, queueCfgs, extractions); err != nil {
 		return nil, err
+	}
+	if cfg.DataDir != "" {
+		if err := s.recover(loops); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Watch {
 		s.loops.Add(1)
@@ -189,17 +255,25 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 }
 
 // startEventSources runs the template's stream and queue event sources: the
-// stream poller and the queue consumers, several batches at once per queue.
-func (s *Stack) startEventSources(ctx context.Context, fns []samtemplate.Function, cfgs []queueConfig) error {
+// stream poller and the queue consumers, several batches at once per queue,
+// but no more than extractions at once for a function that extracts
+// documents.
+func (s *Stack) startEventSources(ctx context.Context, fns []samtemplate.Function, cfgs []queueConfig, extractions int) error {
 	streams := dynamodbstreams.NewFromConfig(AWSConfig(), func(o *dynamodbstreams.Options) {
 		o.BaseEndpoint = aws.String(s.Dynamo.Endpoint)
 	})
-	var s3srcs []s3Source
 	for _, fn := range fns {
-		s3srcs = append(s3srcs, s3Sources(fn)...)
+		s.s3srcs = append(s.s3srcs, s3Sources(fn)...)
+	}
+	var err error
+	if s.rules, err = eventRules(s.Template); err != nil {
+		return err
+	}
+	if s.eventBuckets, err = eventBridgeBuckets(s.Template); err != nil {
+		return err
 	}
 	s.S3.OnObjectCreated(func(bucket, key string, size int64) {
-		s.notifyS3(ctx, s3srcs, bucket, key, size)
+		s.objectCreated(ctx, bucket, key, size, time.Now())
 	})
 	for _, fn := range fns {
 		srcs, err := streamSources(s.Template, fn)
@@ -209,12 +283,21 @@ func (s *Stack) startEventSources(ctx context.Context, fns []samtemplate.Functio
 		for _, src := range srcs {
 			p := &poller{src: src, db: s.DB, streams: streams, invoke: s.Invoke, queues: s.queues,
 				region: Region, log: s.log.With("poller", fn.LogicalID), backoff: 100 * time.Millisecond}
+			if s.dataDir != "" {
+				p.checkpointFile = filepath.Join(s.dataDir, "stream-"+fn.LogicalID+".json")
+			}
 			s.loops.Add(1)
 			go func() { defer s.loops.Done(); p.run(ctx) }()
 		}
 		for _, src := range sqsSources(s.Template, fn) {
 			if err := checkVisibility(cfgs, src, fn.Timeout); err != nil {
 				return err
+			}
+			if _, ok := s.fns[fn.LogicalID].Env["EXTRACTOR"]; ok && src.concurrency > extractions {
+				// Lambda would run them on cores of their own; here they
+				// share this machine's, and more OCR processes than cores
+				// only slow each other down.
+				src.concurrency = extractions
 			}
 			s.loops.Add(1)
 			go func() { defer s.loops.Done(); s.queues.consume(ctx, src, s.Invoke) }()
@@ -255,8 +338,8 @@ func (s *Stack) createResources(ctx context.Context) error {
 // by env.json, with the SDK pointed at the local services.
 func (s *Stack) function(fn samtemplate.Function, buildDir string, env envFile) lambdalocal.Function {
 	vars := env.apply(fn.LogicalID, fn.Env)
-	vars["AWS_ENDPOINT_URL_DYNAMODB"] = s.Dynamo.Endpoint
-	vars["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = s.Dynamo.Endpoint
+	vars["AWS_ENDPOINT_URL_DYNAMODB"] = s.dbURL
+	vars["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = s.dbURL
 	vars["AWS_ENDPOINT_URL_S3"] = s.S3.Endpoint
 	vars["AWS_ENDPOINT_URL_SQS"] = s.SQSEndpoint
 	maps.Copy(vars, logEnv(fn))
@@ -289,9 +372,14 @@ func (s *Stack) serveAPI(addr string) error {
 		return fmt.Errorf("listen for the API on %s: %w", addr, err)
 	}
 	gw := apigateway.New(api, routes, s, slog.New(slog.NewTextHandler(s.logs.prefixed("api"), nil)))
+	handler, err := newThrottle(s.Template, api, routes, gw)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	// The gateway bounds the wait for a body itself; these bound the wait
 	// for headers and for the next request on a kept-alive connection.
-	s.api = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.api = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	s.APIURL = "http://" + ln.Addr().String()
 	go func() { _ = s.api.Serve(ln) }()
 	return nil
@@ -310,6 +398,29 @@ func (s *Stack) Invoke(ctx context.Context, function string, event []byte) ([]by
 // Function returns how the stack runs a function, to run it elsewhere.
 func (s *Stack) Function(name string) lambdalocal.Function { return s.fns[name] }
 
+// Done is closed when the stack can no longer serve (DynamoDB Local died
+// and could not be restarted); Err then says why.
+func (s *Stack) Done() <-chan struct{} { return s.failed }
+
+// Err is why the stack stopped serving, once Done is closed.
+func (s *Stack) Err() error {
+	select {
+	case <-s.failed:
+		return s.err
+	default:
+		return nil
+	}
+}
+
+// fail records why the stack can no longer serve and closes Done.
+func (s *Stack) fail(err error) {
+	s.failOnce.Do(func() {
+		s.err = err
+		s.log.Error("the local stack stops", "err", err)
+		close(s.failed)
+	})
+}
+
 // Close stops everything the stack started.
 func (s *Stack) Close() {
 	if s.api != nil {
@@ -323,6 +434,9 @@ func (s *Stack) Close() {
 	}
 	if s.sqs != nil {
 		_ = s.sqs.Close()
+	}
+	if s.dbProxy != nil {
+		_ = s.dbProxy.Close()
 	}
 	for _, h := range s.hosts {
 		h.Close()

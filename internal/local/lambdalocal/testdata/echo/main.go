@@ -66,7 +66,7 @@ func main() {
 		case "big":
 			return strings.Repeat("x", e.Size), nil
 		case "env":
-			return map[string]string{"fn": os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), "custom": os.Getenv("CUSTOM")}, nil
+			return map[string]string{"fn": os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), "custom": os.Getenv("CUSTOM"), "key": os.Getenv("AWS_ACCESS_KEY_ID")}, nil
 		}
 		deadline, _ := ctx.Deadline()
 		return map[string]any{"echo": e, "pid": os.Getpid(), "hasDeadline": !deadline.IsZero()}, nil
