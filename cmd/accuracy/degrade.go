@@ -12,6 +12,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/receipts-api/receipts/internal/testdocs"
 )
 
 // degradations turn a receipt's image into one that another scanner or
@@ -31,6 +33,15 @@ var degradations = map[string]func(g *image.Gray, r *rand.Rand) (*image.Gray, in
 	// The same under a scanner's white lid: a little print on a white page.
 	"lid":   underWhiteLid,
 	"photo": phonePhoto,
+	// Scanned or photographed sideways, a quarter turn either way, with no
+	// EXIF orientation to say so; and upside down.
+	"sideways": func(g *image.Gray, r *rand.Rand) (*image.Gray, int) {
+		return turn(g, 1+2*r.IntN(2)), 90
+	},
+	"upsidedown": func(g *image.Gray, _ *rand.Rand) (*image.Gray, int) { return turn(g, 2), 90 },
+	// A phone's portrait photo as phones store it: sideways, with EXIF
+	// Orientation 6 saying to turn it a quarter clockwise (see exifTagged).
+	"exif": func(g *image.Gray, _ *rand.Rand) (*image.Gray, int) { return turn(g, 3), 90 },
 	// Faded print on grey paper.
 	"lowcontrast": func(g *image.Gray, _ *rand.Rand) (*image.Gray, int) {
 		out := image.NewGray(g.Rect)
@@ -74,7 +85,28 @@ func degrade(src []byte, name, seed string) ([]byte, error) {
 	if err := jpeg.Encode(&b, out, &jpeg.Options{Quality: quality}); err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
+	if o, ok := exifTagged[name]; ok {
+		return testdocs.WithOrientation(b.Bytes(), o), nil
+	}
 	return b.Bytes(), nil
+}
+
+// exifTagged are the degradations whose JPEG carries an EXIF Orientation.
+var exifTagged = map[string]uint16{"exif": 6}
+
+// turn turns g clockwise by quarter turns.
+func turn(g *image.Gray, quarters int) *image.Gray {
+	for range quarters % 4 {
+		w, h := g.Rect.Dx(), g.Rect.Dy()
+		out := image.NewGray(image.Rect(0, 0, h, w))
+		for y := range w {
+			for x := range h {
+				out.Pix[y*out.Stride+x] = g.GrayAt(g.Rect.Min.X+y, g.Rect.Min.Y+h-1-x).Y
+			}
+		}
+		g = out
+	}
+	return g
 }
 
 // scaleDown shrinks g by num/den (below 1), each pixel the mean of the

@@ -248,18 +248,22 @@ func report(s set, results []outcome, show string) {
 	}
 	failed := 0
 	var times []time.Duration
+	slowest := results[0]
 	for _, o := range results {
 		times = append(times, o.elapsed)
 		if o.err != nil {
 			failed++
+		}
+		if o.elapsed > slowest.elapsed {
+			slowest = o
 		}
 	}
 	fmt.Println("exact match after normalisation:")
 	fmt.Println("field    tuning           validation")
 	fmt.Println(strings.Join(summary, "\n"))
 	slices.Sort(times)
-	fmt.Printf("\nextraction failed: %d; time per receipt: median %v, slowest %v\n\n",
-		failed, times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
+	fmt.Printf("\nextraction failed: %d; time per receipt: median %v, slowest %v (%s)\n\n",
+		failed, times[len(times)/2].Round(time.Millisecond), slowest.elapsed.Round(time.Millisecond), slowest.name)
 }
 
 func rate(hits, n int) float64 {

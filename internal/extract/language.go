@@ -34,7 +34,7 @@ func (t *Tesseract) readInLanguage(ctx context.Context, img prepare.Page, f rece
 	}
 	own := *t
 	own.Languages = p.Tesseract
-	lines, err := own.image(ctx, img)
+	lines, err := own.readPage(ctx, img, own.firstArgs())
 	if err != nil {
 		return f // out of time or memory: what the first reading found stands
 	}

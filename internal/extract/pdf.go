@@ -54,7 +54,7 @@ func (t *Tesseract) pdf(ctx context.Context, doc []byte) (string, []string, erro
 		if err != nil {
 			return "", nil, fmt.Errorf("page %d: %w", i, t.imageErr(err))
 		}
-		lines, err := t.image(ctx, page)
+		lines, _, err := t.image(ctx, page)
 		if err != nil {
 			return "", nil, fmt.Errorf("page %d: %w", i, err)
 		}

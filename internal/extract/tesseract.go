@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"strings"
 	"time"
 
@@ -84,7 +85,7 @@ func (t *Tesseract) Extract(ctx context.Context, doc Document) (Result, error) {
 		if img.Damage != nil {
 			warnings = append(warnings, fmt.Sprintf("image: damaged (%v), read as far as it decodes", img.Damage))
 		}
-		lines, err = t.image(ctx, img)
+		lines, img, err = t.image(ctx, img)
 	case receipt.PDF, receipt.TIFF:
 		// Parsed from text: a text layer carries no confidences, and
 		// pages are read one by one. A TIFF is read as the PDF libtiff
@@ -195,30 +196,54 @@ func setConf(f *receipt.Fields, name string, c float64) {
 const minText = 20
 
 // image reads one image: as prepared first, since most receipts need
-// nothing more; enlarged when its print is small (readSmallPrint);
-// binarized, with tesseract told to expect a column of text, when the
-// first reading finds next to nothing.
-func (t *Tesseract) image(ctx context.Context, img prepare.Page) ([]parse.Line, error) {
-	var first []string
-	if t.PageSegMode != "" {
-		first = []string{"--psm", t.PageSegMode}
-	}
+// nothing more; turned when it reads weakly and a turn reads far better
+// (readTurned); enlarged when its print is small (sharpen); binarized,
+// with tesseract told to expect a column of text, when it still finds
+// next to nothing. It returns the page its reading is of.
+func (t *Tesseract) image(ctx context.Context, img prepare.Page) ([]parse.Line, prepare.Page, error) {
+	first := t.firstArgs()
 	lines, err := t.read(ctx, img.Bytes, first...)
 	if err != nil || img.Gray == nil {
-		return lines, err
+		return lines, img, err
 	}
-	if big, ok := t.readSmallPrint(ctx, img.Gray, capHeight(lines), first); ok {
-		return big, nil
-	}
-	lines = t.readWeakSmallImage(ctx, img.Gray, lines, first)
+	img, lines = t.readTurned(ctx, img, lines, first)
+	lines = t.sharpen(ctx, img.Gray, lines, first)
 	if len(strings.TrimSpace(linesText(lines))) >= minText {
-		return lines, nil
+		return lines, img, nil
 	}
 	clean, err := prepare.Binarize(img.Gray)
 	if err != nil {
-		return nil, err
+		return nil, img, err
 	}
-	return t.read(ctx, clean, "--psm", "4")
+	lines, err = t.read(ctx, clean, "--psm", "4")
+	return lines, img, err
+}
+
+// firstArgs are tesseract's arguments for a page's first reading.
+func (t *Tesseract) firstArgs() []string {
+	if t.PageSegMode == "" {
+		return nil
+	}
+	return []string{"--psm", t.PageSegMode}
+}
+
+// readPage reads a page as prepared, then sharpens the reading.
+func (t *Tesseract) readPage(ctx context.Context, img prepare.Page, args []string) ([]parse.Line, error) {
+	lines, err := t.read(ctx, img.Bytes, args...)
+	if err != nil || img.Gray == nil {
+		return lines, err
+	}
+	return t.sharpen(ctx, img.Gray, lines, args), nil
+}
+
+// sharpen reads g again enlarged when the reading of it shows its print
+// is small or, on a small image, reads weakly, and returns the better
+// reading.
+func (t *Tesseract) sharpen(ctx context.Context, g *image.Gray, lines []parse.Line, args []string) []parse.Line {
+	if big, ok := t.readSmallPrint(ctx, g, capHeight(lines), args); ok {
+		return big
+	}
+	return t.readWeakSmallImage(ctx, g, lines, args)
 }
 
 // read runs tesseract on one image and returns its words, line by line.

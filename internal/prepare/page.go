@@ -1,6 +1,6 @@
 // Package prepare turns an uploaded image into what tesseract reads best:
 // decoded (damaged JPEGs as far as their data goes, WebP and HEIC through
-// Debian's tools), smaller when it is very large, the paper found on a
+// Debian's tools), turned upright as its EXIF orientation says, smaller when it is very large, the paper found on a
 // scanner bed or a table and cropped out, its lighting evened out, without
 // a dark border around the paper, and cropped to its print when that is a
 // little of a large page. Every step is bounded by the pixel limit, and
@@ -137,6 +137,12 @@ func Image(ctx context.Context, src []byte, opt Options) (Page, error) {
 			return Page{}, err
 		}
 		steps = append(steps, "decoded from "+typ)
+	}
+	if typ == receipt.JPEG {
+		if o := exifOrientation(src); o > 1 {
+			g = upright(g, o)
+			steps = append(steps, fmt.Sprintf("turned upright (EXIF orientation %d)", o))
+		}
 	}
 	p := prepareGray(g, steps)
 	p.Damage = damage

@@ -222,6 +222,7 @@ func FuzzImage(f *testing.F) {
 	}
 	f.Add(j.Bytes())
 	f.Add(testdocs.Damaged(j.Bytes(), 3))
+	f.Add(exifJPEG(f, receiptImage(64, 80, 4), orientationTIFF(binary.LittleEndian, 6, 3, 1)))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		p, err := Image(context.Background(), src, Options{MaxPixels: limits.DefaultImagePixels})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/draw"
 	"image/jpeg"
+	"slices"
 )
 
 // Smaller returns a grey JPEG of a JPEG at num/den of its size, each pixel the mean of the
@@ -39,4 +40,18 @@ func Smaller(src []byte, num, den int) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// WithOrientation returns a JPEG with an EXIF segment, holding only the
+// Orientation tag o, put right after its start as a camera writes it: a
+// phone's portrait photo is stored sideways with Orientation 6.
+func WithOrientation(jpg []byte, o uint16) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, // big endian, first IFD at 8
+		0, 1, // one entry: Orientation, a SHORT, one value
+		0x01, 0x12, 0, 3, 0, 0, 0, 1, byte(o >> 8), byte(o), 0, 0,
+		0, 0, 0, 0} // no next IFD
+	seg := append([]byte("Exif\x00\x00"), tiff...)
+	n := len(seg) + 2
+	app1 := append([]byte{0xFF, 0xE1, byte(n >> 8), byte(n)}, seg...)
+	return slices.Concat(jpg[:2], app1, jpg[2:])
 }
