@@ -1,3 +1,5 @@
+//go:build !integration
+
 package webhookqueue_test
 
 import (
