@@ -30,12 +30,13 @@ dev: deps ## start the local stack (API on :$(PORT)), keeping its data in .local
 	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH) --extractions $(EXTRACTIONS) $(if $(RESET),--reset)
 
 # Two tiers, one after the other (both want the cores). The unit tier is
-# what `make unit` runs, with -race: the tests over internal/fake's stores
-# carry `!integration`, and the API's and uploads' contract tests run over
-# those fakes. The integration tier (build tag `integration`) runs what needs
-# DynamoDB Local (Java), Tesseract, Poppler, ../shared or the whole local
-# stack, and the same contract tests over DynamoDB Local and the in-process
-# S3. vet and staticcheck check both builds so tagged files never rot. The
+# what `make unit` runs, with -race: unit test files carry `!integration`,
+# and the API's and uploads' contract tests run over internal/fake's stores.
+# The integration tier (build tag `integration`) runs what needs DynamoDB
+# Local (Java), Tesseract, Poppler, ../shared or the whole local stack, and
+# the same contract tests over DynamoDB Local and the in-process S3; the few
+# untagged files run in both. vet and staticcheck check both builds so
+# tagged files never rot. The
 # fuzz runs shrink a new input for at most a second, so a 10-second run
 # spends its time fuzzing rather than minimizing one large input. The tests
 # that run in parallel (-parallel 8) start stacks of their own and spend most
