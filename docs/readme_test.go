@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // TestReadmeLayoutMatchesTree: the README's layout table has a line for
@@ -107,5 +109,92 @@ func TestOpenAPIJSONIsTheYAML(t *testing.T) {
 	}
 	if !bytes.Equal(OpenAPIJSON, want) {
 		t.Error("docs/openapi.json is not docs/openapi.yaml: run go generate ./docs")
+	}
+}
+
+// TestLinksResolve: every relative link in the README and the guides in
+// docs/ names a file that exists, and an anchor a heading of that file.
+func TestLinksResolve(t *testing.T) {
+	root := ".."
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages = append(pages, filepath.Join(root, "README.md"))
+	links := 0
+	for _, page := range pages {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range markdownLink.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			links++
+			file, anchor, _ := strings.Cut(target, "#")
+			path := page
+			if file != "" {
+				path = filepath.Join(filepath.Dir(page), filepath.FromSlash(file))
+				if _, err := os.Stat(path); err != nil {
+					t.Errorf("%s links to %s, which does not exist", filepath.Base(page), target)
+					continue
+				}
+			}
+			if anchor != "" && !anchors(t, path)[anchor] {
+				t.Errorf("%s links to %s: no heading makes the anchor #%s", filepath.Base(page), target, anchor)
+			}
+		}
+	}
+	if links < 20 {
+		t.Fatalf("found %d relative links; the pattern finds too few", links)
+	}
+}
+
+// markdownLink matches an inline link's target: [text](target).
+var markdownLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+// anchors returns the anchors GitHub makes of a Markdown file's headings:
+// lower case, punctuation dropped, spaces as hyphens.
+func anchors(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	inCode := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+		}
+		if inCode || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		title := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		var slug strings.Builder
+		for _, r := range strings.ToLower(title) {
+			switch {
+			case r == ' ' || r == '-':
+				slug.WriteRune('-')
+			case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_':
+				slug.WriteRune(r)
+			}
+		}
+		out[slug.String()] = true
+	}
+	return out
+}
+
+// TestReadmeIsShort: the README is what a newcomer reads in ten minutes;
+// the rest belongs in docs/.
+func TestReadmeIsShort(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n > 250 {
+		t.Errorf("README is %d lines; keep it to about 250 and move the rest to docs/", n)
 	}
 }

@@ -1,5 +1,5 @@
 // Package limits holds the bounds on what one document may cost, and reads
-// them from the environment in one place. Each is documented in the README
+// them from the environment in one place. Each is documented in docs/limits.md
 // and declared in template.yaml by the functions that use it.
 package limits
 
