@@ -29,23 +29,29 @@ dev: deps ## start the local stack (API on :$(PORT)), keeping its data in .local
 	@go build -o $(BIN)/local ./cmd/local
 	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH) --extractions $(EXTRACTIONS) $(if $(RESET),--reset)
 
-# Tests that need DynamoDB Local (Java), Tesseract, Poppler, ../shared or the
-# whole local stack carry the build tag `integration`: `make unit` leaves them
-# out, `make test` (what CI runs) runs everything, and vet and staticcheck
-# check both builds so tagged files never rot. The fuzz runs shrink a new
-# input for at most a second, so a 10-second run spends its time fuzzing
-# rather than minimizing one large input. The tests that run in parallel
-# (-parallel 8) start stacks of their own and spend most of their time
-# waiting on queue timers, crashes and restarts, not on the cores.
-test: deps tools ## install what is missing, then run every test, unit and integration, against the real local services
+# Two tiers, one after the other (both want the cores). The unit tier is
+# what `make unit` runs, with -race: unit test files carry `!integration`,
+# and the API's and uploads' contract tests run over internal/fake's stores.
+# The integration tier (build tag `integration`) runs what needs DynamoDB
+# Local (Java), Tesseract, Poppler, ../shared or the whole local stack, and
+# the same contract tests over DynamoDB Local and the in-process S3; the few
+# untagged files run in both. vet and staticcheck check both builds so
+# tagged files never rot. The
+# fuzz runs shrink a new input for at most a second, so a 10-second run
+# spends its time fuzzing rather than minimizing one large input. The tests
+# that run in parallel (-parallel 8) start stacks of their own and spend most
+# of their time waiting on queue timers, crashes and restarts, not on the
+# cores.
+test: deps tools ## install what is missing, then run both tiers: the unit tests over the fakes, then the integration tests against the real local services
 	@$(MAKE) -s lint
+	go test -race -count=1 -timeout 10m ./...
 	go test -race -count=1 -timeout 15m -parallel 8 -tags integration ./...
 	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s -fuzzminimizetime=1s ./internal/api
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s -fuzzminimizetime=1s ./internal/parse
 	go test -run='^$$' -fuzz=FuzzImage -fuzztime=10s -fuzzminimizetime=1s ./internal/prepare
 	go test -run='^$$' -fuzz=FuzzReadImageHeader -fuzztime=10s -fuzzminimizetime=1s ./internal/receipt
 
-unit: ## the unit tests alone, in under a minute: no Java, Tesseract, Poppler or ../shared needed
+unit: ## the unit tier alone, in under a minute: no Java, Tesseract, Poppler or ../shared needed
 	go test -count=1 ./...
 
 lint: tools ## gofmt, go vet and staticcheck (with and without the integration tag), and a build for macOS

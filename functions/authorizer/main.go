@@ -18,7 +18,7 @@ import (
 // client, and its package's init, out of every first request's cold start.
 func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
-	table, err := awsclient.MustEnv("TABLE_NAME")
+	table, err := awsclient.RequireEnv("TABLE_NAME")
 	if err != nil {
 		exit(err)
 	}

@@ -5,12 +5,15 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/app"
 	"github.com/receipts-api/receipts/internal/lambdahttp"
 )
 
 func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
 	deps, err := app.FromEnv()
 	if err != nil {
 		slog.Error("init", "err", err)

@@ -15,7 +15,7 @@ import (
 
 func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
-	url, err := awsclient.MustEnv("WORK_QUEUE_URL")
+	url, err := awsclient.RequireEnv("WORK_QUEUE_URL")
 	if err != nil {
 		initFailed(err)
 	}

@@ -18,7 +18,7 @@ import (
 
 func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
-	table, err := awsclient.MustEnv("TABLE_NAME")
+	table, err := awsclient.RequireEnv("TABLE_NAME")
 	if err != nil {
 		initFailed(err)
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	// Lambda's logger, as app.SetLogger sets it, without linking the SDK.
+	// Lambda's logger, as every function sets it first, without linking the SDK.
 	slog.SetDefault(lambdacontext.NewLogger())
 	lambdahttp.Start(api.OpenAPIHandler(docs.OpenAPIJSON))
 }

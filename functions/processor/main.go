@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/receipts-api/receipts/internal/app"
 	"github.com/receipts-api/receipts/internal/extract"
@@ -15,6 +16,7 @@ import (
 )
 
 func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
 	deps, err := app.FromEnv()
 	if err != nil {
 		initFailed(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/receipts-api/receipts/internal/app"
 	"github.com/receipts-api/receipts/internal/retry"
@@ -15,6 +16,7 @@ import (
 )
 
 func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
 	deps, err := app.FromEnv()
 	if err != nil {
 		initFailed(err)

@@ -7,12 +7,14 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/receipts-api/receipts/internal/app"
 	"github.com/receipts-api/receipts/internal/uploads"
 )
 
 func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
 	deps, err := app.FromEnv()
 	if err != nil {
 		slog.Error("init", "err", err)

@@ -19,11 +19,11 @@ import (
 
 func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
-	table, err := awsclient.MustEnv("TABLE_NAME")
+	table, err := awsclient.RequireEnv("TABLE_NAME")
 	if err != nil {
 		initFailed(err)
 	}
-	url, err := awsclient.MustEnv("WEBHOOK_QUEUE_URL")
+	url, err := awsclient.RequireEnv("WEBHOOK_QUEUE_URL")
 	if err != nil {
 		initFailed(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/app"
 	"github.com/receipts-api/receipts/internal/lambdahttp"
@@ -14,6 +16,7 @@ import (
 )
 
 func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
 	deps, err := app.FromEnv()
 	if err != nil {
 		initFailed(err)

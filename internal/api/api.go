@@ -69,15 +69,6 @@ type Server struct {
 // Option changes a Server built by New.
 type Option func(*Server)
 
-// WithClock makes the Server read the time from now.
-func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
-
-// WithIDs makes the Server take new receipt ids from newID.
-func WithIDs(newID func() (string, error)) Option { return func(s *Server) { s.newID = newID } }
-
-// WithLogger makes the Server log to l.
-func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
-
 // WithMaxPixels sets the most pixels an uploaded image may declare
 // (limits.DefaultImagePixels unless set).
 func WithMaxPixels(n int64) Option { return func(s *Server) { s.maxPixels = n } }

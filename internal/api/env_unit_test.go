@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"github.com/receipts-api/receipts/internal/api"
+	"github.com/receipts-api/receipts/internal/fake"
 )
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	receipts, fs, hooks := newMemReceipts(), newMemFiles(), newMemWebhooks()
-	return &env{srv: api.New(receipts, fs, receipts, api.WithWebhooks(hooks, testGuard)), receipts: receipts, files: fs, hooks: hooks}
+	receipts, fs := fake.NewStore(), fake.NewFiles()
+	return &env{srv: api.New(receipts, fs, receipts, api.WithWebhooks(receipts, testGuard)), receipts: receipts, files: fs, hooks: receipts}
 }

@@ -5,10 +5,8 @@ package app
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/receipts-api/receipts/internal/awsclient"
@@ -26,21 +24,17 @@ type Deps struct {
 	Limits   limits.Limits
 }
 
-// SetLogger makes Lambda's logger the default: the format and level Lambda
-// gives the function (AWS_LAMBDA_LOG_FORMAT, _LOG_LEVEL, from its
-// LoggingConfig), each record with the invocation's request id. Every
-// function calls it first, through FromEnv or directly.
-func SetLogger() { slog.SetDefault(lambdacontext.NewLogger()) }
-
 // FromEnv builds Deps from TABLE_NAME, BUCKET_NAME, the limits' variables
-// (see limits.FromEnv) and the SDK's environment, after setting the logger.
+// (see limits.FromEnv) and the SDK's environment. It leaves the default
+// logger alone: each main sets it first, to lambdacontext.NewLogger() (the
+// format and level Lambda gives the function, each record with the
+// invocation's request id), so that init errors are logged in that form too.
 func FromEnv() (*Deps, error) {
-	SetLogger()
-	table, err := awsclient.MustEnv("TABLE_NAME")
+	table, err := awsclient.RequireEnv("TABLE_NAME")
 	if err != nil {
 		return nil, err
 	}
-	bucket, err := awsclient.MustEnv("BUCKET_NAME")
+	bucket, err := awsclient.RequireEnv("BUCKET_NAME")
 	if err != nil {
 		return nil, err
 	}

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package auth
 
 import (
@@ -14,40 +16,41 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/receipts-api/receipts/internal/fake"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
-// memKeys is an in-memory Keys that counts lookups.
-type memKeys struct {
+// countedKeys is a key store that counts lookups.
+type countedKeys struct {
+	*fake.Store
 	mu      sync.Mutex
-	keys    map[string]receipt.APIKey
 	lookups int
 }
 
-func (m *memKeys) GetKey(_ context.Context, hash string) (receipt.APIKey, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.lookups++
-	k, ok := m.keys[hash]
-	if !ok {
-		return receipt.APIKey{}, receipt.ErrNotFound
-	}
-	return k, nil
+func (c *countedKeys) GetKey(ctx context.Context, hash string) (receipt.APIKey, error) {
+	c.mu.Lock()
+	c.lookups++
+	c.mu.Unlock()
+	return c.Store.GetKey(ctx, hash)
 }
 
-func newKeys(t *testing.T, tenants ...string) (*memKeys, map[string]string) {
+// newKeys returns a key store holding a new key for each tenant, and the
+// keys by tenant.
+func newKeys(t *testing.T, tenants ...string) (*countedKeys, map[string]string) {
 	t.Helper()
-	m := &memKeys{keys: map[string]receipt.APIKey{}}
+	c := &countedKeys{Store: fake.NewStore()}
 	byTenant := map[string]string{}
 	for _, tenant := range tenants {
 		key, rec, err := NewKey(tenant, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.keys[rec.Hash] = rec
+		if err := c.PutKey(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
 		byTenant[tenant] = key
 	}
-	return m, byTenant
+	return c, byTenant
 }
 
 func request(headers map[string]string) events.APIGatewayCustomAuthorizerRequestTypeRequest {
@@ -233,5 +236,52 @@ func TestCacheConfigFromEnv(t *testing.T) {
 		if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
 			t.Errorf("CacheConfigFromEnv(%v) = %+v, %v; want %+v, error %v", tt.env, got, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+// TestRevokedKeyIsRefused revokes a key in the key store: the authorizer
+// refuses it from the next lookup on, at once with the cache off, and once
+// the answer it cached expires with it on (until then the cached answer
+// stands: the TTL is the longest a revoked key keeps working). A key
+// revoked before its first use is never let in.
+func TestRevokedKeyIsRefused(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    CacheConfig
+		cached bool // the answer from before the revocation is cached
+	}{
+		{"cache off", CacheConfig{}, false},
+		{"cache on", CacheConfig{TTL: 30 * time.Second, Size: 10}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys, k := newKeys(t, "tenant-a", "tenant-b")
+			a := NewAuthorizer(keys, tt.cfg, slog.New(slog.DiscardHandler))
+			now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+			a.now = func() time.Time { return now }
+			ask := func(tenant string) error {
+				_, err := a.Handle(context.Background(), request(map[string]string{"Authorization": "Bearer " + k[tenant]}))
+				return err
+			}
+			if err := ask("tenant-a"); err != nil {
+				t.Fatalf("before revocation: %v", err)
+			}
+			for _, tenant := range []string{"tenant-a", "tenant-b"} {
+				if err := keys.RevokeKey(context.Background(), Hash(k[tenant]), now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			now = now.Add(time.Second)
+			if err, want := ask("tenant-a"), tt.cached; (err == nil) != want {
+				t.Errorf("a second after revocation: err = %v, want let in: %v", err, want)
+			}
+			if err := ask("tenant-b"); !errors.Is(err, ErrUnauthorized) {
+				t.Errorf("a key revoked before its first use: err = %v, want ErrUnauthorized", err)
+			}
+			now = now.Add(tt.cfg.TTL)
+			if err := ask("tenant-a"); !errors.Is(err, ErrUnauthorized) {
+				t.Errorf("once the cached answer expired: err = %v, want ErrUnauthorized", err)
+			}
+		})
 	}
 }

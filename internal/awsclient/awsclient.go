@@ -58,9 +58,9 @@ func DynamoDB(cfg aws.Config) *dynamodb.Client {
 	})
 }
 
-// MustEnv returns the value of the environment variable name, or an error
-// naming it, so a function with missing configuration fails at init.
-func MustEnv(name string) (string, error) {
+// RequireEnv returns the value of the environment variable name, or an
+// error naming it, so a function with missing configuration fails at init.
+func RequireEnv(name string) (string, error) {
 	v := os.Getenv(name)
 	if v == "" {
 		return "", fmt.Errorf("environment variable %s is not set", name)

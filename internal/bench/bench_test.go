@@ -1,3 +1,5 @@
+//go:build !integration
+
 // Package bench measures the service against baselines run side by side in
 // the same process, and prints each comparison as a ratio:
 //

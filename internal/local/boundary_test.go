@@ -1,3 +1,5 @@
+//go:build !integration
+
 // Package local holds what only stands in for AWS on one machine: the local
 // stack, its API Gateway, Lambda host, DynamoDB Local launcher, S3 server,
 // template reader and the integration tests' environment.

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package processor_test
 
 import (
@@ -25,15 +27,16 @@ func TestPixelLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(id(1))
-			rc := f.receipts.byID[id(1)]
-			rc.ContentType, rc.Size, rc.SHA256 = tt.typ, int64(len(tt.doc)), sum(tt.doc)
-			f.files.objects[rc.FileKey] = tt.doc
+			f.update(id(1), func(rc *receipt.Receipt) {
+				rc.ContentType, rc.Size, rc.SHA256 = tt.typ, int64(len(tt.doc)), sum(tt.doc)
+			})
+			f.putFile(receipt.FileKey(tenant, id(1)), tt.doc)
 			j := job(id(1))
 			j.ContentType, j.Size, j.SHA256 = tt.typ, int64(len(tt.doc)), sum(tt.doc)
 			if err := f.p.Process(context.Background(), j); err != nil {
 				t.Fatalf("Process = %v, want no error (no retry)", err)
 			}
-			got := f.receipts.byID[id(1)]
+			got := f.get(id(1))
 			if tt.wantFailed == "" {
 				if got.Status != receipt.Completed || f.ex.calls != 1 {
 					t.Errorf("status %s after %d extractions, want COMPLETED", got.Status, f.ex.calls)

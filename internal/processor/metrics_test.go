@@ -1,3 +1,5 @@
+//go:build !integration
+
 package processor_test
 
 import (
@@ -27,9 +29,9 @@ func TestEachReceiptWritesItsTimings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(id(1))
-			f.receipts.byID[id(1)].CreatedAt = time.Now().Add(-3 * time.Second)
+			f.update(id(1), func(rc *receipt.Receipt) { rc.CreatedAt = time.Now().Add(-3 * time.Second) })
 			if tt.swap {
-				f.files.objects[receipt.FileKey(tenant, id(1))] = []byte("%PDF-1.4 other bytes %%EOF")
+				f.putFile(receipt.FileKey(tenant, id(1)), []byte("%PDF-1.4 other bytes %%EOF"))
 			}
 			var out bytes.Buffer
 			f.p.Engine, f.p.Metrics = "tesseract", metrics.New(&out)
@@ -53,7 +55,7 @@ func TestEachReceiptWritesItsTimings(t *testing.T) {
 			if total, _ := rec["TotalTime"].(float64); total < 3000 {
 				t.Errorf("TotalTime %v, want at least 3 s", rec["TotalTime"])
 			}
-			rc := f.receipts.byID[id(1)]
+			rc := f.get(id(1))
 			if tt.wantOutcome == "COMPLETED" && (rc.Engine != "tesseract" || rc.Timings.Total < 3*time.Second || rc.Timings.Queued < 3*time.Second) {
 				t.Errorf("stored engine %q timings %+v", rc.Engine, rc.Timings)
 			}

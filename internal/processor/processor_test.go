@@ -1,3 +1,5 @@
+//go:build !integration
+
 package processor_test
 
 import (
@@ -17,155 +19,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/receipts-api/receipts/internal/extract"
+	"github.com/receipts-api/receipts/internal/fake"
 	"github.com/receipts-api/receipts/internal/limits"
 	"github.com/receipts-api/receipts/internal/processor"
 	"github.com/receipts-api/receipts/internal/receipt"
-	"github.com/receipts-api/receipts/internal/vendors"
 	"github.com/receipts-api/receipts/internal/workqueue"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// receipts is an in-memory receipt store: receipts by id, and what was
-// written to them; the tenant's settings, vendor memory and file markers
-// (one tenant).
-type receipts struct {
-	mu          sync.Mutex
-	byID        map[string]*receipt.Receipt
-	completeErr error
-	failErr     error
-	settings    receipt.Settings
-	vendors     map[vendors.Key]vendors.Entry
-	files       map[string][]string // ids by SHA-256, in the order recorded
-}
-
-func (r *receipts) Settings(context.Context, string) (receipt.Settings, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.settings, nil
-}
-
-func (r *receipts) ReceiptsOfFile(_ context.Context, _, sha string, n int) ([]string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ids := slices.Clone(r.files[sha])
-	slices.Sort(ids)
-	return ids[:min(n, len(ids))], nil
-}
-
-func (r *receipts) RecordFile(_ context.Context, _, sha, id string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.files == nil {
-		r.files = map[string][]string{}
-	}
-	if !slices.Contains(r.files[sha], id) {
-		r.files[sha] = append(r.files[sha], id)
-	}
-	return nil
-}
-
-func (r *receipts) SameReceipt(_ context.Context, _ string, f receipt.Fields, sha string) ([]string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var ids []string
-	for id, rc := range r.byID {
-		g := rc.Fields
-		if rc.SHA256 != sha && g.Date == f.Date && g.Total == f.Total && receipt.FoldVendor(g.Vendor) == receipt.FoldVendor(f.Vendor) && f.Date != "" {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids, nil
-}
-
-func (r *receipts) VendorEntries(_ context.Context, _ string, keys []vendors.Key) (map[vendors.Key]vendors.Entry, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := map[vendors.Key]vendors.Entry{}
-	for _, k := range keys {
-		if e, ok := r.vendors[k]; ok {
-			out[k] = e
-		}
-	}
-	return out, nil
-}
-
-func (r *receipts) Get(_ context.Context, _, id string) (*receipt.Receipt, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	rc, ok := r.byID[id]
-	if !ok {
-		return nil, receipt.ErrNotFound
-	}
-	c := *rc
-	return &c, nil
-}
-
-func (r *receipts) finish(id string, set func(*receipt.Receipt), err error) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	rc, ok := r.byID[id]
-	if !ok || rc.Status != receipt.Processing {
-		return receipt.ErrConflict
-	}
-	set(rc)
-	return nil
-}
-
-func (r *receipts) Complete(_ context.Context, _, id string, res receipt.Result, _ time.Time) error {
-	return r.finish(id, func(rc *receipt.Receipt) {
-		rc.Status, rc.Details, rc.DetailsKey, rc.DetailsTruncated, rc.Fields = receipt.Completed, res.Details, res.DetailsKey, res.DetailsTruncated, res.Fields
-		rc.Engine, rc.Timings = res.Engine, res.Timings
-		rc.Extracted = res.Fields
-		if res.Extracted != nil {
-			rc.Extracted = *res.Extracted
-		}
-		rc.DuplicateOf, rc.PossibleDuplicateOf = res.DuplicateOf, res.PossibleDuplicateOf
-		rc.Attempts++
-	}, r.completeErr)
-}
-
-func (r *receipts) Fail(_ context.Context, _, id, reason string, _ time.Time) error {
-	return r.finish(id, func(rc *receipt.Receipt) { rc.Status, rc.Error = receipt.Failed, reason; rc.Attempts++ }, r.failErr)
-}
-
-// files is an in-memory object store; getErr fails every Get.
-type files struct {
-	mu      sync.Mutex
-	objects map[string][]byte
-	getErr  error
-}
-
-func (f *files) Get(_ context.Context, key string) ([]byte, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.getErr != nil {
-		return nil, f.getErr
-	}
-	b, ok := f.objects[key]
-	if !ok {
-		return nil, receipt.ErrNotFound
-	}
-	return b, nil
-}
-
-func (f *files) Put(_ context.Context, key string, body []byte, _ string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.objects[key] = body
-	return nil
-}
-
-func (f *files) Delete(_ context.Context, key string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.objects, key)
-	return nil
-}
 
 // extractor answers with text, or err; wait makes it run until its
 // context ends. calls counts extractions.
@@ -210,25 +71,60 @@ func sum(b []byte) string {
 
 // fixture is a store with one receipt per id, processing, and its file.
 type fixture struct {
-	receipts *receipts
-	files    *files
+	receipts *fake.Store
+	files    *fake.Files
 	ex       *extractor
 	p        *processor.Processor
 }
 
 func newFixture(ids ...string) *fixture {
-	f := &fixture{
-		receipts: &receipts{byID: map[string]*receipt.Receipt{}},
-		files:    &files{objects: map[string][]byte{}},
-		ex:       &extractor{text: "TOTAL 9.00"},
-	}
+	f := &fixture{receipts: fake.NewStore(), files: fake.NewFiles(), ex: &extractor{text: "TOTAL 9.00"}}
 	for _, id := range ids {
-		f.receipts.byID[id] = &receipt.Receipt{ID: id, Tenant: tenant, Status: receipt.Processing, FileKey: receipt.FileKey(tenant, id),
-			ContentType: receipt.PDF, Size: int64(len(docOf(id))), SHA256: sum(docOf(id))}
-		f.files.objects[receipt.FileKey(tenant, id)] = docOf(id)
+		if err := f.receipts.Create(context.Background(), &receipt.Receipt{ID: id, Tenant: tenant, Status: receipt.Processing, FileKey: receipt.FileKey(tenant, id),
+			ContentType: receipt.PDF, Size: int64(len(docOf(id))), SHA256: sum(docOf(id))}); err != nil {
+			panic(err)
+		}
+		f.putFile(receipt.FileKey(tenant, id), docOf(id))
 	}
-	f.p = processor.New(f.receipts, f.files, "bucket", f.ex, testLimits(100, 200), quiet)
+	f.over(f.receipts, f.files)
 	return f
+}
+
+// over makes the fixture's processor work over the given stores, as
+// newFixture's does over its own.
+func (f *fixture) over(rs processor.Receipts, fs processor.Files) {
+	f.p = processor.New(rs, fs, "bucket", f.ex, testLimits(100, 200), quiet)
+}
+
+// get returns the receipt as the store holds it now.
+func (f *fixture) get(id string) *receipt.Receipt {
+	rc, err := f.receipts.Get(context.Background(), tenant, id)
+	if err != nil {
+		panic(err)
+	}
+	return rc
+}
+
+// update changes the stored receipt, as a test's setup.
+func (f *fixture) update(id string, change func(*receipt.Receipt)) {
+	f.receipts.Update(tenant, id, change)
+}
+
+// putFile puts bytes in the bucket, as a test's setup.
+func (f *fixture) putFile(key string, b []byte) {
+	if err := f.files.Put(context.Background(), key, b, receipt.PDF); err != nil {
+		panic(err)
+	}
+}
+
+// failingComplete is a store whose Complete fails with err.
+type failingComplete struct {
+	*fake.Store
+	err error
+}
+
+func (s failingComplete) Complete(context.Context, string, string, receipt.Result, time.Time) error {
+	return s.err
 }
 
 // testLimits are the default limits with a second per document and the
@@ -257,21 +153,23 @@ func TestProcess(t *testing.T) {
 	}{
 		{name: "completes", wantStatus: receipt.Completed, wantExtract: 1},
 		{name: "a finished receipt is not extracted again",
-			setup:      func(f *fixture) { f.receipts.byID[id(1)].Status = receipt.Completed },
+			setup:      func(f *fixture) { f.update(id(1), func(rc *receipt.Receipt) { rc.Status = receipt.Completed }) },
 			wantStatus: receipt.Completed},
 		{name: "a deleted receipt is not extracted",
-			setup: func(f *fixture) { delete(f.receipts.byID, id(1)) }},
+			setup: func(f *fixture) { _ = f.receipts.Delete(context.Background(), tenant, id(1)) }},
 		{name: "bytes other than the validated ones fail it",
-			setup:      func(f *fixture) { f.files.objects[receipt.FileKey(tenant, id(1))] = []byte("%PDF-1.4 swapped!! %%EOF") },
+			setup:      func(f *fixture) { f.putFile(receipt.FileKey(tenant, id(1)), []byte("%PDF-1.4 swapped!! %%EOF")) },
 			wantStatus: receipt.Failed, wantReason: "is not the file validated at upload"},
 		{name: "a size other than the validated one fails it",
 			job:        func(j workqueue.Job) workqueue.Job { j.Size++; return j },
 			wantStatus: receipt.Failed, wantReason: "is not the file validated at upload"},
 		{name: "a missing file fails it",
-			setup:      func(f *fixture) { delete(f.files.objects, receipt.FileKey(tenant, id(1))) },
+			setup:      func(f *fixture) { _ = f.files.Delete(context.Background(), receipt.FileKey(tenant, id(1))) },
 			wantStatus: receipt.Failed, wantReason: "stored file is missing"},
 		{name: "a file that can't be read now is retried",
-			setup:   func(f *fixture) { f.files.getErr = errors.New("throttled") },
+			setup: func(f *fixture) {
+				f.over(f.receipts, &flakyFiles{Files: f.files, failKey: receipt.FileKey(tenant, id(1))})
+			},
 			wantErr: true, wantStatus: receipt.Processing},
 		{name: "an unreadable document fails it",
 			setup:      func(f *fixture) { f.ex.err = fmt.Errorf("pdftoppm: %w", extract.ErrUnreadable) },
@@ -286,7 +184,9 @@ func TestProcess(t *testing.T) {
 			setup:      func(f *fixture) { f.ex.wait = true },
 			wantStatus: receipt.Failed, wantReason: "DOC_TIME_LIMIT", wantExtract: 1},
 		{name: "a result too large for the table fails it",
-			setup:      func(f *fixture) { f.receipts.completeErr = fmt.Errorf("update: %w", receipt.ErrTooLarge) },
+			setup: func(f *fixture) {
+				f.over(failingComplete{f.receipts, fmt.Errorf("update: %w", receipt.ErrTooLarge)}, f.files)
+			},
 			wantStatus: receipt.Failed, wantReason: "result too large to store", wantExtract: 1},
 	}
 	for _, tt := range tests {
@@ -346,13 +246,14 @@ func TestLongTextGoesBesideTheFile(t *testing.T) {
 			f := newFixture(id(1))
 			f.ex.text = tt.text
 			if tt.deleted {
-				f.p = processor.New(&deletingStore{f.receipts}, f.files, "bucket", f.ex, testLimits(100, 200), quiet)
+				f.over(deletingStore{f.receipts}, f.files)
 			}
 			if err := f.p.Process(context.Background(), job(id(1))); err != nil {
 				t.Fatal(err)
 			}
 			key := receipt.DetailsKey(tenant, id(1))
-			text, stored := f.files.objects[key]
+			text, err := f.files.Get(context.Background(), key)
+			stored := err == nil
 			if stored != tt.wantKey {
 				t.Errorf("text at %s: %v, want %v", key, stored, tt.wantKey)
 			}
@@ -382,13 +283,13 @@ func TestLongTextGoesBesideTheFile(t *testing.T) {
 
 // deletingStore deletes the receipt as its result is written, as a DELETE
 // racing the processor would.
-type deletingStore struct{ *receipts }
+type deletingStore struct{ *fake.Store }
 
-func (d *deletingStore) Complete(_ context.Context, _, id string, _ receipt.Result, _ time.Time) error {
-	d.mu.Lock()
-	delete(d.byID, id)
-	d.mu.Unlock()
-	return receipt.ErrConflict
+func (d deletingStore) Complete(ctx context.Context, tenant, id string, _ receipt.Result, _ time.Time) error {
+	if err := d.Delete(ctx, tenant, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("finish receipt %s: %w", id, receipt.ErrConflict)
 }
 
 func sqsEvent(bodies ...string) events.SQSEvent {
@@ -403,10 +304,10 @@ func TestHandleReportsOnlyWhatMayPass(t *testing.T) {
 	f := newFixture(id(1), id(2), id(3))
 	// id(2)'s file was swapped: it fails for good. id(3)'s can't be read
 	// for now: only it is retried. Bad messages are dropped.
-	f.files.objects[receipt.FileKey(tenant, id(2))] = []byte("other bytes")
-	flaky := &flakyFiles{files: f.files, failKey: receipt.FileKey(tenant, id(3))}
+	f.putFile(receipt.FileKey(tenant, id(2)), []byte("other bytes"))
+	flaky := &flakyFiles{Files: f.files, failKey: receipt.FileKey(tenant, id(3))}
 	p := processor.New(f.receipts, flaky, "bucket", f.ex, testLimits(1000, 0), quiet)
-	retries := &retrier{}
+	retries := &fake.Retrier{}
 	p.Retry = retries
 	ev := sqsEvent(job(id(1)).Body(), job(id(2)).Body(), job(id(3)).Body(), "not json", `{"tenant":"t1"}`)
 	resp, err := p.Handle(context.Background(), ev)
@@ -420,8 +321,8 @@ func TestHandleReportsOnlyWhatMayPass(t *testing.T) {
 	if want := []string{"m2"}; !slices.Equal(got, want) {
 		t.Errorf("batch item failures %v, want %v", got, want)
 	}
-	if want := []string{"m2"}; !slices.Equal(retries.ids, want) {
-		t.Errorf("messages hidden for their back-off %v, want %v", retries.ids, want)
+	if want := []string{"m2"}; !slices.Equal(retries.IDs(), want) {
+		t.Errorf("messages hidden for their back-off %v, want %v", retries.IDs(), want)
 	}
 	for n, want := range map[int]receipt.Status{1: receipt.Completed, 2: receipt.Failed, 3: receipt.Processing} {
 		if rc, _ := f.receipts.Get(context.Background(), tenant, id(n)); rc.Status != want {
@@ -430,21 +331,9 @@ func TestHandleReportsOnlyWhatMayPass(t *testing.T) {
 	}
 }
 
-// retrier records the messages it was asked to hide.
-type retrier struct {
-	mu  sync.Mutex
-	ids []string
-}
-
-func (r *retrier) Retry(_ context.Context, msg events.SQSMessage) time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ids = append(r.ids, msg.MessageId)
-	return time.Second
-}
-
+// flakyFiles can't read failKey for now.
 type flakyFiles struct {
-	*files
+	*fake.Files
 	failKey string
 }
 
@@ -452,5 +341,5 @@ func (f *flakyFiles) Get(ctx context.Context, key string) ([]byte, error) {
 	if key == f.failKey {
 		return nil, errors.New("slow down")
 	}
-	return f.files.Get(ctx, key)
+	return f.Files.Get(ctx, key)
 }

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package processor_test
 
 import (
@@ -22,8 +24,8 @@ func TestCountryHint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(id(1))
-			f.receipts.byID[id(1)].CountryHint = tt.hint
-			f.receipts.settings.Country = tt.tenantDefault
+			f.update(id(1), func(rc *receipt.Receipt) { rc.CountryHint = tt.hint })
+			f.setCountry(tt.tenantDefault)
 			if err := f.p.Process(context.Background(), job(id(1))); err != nil {
 				t.Fatal(err)
 			}
@@ -36,9 +38,16 @@ func TestCountryHint(t *testing.T) {
 
 // sameFile makes receipt later's file the same as receipt first's.
 func sameFile(f *fixture, first, later string) {
-	r := f.receipts.byID[later]
-	r.SHA256, r.Size = f.receipts.byID[first].SHA256, f.receipts.byID[first].Size
-	f.files.objects[r.FileKey] = docOf(first)
+	a := f.get(first)
+	f.update(later, func(r *receipt.Receipt) { r.SHA256, r.Size = a.SHA256, a.Size })
+	f.putFile(receipt.FileKey(tenant, later), docOf(first))
+}
+
+// setCountry sets the tenant's default country.
+func (f *fixture) setCountry(c string) {
+	if err := f.receipts.PutSettings(context.Background(), tenant, receipt.Settings{Country: c}); err != nil {
+		panic(err)
+	}
 }
 
 func TestExactDuplicate(t *testing.T) {
@@ -50,14 +59,14 @@ func TestExactDuplicate(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The first was corrected since: its duplicate gets what clients see.
-		first := f.receipts.byID[id(1)]
-		first.Fields.Vendor = "CORRECTED"
+		f.update(id(1), func(rc *receipt.Receipt) { rc.Fields.Vendor = "CORRECTED" })
+		first := f.get(id(1))
 		j := job(id(2))
 		j.SHA256, j.Size = first.SHA256, first.Size
 		if err := f.p.Process(context.Background(), j); err != nil {
 			t.Fatal(err)
 		}
-		dup := f.receipts.byID[id(2)]
+		dup := f.get(id(2))
 		if f.ex.calls != 1 {
 			t.Errorf("extracted %d times, want once: the duplicate is copied", f.ex.calls)
 		}
@@ -68,15 +77,15 @@ func TestExactDuplicate(t *testing.T) {
 	t.Run("the first still processing: named, and extracted", func(t *testing.T) {
 		f := newFixture(id(1), id(2))
 		sameFile(f, id(1), id(2))
-		if err := f.receipts.RecordFile(context.Background(), tenant, f.receipts.byID[id(1)].SHA256, id(1)); err != nil {
+		if err := f.receipts.RecordFile(context.Background(), tenant, f.get(id(1)).SHA256, id(1)); err != nil {
 			t.Fatal(err)
 		}
 		j := job(id(2))
-		j.SHA256, j.Size = f.receipts.byID[id(2)].SHA256, f.receipts.byID[id(2)].Size
+		j.SHA256, j.Size = f.get(id(2)).SHA256, f.get(id(2)).Size
 		if err := f.p.Process(context.Background(), j); err != nil {
 			t.Fatal(err)
 		}
-		if dup := f.receipts.byID[id(2)]; f.ex.calls != 1 || dup.DuplicateOf != id(1) || dup.Fields.Total != "9.00" {
+		if dup := f.get(id(2)); f.ex.calls != 1 || dup.DuplicateOf != id(1) || dup.Fields.Total != "9.00" {
 			t.Errorf("extracted %d times; duplicate of %q with %+v", f.ex.calls, dup.DuplicateOf, dup.Fields)
 		}
 	})
@@ -85,27 +94,25 @@ func TestExactDuplicate(t *testing.T) {
 		sameFile(f, id(1), id(2))
 		// The newer one was processed first.
 		j2 := job(id(2))
-		j2.SHA256, j2.Size = f.receipts.byID[id(2)].SHA256, f.receipts.byID[id(2)].Size
+		j2.SHA256, j2.Size = f.get(id(2)).SHA256, f.get(id(2)).Size
 		if err := f.p.Process(context.Background(), j2); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.p.Process(context.Background(), job(id(1))); err != nil {
 			t.Fatal(err)
 		}
-		if a, b := f.receipts.byID[id(1)], f.receipts.byID[id(2)]; a.DuplicateOf != "" || b.DuplicateOf != "" || f.ex.calls != 2 {
+		if a, b := f.get(id(1)), f.get(id(2)); a.DuplicateOf != "" || b.DuplicateOf != "" || f.ex.calls != 2 {
 			t.Errorf("duplicate of %q and %q, %d extractions; want neither named, both extracted", a.DuplicateOf, b.DuplicateOf, f.ex.calls)
 		}
 	})
 	t.Run("reprocessing a duplicate extracts it", func(t *testing.T) {
 		f := newFixture(id(1), id(2))
-		first := f.receipts.byID[id(1)]
-		first.Status = receipt.Completed
-		dup := f.receipts.byID[id(2)]
-		dup.DuplicateOf, dup.Attempts = id(1), 1
+		f.update(id(1), func(rc *receipt.Receipt) { rc.Status = receipt.Completed })
+		f.update(id(2), func(rc *receipt.Receipt) { rc.DuplicateOf, rc.Attempts = id(1), 1 })
 		if err := f.p.Process(context.Background(), job(id(2))); err != nil {
 			t.Fatal(err)
 		}
-		if f.ex.calls != 1 || dup.DuplicateOf != id(1) || dup.Status != receipt.Completed {
+		if dup := f.get(id(2)); f.ex.calls != 1 || dup.DuplicateOf != id(1) || dup.Status != receipt.Completed {
 			t.Errorf("extracted %d times, duplicate of %q, %s", f.ex.calls, dup.DuplicateOf, dup.Status)
 		}
 	})
@@ -117,11 +124,11 @@ func TestVendorMemoryRecalled(t *testing.T) {
 	f := newFixture(id(1))
 	f.ex.fields = &read
 	taught := vendors.Teach(read, id(9), "GARDENIA BAKERIES", nil, time.Now())
-	f.receipts.vendors = map[vendors.Key]vendors.Entry{taught[0].Key: taught[0]}
+	f.receipts.Teach(tenant, taught[0])
 	if err := f.p.Process(context.Background(), job(id(1))); err != nil {
 		t.Fatal(err)
 	}
-	got := f.receipts.byID[id(1)].Fields
+	got := f.get(id(1)).Fields
 	if got.Vendor != "GARDENIA BAKERIES" || !slices.Contains(got.Warnings, "vendor: as corrected on receipt "+id(9)) {
 		t.Errorf("fields %+v, want the remembered vendor and a warning", got)
 	}
@@ -132,16 +139,17 @@ func TestVendorMemoryRecalled(t *testing.T) {
 
 func TestReprocessKeepsCorrections(t *testing.T) {
 	f := newFixture(id(1))
-	rc := f.receipts.byID[id(1)]
-	rc.Attempts = 1
-	rc.Fields = receipt.Fields{Vendor: "MY SHOP", Total: "9.50", Date: "2024-01-01"}
-	rc.Corrections = map[string]receipt.Correction{"total": {By: "rcpt_x"}, "vendor": {By: "rcpt_x"}}
+	f.update(id(1), func(rc *receipt.Receipt) {
+		rc.Attempts = 1
+		rc.Fields = receipt.Fields{Vendor: "MY SHOP", Total: "9.50", Date: "2024-01-01"}
+		rc.Corrections = map[string]receipt.Correction{"total": {By: "rcpt_x"}, "vendor": {By: "rcpt_x"}}
+	})
 	f.ex.fields = &receipt.Fields{Vendor: "MY SH0P", Total: "9.00", Date: "2024-01-02", Tax: "0.50"}
 	if err := f.p.Process(context.Background(), job(id(1))); err != nil {
 		t.Fatal(err)
 	}
 	want := receipt.Fields{Vendor: "MY SHOP", Total: "9.50", Date: "2024-01-02", Tax: "0.50"}
-	if !reflect.DeepEqual(rc.Fields, want) || !reflect.DeepEqual(rc.Extracted, *f.ex.fields) {
+	if rc := f.get(id(1)); !reflect.DeepEqual(rc.Fields, want) || !reflect.DeepEqual(rc.Extracted, *f.ex.fields) {
 		t.Errorf("fields %+v, extracted %+v; want %+v over the new reading", rc.Fields, rc.Extracted, want)
 	}
 }
@@ -162,7 +170,7 @@ func TestProbableDuplicate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for n, want := range map[int]string{1: "", 2: id(1), 3: ""} {
-		if got := f.receipts.byID[id(n)].PossibleDuplicateOf; got != want {
+		if got := f.get(id(n)).PossibleDuplicateOf; got != want {
 			t.Errorf("receipt %d: possible duplicate of %q, want %q", n, got, want)
 		}
 	}
@@ -182,19 +190,21 @@ func TestDuplicateWithAnotherCountryIsRead(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(id(1), id(2))
 			sameFile(f, id(1), id(2))
-			first := f.receipts.byID[id(1)]
-			first.Status, first.Fields = receipt.Completed, receipt.Fields{Total: "1.00", Country: tt.firstCountry}
+			f.update(id(1), func(rc *receipt.Receipt) {
+				rc.Status, rc.Fields = receipt.Completed, receipt.Fields{Total: "1.00", Country: tt.firstCountry}
+			})
+			first := f.get(id(1))
 			if err := f.receipts.RecordFile(context.Background(), tenant, first.SHA256, id(1)); err != nil {
 				t.Fatal(err)
 			}
-			f.receipts.byID[id(2)].CountryHint = tt.hint
-			f.receipts.settings.Country = tt.tenantDefault
+			f.update(id(2), func(rc *receipt.Receipt) { rc.CountryHint = tt.hint })
+			f.setCountry(tt.tenantDefault)
 			j := job(id(2))
 			j.SHA256, j.Size = first.SHA256, first.Size
 			if err := f.p.Process(context.Background(), j); err != nil {
 				t.Fatal(err)
 			}
-			if dup := f.receipts.byID[id(2)]; f.ex.calls != tt.wantExtract || dup.DuplicateOf != id(1) {
+			if dup := f.get(id(2)); f.ex.calls != tt.wantExtract || dup.DuplicateOf != id(1) {
 				t.Errorf("extracted %d times, duplicate of %q; want %d, %q", f.ex.calls, dup.DuplicateOf, tt.wantExtract, id(1))
 			}
 		})

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package sweep
 
 import (
@@ -6,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/receipts-api/receipts/internal/fake"
 	"github.com/receipts-api/receipts/internal/receipt"
 )
 
@@ -19,28 +21,24 @@ const tenant = "t1"
 
 func id(n int) string { return fmt.Sprintf("0193c1de-7c2a-7b1e-9a3b-%012d", n) }
 
-// receipts are receipts by id; err fails every read.
-type receipts struct {
-	byID map[string]*receipt.Receipt
-	err  error
+// unreadable is a table whose every read fails with err.
+type unreadable struct{ err error }
+
+func (u unreadable) Get(context.Context, string, string) (*receipt.Receipt, error) { return nil, u.err }
+
+// bucketWith is a bucket holding an object at key.
+func bucketWith(key string) *fake.Files {
+	f := fake.NewFiles()
+	if err := f.Put(context.Background(), key, []byte("bytes"), "application/octet-stream"); err != nil {
+		panic(err)
+	}
+	return f
 }
 
-func (r *receipts) Get(_ context.Context, _, id string) (*receipt.Receipt, error) {
-	if r.err != nil {
-		return nil, r.err
-	}
-	rc, ok := r.byID[id]
-	if !ok {
-		return nil, receipt.ErrNotFound
-	}
-	return rc, nil
-}
-
-type files struct{ deleted []string }
-
-func (f *files) Delete(_ context.Context, key string) error {
-	f.deleted = append(f.deleted, key)
-	return nil
+// gone reports whether the bucket no longer holds key.
+func gone(f *fake.Files, key string) bool {
+	_, err := f.Get(context.Background(), key)
+	return errors.Is(err, receipt.ErrNotFound)
 }
 
 func event(key string, written time.Time) events.SQSEvent {
@@ -83,18 +81,22 @@ func TestSweep(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := &receipts{byID: map[string]*receipt.Receipt{}}
+			rs := fake.NewStore()
 			if tt.receipt != nil {
-				rs.byID[id(1)] = tt.receipt
+				if err := rs.Create(context.Background(), tt.receipt); err != nil {
+					t.Fatal(err)
+				}
 			}
-			f := &files{}
+			f := bucketWith(tt.key)
 			s := New(rs, f, "bucket", time.Minute, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			s.now = func() time.Time { return now }
 			var slept time.Duration
 			s.sleep = func(_ context.Context, d time.Duration) error {
 				slept += d
 				if tt.appears {
-					rs.byID[id(1)] = rc(receipt.Processing, "")
+					if err := rs.Create(context.Background(), rc(receipt.Processing, "")); err != nil {
+						t.Fatal(err)
+					}
 				}
 				return nil
 			}
@@ -102,8 +104,8 @@ func TestSweep(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if deleted := slices.Contains(f.deleted, tt.key); deleted != tt.wantDelete {
-				t.Errorf("deleted %v, want %v", f.deleted, tt.wantDelete)
+			if deleted := gone(f, tt.key); deleted != tt.wantDelete {
+				t.Errorf("deleted %v, want %v", deleted, tt.wantDelete)
 			}
 			if retried := len(resp.BatchItemFailures) == 1; retried != tt.wantRetry {
 				t.Errorf("batch item failures %v, want a retry: %v", resp.BatchItemFailures, tt.wantRetry)
@@ -118,30 +120,32 @@ func TestSweep(t *testing.T) {
 func TestSweepFailures(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	t.Run("a table that fails is tried again", func(t *testing.T) {
-		s := New(&receipts{err: errors.New("throttled")}, &files{}, "bucket", time.Minute, log)
+		s := New(unreadable{errors.New("throttled")}, fake.NewFiles(), "bucket", time.Minute, log)
 		resp, _ := s.Handle(context.Background(), event(receipt.FileKey(tenant, id(1)), time.Now().Add(-time.Hour)))
 		if len(resp.BatchItemFailures) != 1 {
 			t.Errorf("batch item failures %v, want the message tried again", resp.BatchItemFailures)
 		}
 	})
 	t.Run("too long a wait for the invocation is tried again later", func(t *testing.T) {
-		f := &files{}
-		s := New(&receipts{byID: map[string]*receipt.Receipt{}}, f, "bucket", time.Hour, log)
+		key := receipt.FileKey(tenant, id(1))
+		f := bucketWith(key)
+		s := New(fake.NewStore(), f, "bucket", time.Hour, log)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		resp, _ := s.Handle(ctx, event(receipt.FileKey(tenant, id(1)), time.Now()))
-		if len(resp.BatchItemFailures) != 1 || len(f.deleted) != 0 {
-			t.Errorf("failures %v, deleted %v; want the message tried later and nothing deleted", resp.BatchItemFailures, f.deleted)
+		resp, _ := s.Handle(ctx, event(key, time.Now()))
+		if len(resp.BatchItemFailures) != 1 || gone(f, key) {
+			t.Errorf("failures %v, deleted %v; want the message tried later and nothing deleted", resp.BatchItemFailures, gone(f, key))
 		}
 	})
 	t.Run("another bucket's object and a message that is no event are dropped", func(t *testing.T) {
-		f := &files{}
-		s := New(&receipts{byID: map[string]*receipt.Receipt{}}, f, "mine", time.Minute, log)
-		ev := event(receipt.FileKey(tenant, id(1)), time.Now().Add(-time.Hour))
+		key := receipt.FileKey(tenant, id(1))
+		f := bucketWith(key)
+		s := New(fake.NewStore(), f, "mine", time.Minute, log)
+		ev := event(key, time.Now().Add(-time.Hour))
 		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "m2", Body: "not json"})
 		resp, _ := s.Handle(context.Background(), ev)
-		if len(resp.BatchItemFailures) != 0 || len(f.deleted) != 0 {
-			t.Errorf("failures %v, deleted %v; want neither", resp.BatchItemFailures, f.deleted)
+		if len(resp.BatchItemFailures) != 0 || gone(f, key) {
+			t.Errorf("failures %v, deleted %v; want neither", resp.BatchItemFailures, gone(f, key))
 		}
 	})
 }

@@ -2,9 +2,13 @@
 
 package uploads_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/receipts-api/receipts/internal/fake"
+)
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return &env{receipts: newMemReceipts(), files: newMemFiles(), tenant: "uploader"}
+	return &env{receipts: fake.NewStore(), files: fake.NewFiles(), tenant: "uploader"}
 }

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package webhookqueue_test
 
 import (
@@ -16,15 +18,16 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func setup(t *testing.T, manual bool, results ...webhook.Result) (*memStore, *memQueue, *scriptedSender, *webhookqueue.Deliverer, *webhook.Delivery) {
+func setup(t *testing.T, manual bool, results ...webhook.Result) (store, *memQueue, *scriptedSender, *webhookqueue.Deliverer, *webhook.Delivery) {
 	t.Helper()
 	secret, _ := webhook.NewSecret()
 	epID, _ := webhook.NewID()
 	ep := &webhook.Endpoint{ID: epID, Tenant: "t", URL: "https://hooks.example.com/", Events: webhook.EventTypes, Secret: secret}
-	s := newMemStore(ep)
+	s := newStore(t, ep)
 	id, _ := webhook.NewID()
+	now := time.Now()
 	d := &webhook.Delivery{ID: id, Tenant: "t", EndpointID: epID, EventID: "evt", EventType: webhook.ReceiptCompleted,
-		Payload: []byte(`{}`), State: webhook.Requested, Manual: manual}
+		Payload: []byte(`{}`), State: webhook.Requested, Manual: manual, CreatedAt: now, ExpiresAt: now.Add(webhook.DeliveryRetention)}
 	if err := s.CreateDelivery(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
@@ -137,14 +140,16 @@ func TestDuplicateAndStaleMessages(t *testing.T) {
 
 func TestRemovedAndDisabledEndpoints(t *testing.T) {
 	s, q, snd, dl, d := setup(t, false)
-	s.endpoints[d.EndpointID].Disabled = true
+	s.UpdateEndpoint("t", d.EndpointID, func(e *webhook.Endpoint) { e.Disabled = true })
 	run(t, dl, q, first(d))
 	if got := s.delivery(d.ID); got.State != webhook.Failed || !strings.Contains(got.LastError, "disabled") || len(snd.calls) != 0 {
 		t.Errorf("to a disabled endpoint: %+v, %d attempts", got, len(snd.calls))
 	}
 
 	s, q, snd, dl, d = setup(t, false)
-	delete(s.endpoints, d.EndpointID)
+	if err := s.DeleteEndpoint(context.Background(), "t", d.EndpointID); err != nil {
+		t.Fatal(err)
+	}
 	run(t, dl, q, first(d))
 	if got := s.delivery(d.ID); got.State != webhook.Failed || !strings.Contains(got.LastError, "removed") || len(snd.calls) != 0 {
 		t.Errorf("to a removed endpoint: %+v, %d attempts", got, len(snd.calls))
@@ -162,7 +167,7 @@ func TestDisabledAfterFailingLongEnough(t *testing.T) {
 	if _, err := dl.Handle(context.Background(), sqsEvent(m)); err != nil {
 		t.Fatal(err)
 	}
-	ep := s.endpoints[d.EndpointID]
+	ep := s.endpoint(d.EndpointID)
 	if ep.Disabled || !ep.FailingSince.Equal(now) {
 		t.Fatalf("after one failure: disabled %v, failing since %v", ep.Disabled, ep.FailingSince)
 	}
@@ -172,17 +177,18 @@ func TestDisabledAfterFailingLongEnough(t *testing.T) {
 	if _, err := dl.Handle(context.Background(), sqsEvent(m)); err != nil {
 		t.Fatal(err)
 	}
-	if !ep.Disabled {
+	if ep = s.endpoint(d.EndpointID); !ep.Disabled {
 		t.Fatal("failing for 72h: not disabled")
 	}
 	// A retry asked for is sent to a disabled endpoint, and its success
 	// enables it.
-	cur := s.deliveries[d.ID]
-	cur.State, cur.Manual, cur.Round = webhook.Requested, true, 1
+	s.UpdateDelivery("t", d.EndpointID, d.ID, func(cur *webhook.Delivery) {
+		cur.State, cur.Manual, cur.Round = webhook.Requested, true, 1
+	})
 	if _, err := dl.Handle(context.Background(), sqsEvent(webhookqueue.Message{Tenant: "t", EndpointID: d.EndpointID, DeliveryID: d.ID, Round: 1, Attempt: 3})); err != nil {
 		t.Fatal(err)
 	}
-	if ep.Disabled || !ep.FailingSince.IsZero() || s.delivery(d.ID).State != webhook.Succeeded {
+	if ep = s.endpoint(d.EndpointID); ep.Disabled || !ep.FailingSince.IsZero() || s.delivery(d.ID).State != webhook.Succeeded {
 		t.Errorf("after a manual success: disabled %v, failing since %v, delivery %s", ep.Disabled, ep.FailingSince, summary(s.delivery(d.ID)))
 	}
 }
@@ -250,8 +256,9 @@ func TestFailingEndpointGetsOneAttemptAtATime(t *testing.T) {
 	s, q, snd, dl, d := setup(t, false)
 	now := time.Now()
 	dl.Now = func() time.Time { return now }
-	ep := s.endpoints[d.EndpointID]
-	ep.FailingSince, ep.ProbeUntil = now.Add(-time.Minute), now.Add(10*time.Second)
+	s.UpdateEndpoint("t", d.EndpointID, func(ep *webhook.Endpoint) {
+		ep.FailingSince, ep.ProbeUntil = now.Add(-time.Minute), now.Add(10*time.Second)
+	})
 	if _, err := dl.Handle(context.Background(), sqsEvent(first(d))); err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +273,7 @@ func TestFailingEndpointGetsOneAttemptAtATime(t *testing.T) {
 	if _, err := dl.Handle(context.Background(), sqsEvent(sent[0].m)); err != nil {
 		t.Fatal(err)
 	}
-	if len(snd.calls) != 1 || summary(s.delivery(d.ID)) != "succeeded/1/200" || !ep.FailingSince.IsZero() || !ep.ProbeUntil.IsZero() {
+	if ep := s.endpoint(d.EndpointID); len(snd.calls) != 1 || summary(s.delivery(d.ID)) != "succeeded/1/200" || !ep.FailingSince.IsZero() || !ep.ProbeUntil.IsZero() {
 		t.Errorf("once the turn is free: %d attempts, delivery %s, endpoint failing since %v", len(snd.calls), summary(s.delivery(d.ID)), ep.FailingSince)
 	}
 }

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package webhookqueue_test
 
 import (
@@ -57,7 +59,7 @@ func TestFanOut(t *testing.T) {
 	disabled := endpoint("a", webhook.EventTypes...)
 	disabled.Disabled = true
 	otherTenant := endpoint("b", webhook.EventTypes...)
-	s := newMemStore(all, completedOnly, disabled, otherTenant)
+	s := newStore(t, all, completedOnly, disabled, otherTenant)
 	ev := webhookqueue.NewEvents(s, &memQueue{}, render, quiet)
 	batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
 		record(t, "e1", "MODIFY", "a", "COMPLETED", "text"),
@@ -71,7 +73,7 @@ func TestFanOut(t *testing.T) {
 	}
 	got := map[string][]string{}
 	eventIDs := map[string]bool{}
-	for _, d := range s.deliveries {
+	for _, d := range s.Deliveries() {
 		got[d.EndpointID] = append(got[d.EndpointID], d.EventType)
 		eventIDs[d.EventID] = true
 		if d.State != webhook.Requested || d.ReceiptID != receiptID || d.ExpiresAt.Sub(d.CreatedAt) != webhook.DeliveryRetention {
@@ -105,13 +107,13 @@ func TestPayload(t *testing.T) {
 		{"text at the bound", strings.Repeat("é", webhook.MaxInlineDetails/2), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newMemStore(ep)
+			s := newStore(t, ep)
 			ev := webhookqueue.NewEvents(s, &memQueue{}, render, quiet)
 			if _, err := ev.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
 				record(t, "e1", "MODIFY", "a", "COMPLETED", tt.details)}}); err != nil {
 				t.Fatal(err)
 			}
-			for _, d := range s.deliveries {
+			for _, d := range s.Deliveries() {
 				if len(d.Payload) > webhook.MaxPayloadBytes {
 					t.Errorf("payload of %d bytes", len(d.Payload))
 				}
@@ -138,7 +140,7 @@ func TestPayload(t *testing.T) {
 // requested is sent as its next attempt, in its round.
 func TestRequestedDeliveriesGoToTheQueue(t *testing.T) {
 	q := &memQueue{}
-	ev := webhookqueue.NewEvents(newMemStore(), q, render, quiet)
+	ev := webhookqueue.NewEvents(newStore(t), q, render, quiet)
 	epID, _ := webhook.NewID()
 	dID, _ := webhook.NewID()
 	img := func(state string) events.DynamoDBEventRecord {
@@ -170,7 +172,7 @@ func TestRequestedDeliveriesGoToTheQueue(t *testing.T) {
 // sends nothing; the end of a processing (the two equal) does.
 func TestCorrectionsAreNoEvents(t *testing.T) {
 	hook := endpoint("a", webhook.EventTypes...)
-	s := newMemStore(hook)
+	s := newStore(t, hook)
 	ev := webhookqueue.NewEvents(s, &memQueue{}, render, quiet)
 	finished := record(t, "f1", "MODIFY", "a", "COMPLETED", "text")
 	finished.Change.NewImage["finishedAt"] = events.NewStringAttribute("2026-01-02T03:04:06Z")
@@ -182,7 +184,7 @@ func TestCorrectionsAreNoEvents(t *testing.T) {
 	if resp, err := ev.Handle(context.Background(), batch); err != nil || len(resp.BatchItemFailures) > 0 {
 		t.Fatalf("handle: %v %v", resp, err)
 	}
-	if len(s.deliveries) != 1 {
-		t.Errorf("%d deliveries, want 1: for the end of processing only", len(s.deliveries))
+	if len(s.Deliveries()) != 1 {
+		t.Errorf("%d deliveries, want 1: for the end of processing only", len(s.Deliveries()))
 	}
 }

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package webhookqueue_test
 
 import (
@@ -5,131 +7,46 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
-	"github.com/receipts-api/receipts/internal/receipt"
+	"github.com/receipts-api/receipts/internal/fake"
 	"github.com/receipts-api/receipts/internal/webhook"
 	"github.com/receipts-api/receipts/internal/webhookqueue"
 )
 
-// memStore keeps endpoints and deliveries with the store's contract
-// (internal/store): deliveries created once, attempts recorded once.
-type memStore struct {
-	mu         sync.Mutex
-	endpoints  map[string]*webhook.Endpoint // by id
-	deliveries map[string]*webhook.Delivery // by id
-}
+// store is the shared fake store, and what the tests read of it.
+type store struct{ *fake.Store }
 
-func newMemStore(eps ...*webhook.Endpoint) *memStore {
-	m := &memStore{endpoints: map[string]*webhook.Endpoint{}, deliveries: map[string]*webhook.Delivery{}}
+// newStore returns a store holding the endpoints.
+func newStore(t *testing.T, eps ...*webhook.Endpoint) store {
+	t.Helper()
+	s := store{fake.NewStore()}
 	for _, e := range eps {
-		m.endpoints[e.ID] = e
-	}
-	return m
-}
-
-func (m *memStore) ListEndpoints(_ context.Context, tenant string) ([]*webhook.Endpoint, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*webhook.Endpoint
-	for _, e := range m.endpoints {
-		if e.Tenant == tenant {
-			c := *e
-			out = append(out, &c)
+		if err := s.CreateEndpoint(context.Background(), e); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return out, nil
+	return s
 }
 
-func (m *memStore) CreateDelivery(_ context.Context, d *webhook.Delivery) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.deliveries[d.ID]; ok {
-		return receipt.ErrConflict
+// delivery returns the delivery with the given id as stored now.
+func (s store) delivery(id string) webhook.Delivery {
+	for _, d := range s.Deliveries() {
+		if d.ID == id {
+			return d
+		}
 	}
-	c := *d
-	m.deliveries[d.ID] = &c
-	return nil
+	panic("no delivery " + id)
 }
 
-func (m *memStore) GetDelivery(_ context.Context, tenant, endpointID, id string, _ time.Time) (*webhook.Delivery, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d, ok := m.deliveries[id]
-	if !ok || d.Tenant != tenant || d.EndpointID != endpointID {
-		return nil, webhook.ErrDeliveryNotFound
+// endpoint returns tenant t's endpoint as stored now.
+func (s store) endpoint(id string) *webhook.Endpoint {
+	e, err := s.GetEndpoint(context.Background(), "t", id)
+	if err != nil {
+		panic(err)
 	}
-	c := *d
-	return &c, nil
-}
-
-func (m *memStore) GetEndpoint(_ context.Context, tenant, id string) (*webhook.Endpoint, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.endpoints[id]
-	if !ok || e.Tenant != tenant {
-		return nil, webhook.ErrEndpointNotFound
-	}
-	c := *e
-	return &c, nil
-}
-
-func (m *memStore) RecordAttempt(_ context.Context, d *webhook.Delivery) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	cur, ok := m.deliveries[d.ID]
-	if !ok || !cur.Awaits(d.Round, d.Attempts) {
-		return receipt.ErrConflict
-	}
-	c := *d
-	m.deliveries[d.ID] = &c
-	return nil
-}
-
-func (m *memStore) EndpointSucceeded(_ context.Context, tenant, id string, _ time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.endpoints[id]
-	if !ok {
-		return webhook.ErrEndpointNotFound
-	}
-	e.FailingSince, e.ProbeUntil, e.Disabled, e.DisabledReason = time.Time{}, time.Time{}, false, ""
-	return nil
-}
-
-func (m *memStore) EndpointFailed(_ context.Context, tenant, id string, now time.Time, after time.Duration) (*webhook.Endpoint, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.endpoints[id]
-	if !ok {
-		return nil, webhook.ErrEndpointNotFound
-	}
-	if e.FailingSince.IsZero() {
-		e.FailingSince = now
-	}
-	e.ProbeUntil = time.Time{}
-	if now.Sub(e.FailingSince) >= after {
-		e.Disabled, e.DisabledReason = true, "failing"
-	}
-	c := *e
-	return &c, nil
-}
-
-func (m *memStore) AcquireProbe(_ context.Context, tenant, id string, now, until time.Time) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.endpoints[id]
-	if !ok || now.Before(e.ProbeUntil) {
-		return false, nil
-	}
-	e.ProbeUntil = until
-	return true, nil
-}
-
-func (m *memStore) delivery(id string) webhook.Delivery {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return *m.deliveries[id]
+	return e
 }
 
 // sent is a message put on the fake queue, with its timer.

@@ -1,3 +1,5 @@
+//go:build !integration
+
 package workqueue_test
 
 import (
@@ -15,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/receipts-api/receipts/internal/fake"
 	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/workqueue"
 )
@@ -44,23 +47,10 @@ func sqsEvent(bodies ...string) events.SQSEvent {
 	return ev
 }
 
-// receipts holds the status of receipts by id, and fails them as the
-// store does: only while they are processing.
-type receipts struct {
-	status  map[string]receipt.Status
-	failErr error
-}
+// failing is a store whose writes fail.
+type failing struct{ err error }
 
-func (r *receipts) Fail(_ context.Context, _, id, _ string, _ time.Time) error {
-	if r.failErr != nil {
-		return r.failErr
-	}
-	if r.status[id] != receipt.Processing {
-		return receipt.ErrConflict
-	}
-	r.status[id] = receipt.Failed
-	return nil
-}
+func (f failing) Fail(context.Context, string, string, string, time.Time) error { return f.err }
 
 // queue records the jobs sent, call by call; fail decides, per call, which
 // entries fail or whether the call does.
@@ -176,7 +166,12 @@ func (s streamKeys) Keys(context.Context, workqueue.BatchInfo) ([]map[string]str
 }
 
 func TestDeadLetters(t *testing.T) {
-	rs := &receipts{status: map[string]receipt.Status{id(1): receipt.Processing, id(2): receipt.Processing, id(3): receipt.Completed}}
+	rs := fake.NewStore()
+	for n, status := range map[int]receipt.Status{1: receipt.Processing, 2: receipt.Processing, 3: receipt.Completed} {
+		if err := rs.Create(context.Background(), &receipt.Receipt{ID: id(n), Tenant: tenant, Status: status}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	stream := streamKeys{keys: []map[string]string{{"PK": "TENANT#" + tenant, "SK": "RECEIPT#" + id(2)}, {"PK": "KEY#x", "SK": "KEY"}}}
 	failure := `{"requestContext":{"condition":"RetryAttemptsExhausted","approximateInvokeCount":11},"DDBStreamBatchInfo":{"shardId":"s1","startSequenceNumber":"1","endSequenceNumber":"2","batchSize":2,"streamArn":"arn"}}`
 	ev := sqsEvent(job(id(1)).Body(), failure, job(id(3)).Body(), "garbage")
@@ -185,29 +180,19 @@ func TestDeadLetters(t *testing.T) {
 		t.Fatalf("Handle = %v, %v; want no failures", resp, err)
 	}
 	for n, want := range map[int]receipt.Status{1: receipt.Failed, 2: receipt.Failed, 3: receipt.Completed} {
-		if got := rs.status[id(n)]; got != want {
-			t.Errorf("receipt %d %s, want %s", n, got, want)
+		if got, err := rs.Get(context.Background(), tenant, id(n)); err != nil || got.Status != want {
+			t.Errorf("receipt %d %v (%v), want %s", n, got, err, want)
 		}
 	}
 
-	rs.failErr = errors.New("throttled")
-	rs.status[id(1)] = receipt.Processing
-	d := workqueue.NewDeadLetters(rs, stream, quiet)
-	retries := &retrier{}
+	d := workqueue.NewDeadLetters(failing{errors.New("throttled")}, stream, quiet)
+	retries := &fake.Retrier{}
 	d.Retry = retries
 	resp, _ = d.Handle(context.Background(), sqsEvent(job(id(1)).Body()))
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m0" {
 		t.Errorf("a failure to record FAILED is %v, want the message retried", resp.BatchItemFailures)
 	}
-	if !slices.Equal(retries.ids, []string{"m0"}) {
-		t.Errorf("dead letters hidden for their back-off %v, want m0", retries.ids)
+	if !slices.Equal(retries.IDs(), []string{"m0"}) {
+		t.Errorf("dead letters hidden for their back-off %v, want m0", retries.IDs())
 	}
-}
-
-// retrier records the messages it was asked to hide.
-type retrier struct{ ids []string }
-
-func (r *retrier) Retry(_ context.Context, msg events.SQSMessage) time.Duration {
-	r.ids = append(r.ids, msg.MessageId)
-	return time.Second
 }
