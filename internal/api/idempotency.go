@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/receipts-api/receipts/internal/receipt"
@@ -32,9 +31,9 @@ const (
 )
 
 var (
-	errBadIdempotencyKey  = &clientError{http.StatusBadRequest, "Idempotency-Key must be 1 to 255 printable ASCII characters"}
-	errIdempotencyReused  = &clientError{http.StatusUnprocessableEntity, "Idempotency-Key was already used for a different request"}
-	errIdempotencyPending = &clientError{http.StatusConflict, "a request with this Idempotency-Key is still in progress"}
+	errBadIdempotencyKey  = receipt.NewError(receipt.BadInput, "Idempotency-Key must be 1 to 255 printable ASCII characters")
+	errIdempotencyReused  = receipt.NewError(receipt.Mismatch, "Idempotency-Key was already used for a different request")
+	errIdempotencyPending = receipt.NewError(receipt.Conflict, "a request with this Idempotency-Key is still in progress")
 )
 
 func validIdempotencyKey(k string) bool {

@@ -31,9 +31,9 @@ const listEnvelope = 256
 const maxVendorQuery = 200
 
 var (
-	errBadLimit  = &clientError{http.StatusBadRequest, "limit must be a whole number from 1 to 100"}
-	errBadCursor = &clientError{http.StatusBadRequest, "invalid cursor"}
-	errBadStatus = &clientError{http.StatusBadRequest, "status must be UPLOADING, PROCESSING, COMPLETED or FAILED"}
+	errBadLimit  = receipt.NewError(receipt.BadInput, "limit must be a whole number from 1 to 100")
+	errBadCursor = receipt.NewError(receipt.BadInput, "invalid cursor")
+	errBadStatus = receipt.NewError(receipt.BadInput, "status must be UPLOADING, PROCESSING, COMPLETED or FAILED")
 )
 
 // ListHandler serves GET /receipts, the function ListFunction runs.
@@ -134,7 +134,7 @@ func listQuery(v url.Values) (receipt.ListQuery, error) {
 	return q, nil
 }
 
-func badParam(message string) *clientError { return &clientError{http.StatusBadRequest, message} }
+func badParam(message string) *receipt.Error { return receipt.NewError(receipt.BadInput, message) }
 
 // amountLess reports a < b for two valid amounts.
 func amountLess(a, b string) bool {

@@ -27,9 +27,9 @@ const (
 )
 
 var (
-	errPatchType     = &clientError{http.StatusUnsupportedMediaType, "Content-Type must be application/merge-patch+json or application/json"}
-	errPatchTooLarge = &clientError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large: at most %d KiB", MaxPatchBytes>>10)}
-	errPatchJSON     = &clientError{http.StatusBadRequest, `body must be a JSON merge patch of the receipt's fields: {"fields": {"vendor": "...", "total": "12.50", ...}}`}
+	errPatchType     = receipt.NewError(receipt.UnsupportedType, "Content-Type must be application/merge-patch+json or application/json")
+	errPatchTooLarge = receipt.Errorf(receipt.TooLarge, "request body too large: at most %d KiB", MaxPatchBytes>>10)
+	errPatchJSON     = receipt.NewError(receipt.BadInput, `body must be a JSON merge patch of the receipt's fields: {"fields": {"vendor": "...", "total": "12.50", ...}}`)
 )
 
 // patch is a correction: the fields it sets, by JSON name; a value with
@@ -86,8 +86,8 @@ func readPatch(w http.ResponseWriter, r *http.Request) (patch, error) {
 	return p, nil
 }
 
-func badField(field, problem string) *clientError {
-	return &clientError{http.StatusBadRequest, (&receipt.FieldError{Field: field, Problem: problem}).Error()}
+func badField(field, problem string) *receipt.Error {
+	return receipt.NewError(receipt.BadInput, (&receipt.FieldError{Field: field, Problem: problem}).Error())
 }
 
 // patchField reads one field's new value.

@@ -15,9 +15,9 @@ import (
 const writeAttempts = 3
 
 var (
-	errStillProcessing = &clientError{http.StatusConflict, stillProcessing}
-	errStale           = &clientError{http.StatusPreconditionFailed, "the receipt changed since that ETag: GET it again and reapply your change"}
-	errBusy            = &clientError{http.StatusConflict, "the receipt kept changing; try again"}
+	errStillProcessing = receipt.NewError(receipt.Conflict, stillProcessing)
+	errStale           = receipt.NewError(receipt.Stale, "the receipt changed since that ETag: GET it again and reapply your change")
+	errBusy            = receipt.NewError(receipt.Conflict, "the receipt kept changing; try again")
 )
 
 // PatchHandler serves PATCH /receipt/{id}, the function PatchFunction

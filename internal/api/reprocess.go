@@ -19,9 +19,9 @@ import (
 const DefaultReprocessLimit = 1000
 
 var (
-	errBadReprocessJSON = &clientError{http.StatusBadRequest, `body must be empty or JSON {"country": "DE"}`}
-	errNoFile           = &clientError{http.StatusConflict, "receipt has no file to process: its upload never arrived or was refused"}
-	errBadCountry       = &clientError{http.StatusBadRequest, "country must be one of " + strings.Join(receipt.Countries, ", ") + " (ISO 3166-1 alpha-2)"}
+	errBadReprocessJSON = receipt.NewError(receipt.BadInput, `body must be empty or JSON {"country": "DE"}`)
+	errNoFile           = receipt.NewError(receipt.Conflict, "receipt has no file to process: its upload never arrived or was refused")
+	errBadCountry       = receipt.NewError(receipt.BadInput, "country must be one of "+strings.Join(receipt.Countries, ", ")+" (ISO 3166-1 alpha-2)")
 )
 
 // ReprocessHandler serves POST /receipt/{id}/reprocess, the function
@@ -70,8 +70,8 @@ func (s *Server) reprocess(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, receipt.ErrConflict):
 			continue
 		case errors.Is(err, receipt.ErrLimit):
-			s.fail(w, r, &clientError{http.StatusTooManyRequests, fmt.Sprintf(
-				"reprocessing limit reached: at most %d receipts a day per tenant (REPROCESS_DAILY_LIMIT); try again tomorrow (UTC)", s.reprocessLimit)})
+			s.fail(w, r, receipt.Errorf(receipt.Limited,
+				"reprocessing limit reached: at most %d receipts a day per tenant (REPROCESS_DAILY_LIMIT); try again tomorrow (UTC)", s.reprocessLimit))
 			return
 		case err != nil:
 			s.fail(w, r, err)

@@ -15,7 +15,7 @@ type settingsBody struct {
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 }
 
-var errBadSettingsJSON = &clientError{http.StatusBadRequest, `body must be JSON {"country": "DE"} (null or no country: none)`}
+var errBadSettingsJSON = receipt.NewError(receipt.BadInput, `body must be JSON {"country": "DE"} (null or no country: none)`)
 
 // GetSettingsHandler serves GET /settings, the function
 // GetSettingsFunction runs.

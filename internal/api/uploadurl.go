@@ -32,10 +32,10 @@ type uploadResponse struct {
 }
 
 var (
-	errBadUploadJSON = &clientError{http.StatusBadRequest, `body must be JSON {"filename","contentType","size"}`}
-	errBadFilename   = &clientError{http.StatusBadRequest, "filename must be 1 to 255 characters of UTF-8"}
-	errBadUploadType = &clientError{http.StatusBadRequest, "Invalid file format. Supported formats: PNG, JPG, PDF."}
-	errBadUploadSize = &clientError{http.StatusBadRequest, fmt.Sprintf("size must be from 1 to %d bytes", receipt.MaxDocumentBytes)}
+	errBadUploadJSON = receipt.NewError(receipt.BadInput, `body must be JSON {"filename","contentType","size"}`)
+	errBadFilename   = receipt.NewError(receipt.BadInput, "filename must be 1 to 255 characters of UTF-8")
+	errBadUploadType = receipt.NewError(receipt.BadInput, "Invalid file format. Supported formats: PNG, JPG, PDF.")
+	errBadUploadSize = receipt.Errorf(receipt.BadInput, "size must be from 1 to %d bytes", receipt.MaxDocumentBytes)
 )
 
 // maxFilename is the most characters a file's name may have: it is stored

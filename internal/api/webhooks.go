@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/receipts-api/receipts/internal/receipt"
 	"github.com/receipts-api/receipts/internal/webhook"
 )
 
@@ -41,10 +41,10 @@ func WithWebhooks(w Webhooks, urls URLChecker) Option {
 }
 
 var (
-	errBadWebhookJSON = &clientError{http.StatusBadRequest, `body must be JSON {"url","events","description"}`}
-	errNoEvents       = &clientError{http.StatusBadRequest, "events must name at least one of " + strings.Join(webhook.EventTypes, ", ")}
-	errBadDescription = &clientError{http.StatusBadRequest, fmt.Sprintf("description must be at most %d bytes of UTF-8", webhook.MaxDescriptionBytes)}
-	errBadDeliveryCur = &clientError{http.StatusBadRequest, "invalid cursor"}
+	errBadWebhookJSON = receipt.NewError(receipt.BadInput, `body must be JSON {"url","events","description"}`)
+	errNoEvents       = receipt.NewError(receipt.BadInput, "events must name at least one of "+strings.Join(webhook.EventTypes, ", "))
+	errBadDescription = receipt.Errorf(receipt.BadInput, "description must be at most %d bytes of UTF-8", webhook.MaxDescriptionBytes)
+	errBadDeliveryCur = receipt.NewError(receipt.BadInput, "invalid cursor")
 )
 
 // maxWebhookBody bounds a POST /webhooks body: a URL, three event names
@@ -184,10 +184,10 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 
 // checkEvents returns the events asked for, each once, in the order of
 // webhook.EventTypes.
-func checkEvents(asked []string) ([]string, *clientError) {
+func checkEvents(asked []string) ([]string, *receipt.Error) {
 	for _, e := range asked {
 		if !slices.Contains(webhook.EventTypes, e) {
-			return nil, &clientError{http.StatusBadRequest, fmt.Sprintf("unknown event %q: events are %s", e, strings.Join(webhook.EventTypes, ", "))}
+			return nil, receipt.Errorf(receipt.BadInput, "unknown event %q: events are %s", e, strings.Join(webhook.EventTypes, ", "))
 		}
 	}
 	var out []string
@@ -208,7 +208,7 @@ func urlError(err error) error {
 	var ue *webhook.URLError
 	var be *webhook.BlockedError
 	if errors.As(err, &ue) || errors.As(err, &be) {
-		return &clientError{http.StatusBadRequest, "url refused: " + err.Error()}
+		return receipt.NewError(receipt.BadInput, "url refused: "+err.Error())
 	}
 	return err
 }

@@ -128,14 +128,30 @@ func (p *Processor) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	return resp, nil
 }
 
-// permanent is a failure that no retry can mend: the receipt ends FAILED.
-// code is a short, fixed name of its kind, for metrics.
-type permanent struct{ code, reason string }
+// reasons is the one place where a kind of error becomes a permanent
+// failure: the receipt ends FAILED at once, with the error's message as
+// its reason and this short, fixed code in its metrics. Any other kind is
+// transient, and the message is tried again.
+var reasons = map[receipt.Kind]string{
+	receipt.NotFound:   "file_missing",
+	receipt.Mismatch:   "file_mismatch",
+	receipt.OverLimit:  "over_limit",
+	receipt.TimedOut:   "time_limit",
+	receipt.Unreadable: "unreadable",
+	receipt.TooLarge:   "too_large",
+}
 
-func (e *permanent) Error() string { return e.reason }
-
-func fatal(code, format string, args ...any) error {
-	return &permanent{code: code, reason: fmt.Sprintf(format, args...)}
+// permanent returns err's reason code and message when it is a failure
+// no retry can mend.
+func permanent(err error) (code, reason string, ok bool) {
+	e, ok := receipt.AsError(err)
+	if !ok {
+		return "", "", false
+	}
+	if code, ok = reasons[e.Kind]; !ok {
+		return "", "", false
+	}
+	return code, e.Message, true
 }
 
 // Process extracts one receipt and records the result. It returns an error
@@ -146,12 +162,12 @@ func (p *Processor) Process(ctx context.Context, job workqueue.Job) error {
 	log := p.log.With("tenant", job.Tenant, "id", job.ID)
 	r := &run{start: time.Now()}
 	err := p.process(ctx, job, r)
-	var perm *permanent
+	code, reason, failed := permanent(err)
 	switch {
-	case errors.As(err, &perm):
-		log.WarnContext(ctx, "receipt failed", "reason", perm.reason, "ms", time.Since(r.start).Milliseconds())
-		p.record(job, r, "FAILED", perm.code)
-		if err := p.fail(ctx, job, perm.reason); err != nil {
+	case failed:
+		log.WarnContext(ctx, "receipt failed", "reason", reason, "ms", time.Since(r.start).Milliseconds())
+		p.record(job, r, "FAILED", code)
+		if err := p.fail(ctx, job, reason); err != nil {
 			log.ErrorContext(ctx, "record failure, will retry", "err", err)
 			return err
 		}
@@ -289,20 +305,20 @@ func (p *Processor) document(ctx context.Context, job workqueue.Job, rc *receipt
 	}
 	doc, err := p.files.Get(ctx, job.FileKey)
 	if errors.Is(err, receipt.ErrNotFound) {
-		return nil, fatal("file_missing", "stored file is missing")
+		return nil, receipt.Errorf(receipt.NotFound, "stored file is missing")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read file of receipt %s: %w", job.ID, err)
 	}
 	if sum == "" {
-		return nil, fatal("file_mismatch", "no checksum recorded for the file")
+		return nil, receipt.Errorf(receipt.Mismatch, "no checksum recorded for the file")
 	}
 	got := sha256.Sum256(doc)
 	if int64(len(doc)) != size || hex.EncodeToString(got[:]) != sum {
-		return nil, fatal("file_mismatch", "stored file (%d bytes) is not the file validated at upload (%d bytes, sha256 %s)", len(doc), size, sum)
+		return nil, receipt.Errorf(receipt.Mismatch, "stored file (%d bytes) is not the file validated at upload (%d bytes, sha256 %s)", len(doc), size, sum)
 	}
 	if err := receipt.CheckPixels(doc, job.ContentType, p.limits.ImagePixels); err != nil {
-		return nil, fatal("over_limit", "%v", err)
+		return nil, receipt.Errorf(receipt.OverLimit, "%v", err)
 	}
 	return doc, nil
 }
@@ -325,11 +341,11 @@ func (p *Processor) extract(ctx context.Context, job workqueue.Job, doc []byte, 
 	case err == nil:
 		return res, nil
 	case errors.Is(context.Cause(dctx), errDocTime) && ctx.Err() == nil:
-		return res, fatal("time_limit", "extraction took longer than the %s limit (DOC_TIME_LIMIT)", p.limits.DocTime)
+		return res, receipt.Errorf(receipt.TimedOut, "extraction took longer than the %s limit (DOC_TIME_LIMIT)", p.limits.DocTime)
 	case errors.Is(err, extract.ErrOverLimit):
-		return res, fatal("over_limit", "%v", err)
+		return res, receipt.Errorf(receipt.OverLimit, "%v", err)
 	case errors.Is(err, extract.ErrUnreadable):
-		return res, fatal("unreadable", "%v", err)
+		return res, receipt.Errorf(receipt.Unreadable, "%v", err)
 	}
 	return res, fmt.Errorf("extract receipt %s: %w", job.ID, err)
 }
@@ -358,7 +374,7 @@ func (p *Processor) complete(ctx context.Context, job workqueue.Job, rc *receipt
 		p.log.InfoContext(ctx, "receipt finished or deleted meanwhile; result dropped", "tenant", job.Tenant, "id", job.ID)
 		return nil
 	case errors.Is(err, receipt.ErrTooLarge):
-		return fatal("too_large", "result too large to store: %v", err)
+		return receipt.Errorf(receipt.TooLarge, "result too large to store: %v", err)
 	case err != nil:
 		return fmt.Errorf("complete receipt %s: %w", job.ID, err)
 	}

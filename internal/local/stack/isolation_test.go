@@ -95,8 +95,11 @@ func textPDF(n int) []byte {
 // of its text returned by GET.
 func TestIsolation(t *testing.T) {
 	const docTime = 20 * time.Second
-	// Shorter than the deployed budget (100 s) to keep the test short.
-	st := ownStack(t, nil, map[string]map[string]string{"ProcessorFunction": {"DOC_TIME_LIMIT": docTime.String()}})
+	// Shorter than the deployed budget (100 s) to keep the test short. Every
+	// page may be read, so the time budget, not the page count, is what
+	// ends the 500-page scan (TestMaxPages holds the page count).
+	st := ownStack(t, nil, map[string]map[string]string{"ProcessorFunction": {
+		"DOC_TIME_LIMIT": docTime.String(), "MAX_PAGES": "500"}})
 	a, b := newClient(t, st, "tenant-a"), newClient(t, st, "tenant-b")
 	jpeg, err := os.ReadFile(filepath.Join(testenv.Root(t), "..", "shared", "receipts", "sroie", "img", "000.jpg"))
 	if err != nil {
@@ -125,6 +128,17 @@ func TestIsolation(t *testing.T) {
 		// Its budget, plus reading, dispatching and polling: a liveness bound.
 		if limit := docTime + 30*time.Second; took > limit {
 			t.Errorf("the scan took %s to end, want under %s", took, limit)
+		}
+		if body["status"] != "FAILED" || body["error"] != receipt.ExtractionError {
+			t.Errorf("the scan ended %v (error %q), want FAILED with %q", body["status"], body["error"], receipt.ExtractionError)
+		}
+		// The reason, kept for operators, says it was the time budget.
+		rc, err := st.Store().Get(context.Background(), "tenant-a", slow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("extraction took longer than the %s limit (DOC_TIME_LIMIT)", docTime); rc.Error != want {
+			t.Errorf("the scan's reason = %q, want %q", rc.Error, want)
 		}
 	})
 
