@@ -20,7 +20,7 @@ SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-tur tesseract-ocr-fra tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-nld tesseract-ocr-srp tesseract-ocr-srp-latn poppler-utils libjpeg-turbo-progs webp libheif-examples libtiff-tools
 export GOFLAGS := -buildvcs=false
 
-.PHONY: help dev test unit lint bench accuracy build deploy clean deps tools
+.PHONY: help dev test test-unit test-integration test-fuzz unit lint bench accuracy build deploy clean deps tools
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,23 +29,31 @@ dev: deps ## start the local stack (API on :$(PORT)), keeping its data in .local
 	@go build -o $(BIN)/local ./cmd/local
 	@exec $(BIN)/local start --port $(PORT) --watch=$(WATCH) --extractions $(EXTRACTIONS) $(if $(RESET),--reset)
 
-# Two tiers, one after the other (both want the cores). The unit tier is
-# what `make unit` runs, with -race: unit test files carry `!integration`,
-# and the API's and uploads' contract tests run over internal/fake's stores.
-# The integration tier (build tag `integration`) runs what needs DynamoDB
-# Local (Java), Tesseract, Poppler, ../shared or the whole local stack, and
-# the same contract tests over DynamoDB Local and the in-process S3; the few
-# untagged files run in both. vet and staticcheck check both builds so
-# tagged files never rot. The
-# fuzz runs shrink a new input for at most a second, so a 10-second run
-# spends its time fuzzing rather than minimizing one large input. The tests
-# that run in parallel (-parallel 8) start stacks of their own and spend most
-# of their time waiting on queue timers, crashes and restarts, not on the
-# cores.
-test: deps tools ## install what is missing, then run both tiers: the unit tests over the fakes, then the integration tests against the real local services
-	@$(MAKE) -s lint
+# Two tiers. The unit tier is what `make unit` runs, with -race: unit test
+# files carry `!integration`, and the API's and uploads' contract tests run
+# over internal/fake's stores. The integration tier (build tag
+# `integration`) runs what needs DynamoDB Local (Java), Tesseract, Poppler,
+# ../shared or the whole local stack, and the same contract tests over
+# DynamoDB Local and the in-process S3; the few untagged files run in both.
+# vet and staticcheck check both builds so tagged files never rot.
+# The integration tier takes longest (the local stack's tests, about a
+# quarter of an hour on two cores), and much of that is waiting on queue
+# timers, crashes and restarts: lint and the unit tier run beside it, so
+# make test takes about as long as the integration tier. The tests that run
+# in parallel (-parallel 8) start stacks of their own and mostly wait too.
+# The fuzz runs shrink a new input for at most a second, so a 10-second run
+# spends its time fuzzing rather than minimizing one large input.
+test: deps tools ## install what is missing, then lint and run both tiers (the unit tests over the fakes, the integration tests against the real local services) side by side, then short fuzz runs
+	@$(MAKE) --no-print-directory -j3 --output-sync=line lint test-unit test-integration
+	@$(MAKE) --no-print-directory test-fuzz
+
+test-unit: ## the unit tier, with -race (part of make test)
 	go test -race -count=1 -timeout 10m ./...
+
+test-integration: deps ## the integration tier, with -race (part of make test)
 	go test -race -count=1 -timeout 15m -parallel 8 -tags integration ./...
+
+test-fuzz: ## short fuzz runs of the upload path, the parser, image preparation and image headers (part of make test)
 	go test -tags integration -run='^$$' -fuzz=FuzzUpload -fuzztime=10s -fuzzminimizetime=1s ./internal/api
 	go test -run='^$$' -fuzz=FuzzParse -fuzztime=10s -fuzzminimizetime=1s ./internal/parse
 	go test -run='^$$' -fuzz=FuzzImage -fuzztime=10s -fuzzminimizetime=1s ./internal/prepare
