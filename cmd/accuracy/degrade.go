@@ -23,7 +23,7 @@ import (
 // the receipt's name, makes the random ones the same at every run.
 var degradations = map[string]func(g *image.Gray, r *rand.Rand) (*image.Gray, int){
 	// A scan at lower resolution, or a photo from further away.
-	"scale70": func(g *image.Gray, _ *rand.Rand) (*image.Gray, int) { return scaleDown(g, 7, 10), 90 },
+	"scale70": func(g *image.Gray, _ *rand.Rand) (*image.Gray, int) { return testdocs.ScaleDown(g, 7, 10), 90 },
 	// Heavy JPEG compression.
 	"jpeg25": func(g *image.Gray, _ *rand.Rand) (*image.Gray, int) { return g, 25 },
 	// Paper laid a little askew.
@@ -107,28 +107,6 @@ func turn(g *image.Gray, quarters int) *image.Gray {
 		g = out
 	}
 	return g
-}
-
-// scaleDown shrinks g by num/den (below 1), each pixel the mean of the
-// source area it covers.
-func scaleDown(g *image.Gray, num, den int) *image.Gray {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	out := image.NewGray(image.Rect(0, 0, w*num/den, h*num/den))
-	for y := range out.Rect.Dy() {
-		y0, y1 := y*den/num, min((y+1)*den/num+1, h)
-		for x := range out.Rect.Dx() {
-			x0, x1 := x*den/num, min((x+1)*den/num+1, w)
-			sum, n := 0, 0
-			for sy := y0; sy < y1; sy++ {
-				for sx := x0; sx < x1; sx++ {
-					sum += int(g.Pix[sy*g.Stride+sx])
-					n++
-				}
-			}
-			out.Pix[y*out.Stride+x] = uint8(sum / n)
-		}
-	}
-	return out
 }
 
 // rotate turns g by deg degrees about its centre, interpolating linearly;

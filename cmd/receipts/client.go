@@ -194,3 +194,20 @@ func size(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+// receiptsPage is a page of GET /receipts.
+type receiptsPage struct {
+	Receipts   []receiptJSON `json:"receipts"`
+	NextCursor string        `json:"nextCursor"`
+}
+
+// listPage reads the page of GET /receipts with the query q that follows
+// cursor ("" for the first).
+func (c *client) listPage(ctx context.Context, q url.Values, cursor string) (receiptsPage, error) {
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	var page receiptsPage
+	err := c.do(ctx, "GET", "/receipts?"+q.Encode(), "", nil, &page)
+	return page, err
+}

@@ -140,14 +140,8 @@ func (l *listCmd) Run(ctx context.Context, cfg *config) error {
 		if l.Status != "" {
 			q.Set("status", l.Status)
 		}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var page struct {
-			Receipts   []receiptJSON `json:"receipts"`
-			NextCursor string        `json:"nextCursor"`
-		}
-		if err := c.do(ctx, "GET", "/receipts?"+q.Encode(), "", nil, &page); err != nil {
+		page, err := c.listPage(ctx, q, cursor)
+		if err != nil {
 			return err
 		}
 		rs = append(rs, page.Receipts...)

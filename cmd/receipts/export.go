@@ -60,14 +60,8 @@ func (e *exportCmd) Run(ctx context.Context, cfg *config) (err error) {
 	}
 	n, pages := 0, 0
 	for cursor := ""; ; {
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var page struct {
-			Receipts   []receiptJSON `json:"receipts"`
-			NextCursor string        `json:"nextCursor"`
-		}
-		if err := c.do(ctx, "GET", "/receipts?"+q.Encode(), "", nil, &page); err != nil {
+		page, err := c.listPage(ctx, q, cursor)
+		if err != nil {
 			return err
 		}
 		for _, r := range page.Receipts {

@@ -3,22 +3,18 @@ package main
 
 import (
 	"log/slog"
-	"os"
+	"net/http"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/app"
-	"github.com/receipts-api/receipts/internal/lambdahttp"
+	"github.com/receipts-api/receipts/internal/serve"
 )
 
 func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
-	deps, err := app.FromEnv()
-	if err != nil {
-		slog.Error("init", "err", err)
-		os.Exit(1)
-	}
-	srv := api.New(deps.Receipts, deps.Files, deps.Receipts)
-	lambdahttp.Start(srv.GetSettingsHandler())
+	serve.API(func(deps *app.Deps) (http.Handler, error) {
+		return api.New(deps.Receipts, deps.Files, deps.Receipts).GetSettingsHandler(), nil
+	})
 }

@@ -3,30 +3,23 @@ package main
 
 import (
 	"log/slog"
+	"net/http"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/receipts-api/receipts/internal/api"
 	"github.com/receipts-api/receipts/internal/app"
-	"github.com/receipts-api/receipts/internal/lambdahttp"
+	"github.com/receipts-api/receipts/internal/serve"
 )
 
 func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
-	deps, err := app.FromEnv()
-	if err != nil {
-		initFailed(err)
-	}
-	limit, err := api.ReprocessLimitFromEnv(os.Getenv)
-	if err != nil {
-		initFailed(err)
-	}
-	srv := api.New(deps.Receipts, deps.Files, deps.Receipts, api.WithReprocessLimit(limit))
-	lambdahttp.Start(srv.ReprocessHandler())
-}
-
-func initFailed(err error) {
-	slog.Error("init", "err", err)
-	os.Exit(1)
+	serve.API(func(deps *app.Deps) (http.Handler, error) {
+		limit, err := api.ReprocessLimitFromEnv(os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		return api.New(deps.Receipts, deps.Files, deps.Receipts, api.WithReprocessLimit(limit)).ReprocessHandler(), nil
+	})
 }

@@ -30,14 +30,8 @@ func (s *Server) PatchHandler() http.Handler {
 // The engine's reading stays beside the corrections, and a corrected
 // vendor teaches the tenant's vendor memory.
 func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
-	tenant, ok := tenantFrom(r.Context())
+	tenant, id, ok := s.callersID(w, r)
 	if !ok {
-		s.fail(w, r, errUnauthorized)
-		return
-	}
-	id := r.PathValue("id")
-	if !receipt.ValidID(id) {
-		s.fail(w, r, errReceiptNotFound)
 		return
 	}
 	p, err := readPatch(w, r)

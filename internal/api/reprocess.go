@@ -34,14 +34,8 @@ func (s *Server) ReprocessHandler() http.Handler {
 // extracted again, optionally with a country hint; its corrections stay
 // on top of the new reading.
 func (s *Server) reprocess(w http.ResponseWriter, r *http.Request) {
-	tenant, ok := tenantFrom(r.Context())
+	tenant, id, ok := s.callersID(w, r)
 	if !ok {
-		s.fail(w, r, errUnauthorized)
-		return
-	}
-	id := r.PathValue("id")
-	if !receipt.ValidID(id) {
-		s.fail(w, r, errReceiptNotFound)
 		return
 	}
 	hint, err := readReprocess(r)

@@ -35,17 +35,27 @@ func tenantFrom(ctx context.Context) (string, bool) {
 	return t, ok && t != ""
 }
 
+// callersID returns the caller's tenant and the {id} path value, or
+// answers the request (401, 404) and returns false.
+func (s *Server) callersID(w http.ResponseWriter, r *http.Request) (tenant, id string, ok bool) {
+	tenant, ok = tenantFrom(r.Context())
+	if !ok {
+		s.fail(w, r, errUnauthorized)
+		return "", "", false
+	}
+	id = r.PathValue("id")
+	if !receipt.ValidID(id) {
+		s.fail(w, r, errReceiptNotFound)
+		return "", "", false
+	}
+	return tenant, id, true
+}
+
 // callersReceipt returns the caller's receipt named by the {id} path value,
 // or answers the request (401, 404) and returns false.
 func (s *Server) callersReceipt(w http.ResponseWriter, r *http.Request) (*receipt.Receipt, bool) {
-	tenant, ok := tenantFrom(r.Context())
+	tenant, id, ok := s.callersID(w, r)
 	if !ok {
-		s.fail(w, r, errUnauthorized)
-		return nil, false
-	}
-	id := r.PathValue("id")
-	if !receipt.ValidID(id) {
-		s.fail(w, r, errReceiptNotFound)
 		return nil, false
 	}
 	rc, err := s.receipts.Get(r.Context(), tenant, id)

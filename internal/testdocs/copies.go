@@ -19,22 +19,7 @@ func Smaller(src []byte, num, den int) ([]byte, error) {
 	}
 	g := image.NewGray(img.Bounds())
 	draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	out := image.NewGray(image.Rect(0, 0, w*num/den, h*num/den))
-	for y := range out.Rect.Dy() {
-		y0, y1 := y*den/num, min((y+1)*den/num+1, h)
-		for x := range out.Rect.Dx() {
-			x0, x1 := x*den/num, min((x+1)*den/num+1, w)
-			sum, n := 0, 0
-			for sy := y0; sy < y1; sy++ {
-				for sx := x0; sx < x1; sx++ {
-					sum += int(g.Pix[sy*g.Stride+sx])
-					n++
-				}
-			}
-			out.Pix[y*out.Stride+x] = uint8(sum / n)
-		}
-	}
+	out := ScaleDown(g, num, den)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: 90}); err != nil {
 		return nil, err
@@ -54,4 +39,26 @@ func WithOrientation(jpg []byte, o uint16) []byte {
 	n := len(seg) + 2
 	app1 := append([]byte{0xFF, 0xE1, byte(n >> 8), byte(n)}, seg...)
 	return slices.Concat(jpg[:2], app1, jpg[2:])
+}
+
+// ScaleDown shrinks g by num/den (below 1), each pixel the mean of the
+// source area it covers.
+func ScaleDown(g *image.Gray, num, den int) *image.Gray {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	out := image.NewGray(image.Rect(0, 0, w*num/den, h*num/den))
+	for y := range out.Rect.Dy() {
+		y0, y1 := y*den/num, min((y+1)*den/num+1, h)
+		for x := range out.Rect.Dx() {
+			x0, x1 := x*den/num, min((x+1)*den/num+1, w)
+			sum, n := 0, 0
+			for sy := y0; sy < y1; sy++ {
+				for sx := x0; sx < x1; sx++ {
+					sum += int(g.Pix[g.PixOffset(g.Rect.Min.X+sx, g.Rect.Min.Y+sy)])
+					n++
+				}
+			}
+			out.Pix[y*out.Stride+x] = uint8(sum / n)
+		}
+	}
+	return out
 }

@@ -167,6 +167,19 @@ func Damaged(jpg []byte, n int) []byte {
 // same JPEG (w×h pixels) and no text layer, as a scanner makes them. The
 // image is stored once, so a PDF of hundreds of pages stays small.
 func ScannedPDF(jpg []byte, w, h, pages int) []byte {
+	return scannedPDF(jpg, w, h, pages, pages)
+}
+
+// ReceiptThenBlank returns a scanned PDF (no text layer) of the given
+// number of pages: the JPEG (w×h pixels) on the first, blank pages after
+// it.
+func ReceiptThenBlank(jpg []byte, w, h, pages int) []byte {
+	return scannedPDF(jpg, w, h, pages, 1)
+}
+
+// scannedPDF is a PDF of pages pages, the first shown of them with the
+// JPEG, the rest blank.
+func scannedPDF(jpg []byte, w, h, pages, shown int) []byte {
 	var out bytes.Buffer
 	var offsets []int
 	obj := func(body string, stream []byte) {
@@ -180,18 +193,25 @@ func ScannedPDF(jpg []byte, w, h, pages int) []byte {
 		out.WriteString("\nendobj\n")
 	}
 	out.WriteString("%PDF-1.4\n")
-	// 1 catalog, 2 page tree, 3 image, 4 content; pages from 5 on.
+	// 1 catalog, 2 page tree, 3 the JPEG and 4 its content, 5 a white pixel
+	// and 6 its content; pages from 7 on.
 	kids := make([]string, pages)
 	for i := range kids {
-		kids[i] = fmt.Sprintf("%d 0 R", 5+i)
+		kids[i] = fmt.Sprintf("%d 0 R", 7+i)
 	}
 	obj("<</Type /Catalog /Pages 2 0 R>>", nil)
 	obj(fmt.Sprintf("<</Type /Pages /Kids [%s] /Count %d>>", strings.Join(kids, " "), pages), nil)
 	obj(fmt.Sprintf("<</Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length %d>>", w, h, len(jpg)), jpg)
 	content := fmt.Sprintf("q %d 0 0 %d 0 0 cm /Im0 Do Q", w, h)
 	obj(fmt.Sprintf("<</Length %d>>", len(content)), []byte(content))
-	for range pages {
-		obj(fmt.Sprintf("<</Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources <</XObject <</Im0 3 0 R>>>>>>", w, h), nil)
+	obj("<</Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 1>>", []byte{0xff})
+	obj(fmt.Sprintf("<</Length %d>>", len(content)), []byte(content))
+	for i := range pages {
+		image, contents := 3, 4
+		if i >= shown {
+			image, contents = 5, 6
+		}
+		obj(fmt.Sprintf("<</Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R /Resources <</XObject <</Im0 %d 0 R>>>>>>", w, h, contents, image), nil)
 	}
 	xref := out.Len()
 	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
