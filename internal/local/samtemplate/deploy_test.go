@@ -176,7 +176,11 @@ func TestDeployCommands(t *testing.T) {
 	deployed := map[string][]string{} // Extractor value: environments
 	for _, env := range slices.Sorted(maps.Keys(cfg)) {
 		t.Run(env, func(t *testing.T) {
-			out, err := exec.Command("make", "-s", "-n", "-C", root, "deploy", "ENV="+env).CombinedOutput()
+			cmd := exec.Command("make", "-s", "-n", "-C", root, "deploy", "ENV="+env)
+			// As a user runs it, not as a job of the make that runs the
+			// tests (make test -j), whose jobserver it can't reach.
+			cmd.Env = append(os.Environ(), "MAKEFLAGS=", "MFLAGS=", "MAKELEVEL=")
+			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("make -n deploy ENV=%s: %v\n%s", env, err, out)
 			}
