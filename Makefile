@@ -36,15 +36,16 @@ dev: deps ## start the local stack (API on :$(PORT)), keeping its data in .local
 # ../shared or the whole local stack, and the same contract tests over
 # DynamoDB Local and the in-process S3; the few untagged files run in both.
 # vet and staticcheck check both builds so tagged files never rot.
-# The integration tier takes longest (the local stack's tests, about a
-# quarter of an hour on two cores), and much of that is waiting on queue
-# timers, crashes and restarts: lint and the unit tier run beside it, so
-# make test takes about as long as the integration tier. The tests that run
-# in parallel (-parallel 8) start stacks of their own and mostly wait too.
+# Lint and the unit tier run side by side (both mostly compile), then the
+# integration tier alone: its HTTP fuzzer holds every answer to 5 s, which
+# a machine busy compiling beside it can break. The tests that run in
+# parallel (-parallel 8) start stacks of their own and spend most of their
+# time waiting on queue timers, crashes and restarts, not on the cores.
 # The fuzz runs shrink a new input for at most a second, so a 10-second run
 # spends its time fuzzing rather than minimizing one large input.
-test: deps tools ## install what is missing, then lint and run both tiers (the unit tests over the fakes, the integration tests against the real local services) side by side, then short fuzz runs
-	@$(MAKE) --no-print-directory -j3 --output-sync=line lint test-unit test-integration
+test: deps tools ## install what is missing, then lint and run both tiers: the unit tests over the fakes, then the integration tests against the real local services, then short fuzz runs
+	@$(MAKE) --no-print-directory -j2 --output-sync=line lint test-unit
+	@$(MAKE) --no-print-directory test-integration
 	@$(MAKE) --no-print-directory test-fuzz
 
 test-unit: ## the unit tier, with -race (part of make test)
