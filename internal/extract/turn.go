@@ -28,15 +28,20 @@ const turnGain = 0.2
 // (a phone held across the receipt, a scanner fed sideways).
 var quarterTurns = []int{1, 3, 2}
 
+// minTurnWords is how many words a reading must have to be of a page lying
+// the wrong way: such a page reads as many words of noise, where a blank
+// page (the rest of a scanned PDF) reads as none and is not worth three
+// more readings.
+const minTurnWords = 5
+
 // weakReading reports a reading that may be of a page lying the wrong way:
-// no words, or words read with little confidence.
+// words enough, read with little confidence.
 func weakReading(lines []parse.Line) bool {
+	words := 0
 	for _, l := range lines {
-		if len(l.Words) > 0 {
-			return meanConf(lines) < weakConf
-		}
+		words += len(l.Words)
 	}
-	return true
+	return words >= minTurnWords && meanConf(lines) < weakConf
 }
 
 // readTurned returns the page turned upright and its reading when the
