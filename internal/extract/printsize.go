@@ -87,11 +87,7 @@ const (
 // reading is weak, and returns the better of the two.
 func (t *Tesseract) readWeakSmallImage(ctx context.Context, g *image.Gray, lines []parse.Line, args []string) []parse.Line {
 	long := max(g.Rect.Dx(), g.Rect.Dy())
-	words := 0
-	for _, l := range lines {
-		words += len(l.Words)
-	}
-	if long == 0 || long >= smallImage || words > 0 && meanConf(lines) >= weakConf || capHeight(lines) > 0 {
+	if long == 0 || long >= smallImage || wordCount(lines) > 0 && meanConf(lines) >= weakConf || capHeight(lines) > 0 {
 		return lines // large, read surely, or its print's size told
 	}
 	big, ok := t.readEnlarged(ctx, g, smallLong, long, args)

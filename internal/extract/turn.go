@@ -37,11 +37,15 @@ const minTurnWords = 5
 // weakReading reports a reading that may be of a page lying the wrong way:
 // words enough, read with little confidence.
 func weakReading(lines []parse.Line) bool {
-	words := 0
+	return wordCount(lines) >= minTurnWords && meanConf(lines) < weakConf
+}
+
+func wordCount(lines []parse.Line) int {
+	n := 0
 	for _, l := range lines {
-		words += len(l.Words)
+		n += len(l.Words)
 	}
-	return words >= minTurnWords && meanConf(lines) < weakConf
+	return n
 }
 
 // readTurned returns the page turned upright and its reading when the
@@ -64,7 +68,8 @@ func (t *Tesseract) readTurned(ctx context.Context, img prepare.Page, lines []pa
 		if err != nil {
 			continue
 		}
-		if c := meanConf(turned); c >= bestConf && readingScore(turned) >= asIsScore*3/4 {
+		// A turn that reads next to nothing has no confidence to compare.
+		if c := meanConf(turned); c >= bestConf && wordCount(turned) >= minTurnWords && readingScore(turned) >= asIsScore*3/4 {
 			best, bestLines, bestConf = p, turned, c
 		}
 	}
