@@ -28,7 +28,8 @@ func TestWeakReading(t *testing.T) {
 		{"a few unsure words", reading(minTurnWords-1, 0.3), false},
 		{"many unsure words", reading(40, 0.3), true},
 		{"many sure words", reading(40, 0.85), false},
-		{"just under the bar", reading(40, weakConf-0.01), true},
+		{"just under the bar", reading(40, turnBelow-0.01), true},
+		{"just over it", reading(40, turnBelow+0.01), false},
 	}
 	for _, tt := range tests {
 		if got := weakReading(tt.lines); got != tt.weak {
