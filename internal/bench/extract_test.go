@@ -160,9 +160,9 @@ func BenchmarkThroughput(b *testing.B) {
 		}
 	}
 	for run := 0; b.Loop(); run++ {
-		// Each run is another tenant's: the same files uploaded again by
+		// Each run (of each -count) is another tenant's: the same files uploaded again by
 		// one tenant are duplicates, copied rather than read.
-		key := benchKey(b, st, fmt.Sprintf("bench%d", run))
+		key := benchKey(b, st, fmt.Sprintf("bench%d-%d", time.Now().UnixNano(), run))
 		// The baselines run on both sides of the pipeline's run and their
 		// means count, so a machine whose load drifts weighs on both alike.
 		base := atOnce(imgs, cores, bare)

@@ -62,7 +62,7 @@ func BenchmarkLoad(b *testing.B) {
 		for i := range clients {
 			// Tenants of their own each run: the same files uploaded again
 			// by one tenant are duplicates, copied rather than read.
-			key := benchKey(b, st, fmt.Sprintf("load%d-%02d", run, i))
+			key := benchKey(b, st, fmt.Sprintf("load%d-%d-%02d", start.UnixNano(), run, i))
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
